@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""The two commands of WarmWinter, with nothing installed beforehand but Python 3.11+:
+
+    python3 dev.py demo     # install, migrate, seed demo data, serve on http://127.0.0.1:8000
+    python3 dev.py test     # run the whole test suite (extra arguments go to pytest)
+
+Both use the embedded PostgreSQL server (data in .pgdata/) unless DATABASE_URL is set, and run
+background tasks in-process unless CELERY_BROKER_URL is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("WARMWINTER_VENV", ROOT / ".venv"))
+PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def run(*args: str | Path, env: dict | None = None) -> None:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)  # noqa: S603
+    if result.returncode:
+        sys.exit(result.returncode)
+
+
+def ensure_installed() -> None:
+    """Create .venv and install the pinned dependencies, once per change of pyproject/constraints."""
+    if not PY.exists():
+        print(f"creating virtual environment in {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes()
+    ).hexdigest()
+    stamp = VENV / ".warmwinter-installed"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    print("installing dependencies (pinned by constraints.txt) ...", flush=True)
+    run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PY, "-m", "pip", "install", "--quiet", "-c", "constraints.txt", "-e", ".[dev]")
+    stamp.write_text(digest)
+
+
+def demo(args: list[str]) -> None:
+    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
+    people = os.environ.get("DEMO_PEOPLE", "2000")
+    run(PY, "manage.py", "migrate", "--no-input", env=env)
+    run(PY, "manage.py", "seed_demo", "--if-empty", "--people", people, env=env)
+    addr = args[0] if args else "127.0.0.1:8000"
+    print(f"\nWarmWinter is running at http://{addr}/  (Ctrl+C to stop)\n", flush=True)
+    run(PY, "manage.py", "runserver", addr, env=env)
+
+
+def test(args: list[str]) -> None:
+    run(PY, "-m", "pytest", *args)
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "install"}:
+        print(__doc__)
+        sys.exit(2)
+    ensure_installed()
+    command, rest = sys.argv[1], sys.argv[2:]
+    if command == "demo":
+        demo(rest)
+    elif command == "test":
+        test(rest)
+
+
+if __name__ == "__main__":
+    main()

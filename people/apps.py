@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PeopleConfig(AppConfig):
+    name = "people"
+    verbose_name = _("困难群众")
+
+    def ready(self) -> None:
+        from relief import navigation
+
+        navigation.register(_("困难群众"), "people:index", order=10)

@@ -1,0 +1,82 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from relief.models import Alert, AlertEvent, Job, PolicyParameter, Region, User
+
+admin.site.site_header = _("暖冬 系统管理")
+admin.site.site_title = _("暖冬")
+
+
+def _admins_only(request) -> bool:
+    """Only administrators (role "admin" or superuser) enter the admin; model permissions still apply."""
+    return bool(request.user.is_active and request.user.is_region_admin)
+
+
+admin.site.has_permission = _admins_only
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "first_name", "role", "region", "is_active"]
+    list_filter = ["role", "is_active"]
+    raw_id_fields = ["region"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("角色与管辖区划"), {"fields": ("role", "region", "phone", "api_can_write")}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        (_("角色与管辖区划"), {"fields": ("role", "region", "api_can_write")}),
+    )
+
+
+@admin.register(PolicyParameter)
+class PolicyParameterAdmin(admin.ModelAdmin):
+    list_display = ["key", "region", "value", "valid_from", "note", "updated_by", "updated_at"]
+    list_filter = ["key"]
+    search_fields = ["key", "region__code", "region__name"]
+    raw_id_fields = ["region"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "title",
+        "kind",
+        "state",
+        "progress_done",
+        "progress_total",
+        "started_by",
+        "created_at",
+    ]
+    list_filter = ["state", "kind"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+
+class AlertEventInline(admin.TabularInline):
+    model = AlertEvent
+    extra = 0
+    readonly_fields = ["action", "actor", "note", "at"]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "severity", "region", "status", "due_at", "created_at"]
+    list_filter = ["kind", "status", "severity"]
+    raw_id_fields = ["region", "assignee"]
+    inlines = [AlertEventInline]

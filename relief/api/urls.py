@@ -1,0 +1,34 @@
+"""/api/v1/: the core's endpoints, plus those every app registers in its own `api.py` through a
+`register(router)` function (found like Django admin's autodiscovery, so relief imports no app)."""
+
+from __future__ import annotations
+
+from importlib import import_module, util
+
+from django.conf import settings
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from relief.api import views
+
+router = DefaultRouter()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("jobs", views.JobViewSet, basename="job")
+router.register("policy-parameters", views.PolicyParameterViewSet, basename="policyparameter")
+router.register("alerts", views.AlertViewSet, basename="alert")
+
+for app_name in settings.DOMAIN_APPS:
+    if util.find_spec(f"{app_name}.api") is None:
+        continue
+    module = import_module(f"{app_name}.api")
+    if hasattr(module, "register"):
+        module.register(router)
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    *router.urls,
+]

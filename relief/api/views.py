@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from relief import services
+from relief.api.mixins import ScopedViewSetMixin
+from relief.api.serializers import (
+    AlertSerializer,
+    EffectiveParameterSerializer,
+    JobSerializer,
+    MeSerializer,
+    NoteSerializer,
+    PolicyParameterSerializer,
+    RegionSerializer,
+)
+from relief.models import Alert, Job, PolicyParameter, Region
+from relief.policy import effective_parameters
+from relief.scoping import get_visible_or_404
+
+
+class MeView(GenericAPIView):
+    serializer_class = MeSerializer
+
+    def get(self, request):
+        return Response(self.get_serializer(request.user).data)
+
+
+class RegionFilter(filters.FilterSet):
+    code = filters.CharFilter(field_name="code", lookup_expr="startswith", label=_("区划代码前缀"))
+    name = filters.CharFilter(field_name="name", lookup_expr="contains", label=_("名称包含"))
+
+    class Meta:
+        model = Region
+        fields = ["code", "level", "parent", "name"]
+
+
+class RegionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Region.objects.all()
+    serializer_class = RegionSerializer
+    filterset_class = RegionFilter
+    ordering_fields = ["code", "name"]
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"], url_path="export")
+    def export(self, request):
+        """Start an Excel export of the regions you can see; poll the returned job."""
+        job = services.job_start(actor=request.user, kind="relief.regions_export", title=_("导出行政区划"))
+        return Response(
+            JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class JobViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Background jobs you started (administrators: all)."""
+
+    queryset = Job.objects.select_related("started_by")
+    serializer_class = JobSerializer
+    filterset_fields = ["state", "kind"]
+
+    @extend_schema(request=None, responses=JobSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        job = services.job_retry(actor=request.user, job=self.get_object())
+        return Response(JobSerializer(job, context={"request": request}).data)
+
+
+class PolicyParameterViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Policy parameter values that bear on your region (edited by administrators in the admin)."""
+
+    queryset = PolicyParameter.objects.all()
+    serializer_class = PolicyParameterSerializer
+    filterset_fields = ["key", "region"]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", str, description=_("区划代码（默认：本人管辖区划）")),
+            OpenApiParameter("on", str, description=_("日期 YYYY-MM-DD（默认：今天）")),
+        ],
+        responses=EffectiveParameterSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def effective(self, request):
+        """The value of every parameter in force for a region on a date."""
+        from rest_framework.exceptions import ValidationError
+
+        code = request.query_params.get("region") or request.user.scope_code
+        if code:
+            region = get_visible_or_404(Region.objects.all(), request.user, code=code)
+            code = region.code
+        on = request.query_params.get("on")
+        if on:
+            import datetime
+
+            try:
+                on = datetime.date.fromisoformat(on)
+            except ValueError:
+                raise ValidationError({"on": [_("日期格式应为 YYYY-MM-DD")]}) from None
+        rows = effective_parameters(code, on)
+        return Response(EffectiveParameterSerializer(rows, many=True).data)
+
+
+class AlertFilter(filters.FilterSet):
+    region = filters.CharFilter(field_name="region_id", lookup_expr="startswith", label=_("区划代码前缀"))
+
+    class Meta:
+        model = Alert
+        fields = ["kind", "status", "severity", "region"]
+
+
+class AlertViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = Alert.objects.all()
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+    ordering_fields = ["created_at", "due_at", "severity"]
+
+    @extend_schema(request=NoteSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        note = NoteSerializer(data=request.data)
+        note.is_valid(raise_exception=True)
+        alert = services.alert_acknowledge(
+            actor=request.user, alert=self.get_object(), note=note.validated_data.get("note", "")
+        )
+        return Response(AlertSerializer(alert).data)
+
+    @extend_schema(request=NoteSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        note = NoteSerializer(data=request.data)
+        note.is_valid(raise_exception=True)
+        alert = services.alert_resolve(
+            actor=request.user, alert=self.get_object(), note=note.validated_data.get("note", "")
+        )
+        return Response(AlertSerializer(alert).data)

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReliefConfig(AppConfig):
+    name = "relief"
+    verbose_name = _("基础：区划、用户、任务、参数、预警")
+
+    def ready(self) -> None:
+        from relief import exports, navigation  # noqa: F401  (registers the job handlers)
+
+        navigation.register(_("首页"), "home", order=0)
+        navigation.register(_("行政区划"), "region-list", order=80)
+        navigation.register(_("政策参数"), "policy", order=85)
+        navigation.register(_("后台任务"), "job-list", order=90)

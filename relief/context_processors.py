@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.conf import settings
+
+from relief.navigation import items_for
+
+
+def shell(request) -> dict:
+    user = getattr(request, "user", None)
+    return {
+        "nav_items": items_for(user) if user and user.is_authenticated else [],
+        "tasks_in_process": settings.CELERY_TASK_ALWAYS_EAGER,
+    }

@@ -1,0 +1,93 @@
+"""Background jobs: long work recorded as a `Job` with state, progress, result and error.
+
+An app registers a handler for a kind of job:
+
+    @job_handler("people.roster_import")
+    def roster_import(ctx: JobContext) -> dict: ...
+
+`relief.services.job_start` records the job and queues `relief.tasks.run_job`; the handler reports
+progress through `ctx.progress()`. Progress is written through a connection of its own in autocommit
+mode, so it is visible while the handler's own transaction is still open (an all-or-nothing import
+shows its progress bar). A handler must be safe to run again after a crash: do its writes in
+one transaction, or make them idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import connections
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+_local = threading.local()
+
+Handler = Callable[["JobContext"], dict[str, Any] | None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def job_handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+class JobError(Exception):
+    """A failure to show to the person who started the job, in their words (Chinese)."""
+
+
+@dataclass
+class JobContext:
+    job: Any  # relief.models.Job
+    _last_write: float = field(default=0.0, repr=False)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.job.params
+
+    @property
+    def user(self):
+        return self.job.started_by
+
+    def progress(self, done: int, total: int | None = None, message: str = "", force: bool = False) -> None:
+        """Record progress (at most about twice a second unless `force`); also the worker's heartbeat."""
+        now = timezone.now()
+        if not force and now.timestamp() - self._last_write < 0.5:
+            return
+        self._last_write = now.timestamp()
+        sets, values = ["progress_done = %s", "heartbeat_at = %s"], [done, now]
+        if total is not None:
+            sets.append("progress_total = %s")
+            values.append(total)
+        if message:
+            sets.append("message = %s")
+            values.append(str(message)[:255])
+        sql = f"UPDATE relief_job SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - fixed column names
+        _write_progress(sql, [*values, self.job.pk])
+
+    def save_file(self, name: str, content: bytes) -> None:
+        self.job.result_file.save(name, ContentFile(content), save=False)
+
+
+def _write_progress(sql: str, params: list[Any]) -> None:
+    """Autocommit write on a connection separate from Django's, so it is seen at once."""
+    import psycopg
+
+    for _attempt in range(2):
+        conn = getattr(_local, "conn", None)
+        if conn is None or conn.closed:
+            conn = psycopg.connect(**connections["default"].get_connection_params(), autocommit=True)
+            _local.conn = conn
+        try:
+            conn.execute(sql, params)
+            return
+        except psycopg.OperationalError:
+            conn.close()
+    logger.warning("could not record job progress")

@@ -1,0 +1,460 @@
+"""What every app shares: regions, staff and their scope, background jobs, policy parameters and
+the base of alerts. Region scoping lives in `ScopedQuerySet.visible_to` (see relief/scoping.py)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from relief.regions import CODE_LENGTHS, CODE_RE, Level, ancestor_codes, full_code
+from relief.scoping import ScopedManager, ScopedQuerySet, region_field
+
+region_code_validator = RegexValidator(CODE_RE, _("行政区划代码应为 2、4、6、9 或 12 位数字"))
+
+
+# --- Regions -----------------------------------------------------------------------------------
+
+
+class RegionQuerySet(ScopedQuerySet):
+    scope_field = "code"
+
+    def under(self, code: str) -> RegionQuerySet:
+        return self.filter(code__startswith=code)
+
+
+class Region(models.Model):
+    """An administrative division. `code` is the significant prefix (see relief/regions.py)."""
+
+    code = models.CharField(
+        _("区划代码"), max_length=12, primary_key=True, validators=[region_code_validator]
+    )
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.PositiveSmallIntegerField(_("级别"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # "四川省 成都市 锦江区": shown in lists so a region is never ambiguous.
+    full_name = models.CharField(_("全称"), max_length=255, blank=True)
+
+    objects = ScopedManager.from_queryset(RegionQuerySet)()
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+        indexes = [
+            models.Index(fields=["code"], name="region_code_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["parent", "code"], name="region_parent_code"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$"), name="region_code_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.name
+
+    @property
+    def gb_code(self) -> str:
+        return full_code(self.code)
+
+    def ancestor_codes(self) -> list[str]:
+        return ancestor_codes(self.code)
+
+    def contains(self, code: str | None) -> bool:
+        return bool(code) and code.startswith(self.code)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if len(self.code) != CODE_LENGTHS.get(self.level, -1):
+            raise ValidationError({"code": _("代码位数与级别不符")})
+        if self.parent_id and not self.code.startswith(self.parent_id):
+            raise ValidationError({"parent": _("上级区划代码必须是本区划代码的前缀")})
+
+
+# --- Staff -------------------------------------------------------------------------------------
+
+
+class Role(models.TextChoices):
+    VILLAGE = "village", _("村（社区）工作人员")
+    TOWNSHIP = "township", _("乡镇（街道）工作人员")
+    COUNTY = "county", _("县级民政工作人员")
+    CITY = "city", _("市级民政官员")
+    PROVINCE = "province", _("省级民政官员")
+    API_CLIENT = "api_client", _("接口客户端系统")
+    ADMIN = "admin", _("系统管理员")
+
+
+# The region level a role's scope must have.
+ROLE_LEVEL = {
+    Role.VILLAGE: Level.VILLAGE,
+    Role.TOWNSHIP: Level.TOWNSHIP,
+    Role.COUNTY: Level.COUNTY,
+    Role.CITY: Level.CITY,
+    Role.PROVINCE: Level.PROVINCE,
+}
+# Roles that enter and change case records. Officials at city and province level supervise and read.
+WRITER_ROLES = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.ADMIN}
+# Roles whose work needs full ID and phone numbers in lists and exports.
+UNMASKED_ROLES = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.ADMIN}
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.VILLAGE)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("管辖区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_("用户只能查看和修改本区划内的记录。管理员可不设。"),
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # API client accounts: may they write, or only read?
+    api_can_write = models.BooleanField(_("接口可写"), default=False)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role="admin") | Q(region__isnull=False), name="user_scope_required_unless_admin"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_region_admin(self) -> bool:
+        """Administrators see everything, records without a region included."""
+        return self.is_active and (self.is_superuser or self.role == Role.ADMIN)
+
+    @property
+    def scope_code(self) -> str | None:
+        return None if self.is_region_admin else self.region_id
+
+    @property
+    def can_write(self) -> bool:
+        if not self.is_active:
+            return False
+        if self.role == Role.API_CLIENT:
+            return self.api_can_write
+        return self.is_region_admin or self.role in WRITER_ROLES
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self.is_region_admin or self.role in UNMASKED_ROLES
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.role != Role.ADMIN and not self.region_id:
+            raise ValidationError({"region": _("除管理员外，每个用户必须设置管辖区划")})
+        expected = ROLE_LEVEL.get(self.role)
+        if expected and self.region_id and len(self.region_id) != CODE_LENGTHS[expected]:
+            raise ValidationError(
+                {
+                    "region": _("角色“%(role)s”的管辖区划必须是%(level)s级")
+                    % {"role": self.get_role_display(), "level": Level(expected).label}
+                }
+            )
+
+
+# --- Background jobs ---------------------------------------------------------------------------
+
+
+class JobState(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("进行中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
+    LOST = "lost", _("中断")  # the worker stopped reporting: died or was killed
+
+
+class JobQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> JobQuerySet:
+        """A job is shown to the person who started it, and to administrators."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_region_admin:
+            return self.all()
+        return self.filter(started_by=user)
+
+    def stalled(self, now: datetime.datetime | None = None) -> JobQuerySet:
+        now = now or timezone.now()
+        limit = now - datetime.timedelta(seconds=settings.JOB_STALL_SECONDS)
+        return self.filter(state=JobState.RUNNING, heartbeat_at__lt=limit)
+
+
+class Job(models.Model):
+    """Long work (imports, exports, sweeps, batch generation), with its state shown to its owner."""
+
+    kind = models.CharField(_("类型"), max_length=64, db_index=True)
+    title = models.CharField(_("名称"), max_length=200)
+    state = models.CharField(_("状态"), max_length=16, choices=JobState.choices, default=JobState.PENDING)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    progress_done = models.PositiveIntegerField(_("已处理"), default=0)
+    progress_total = models.PositiveIntegerField(_("总数"), null=True, blank=True)
+    message = models.CharField(_("当前步骤"), max_length=255, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    result_file = models.FileField(_("结果文件"), upload_to="jobs/%Y/%m/", blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("区划"),
+        db_column="region_code",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    objects = ScopedManager.from_queryset(JobQuerySet)()
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"], name="job_state_heartbeat")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress_total:
+            return 100 if self.state == JobState.SUCCEEDED else None
+        return min(100, int(self.progress_done * 100 / self.progress_total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (JobState.SUCCEEDED, JobState.FAILED, JobState.LOST)
+
+    @property
+    def is_stalled(self) -> bool:
+        if self.state != JobState.RUNNING or not self.heartbeat_at:
+            return False
+        return timezone.now() - self.heartbeat_at > datetime.timedelta(seconds=settings.JOB_STALL_SECONDS)
+
+    @property
+    def can_retry(self) -> bool:
+        return self.state in (JobState.FAILED, JobState.LOST) or self.is_stalled
+
+
+# --- Policy parameters -------------------------------------------------------------------------
+
+
+class PolicyParameterQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> PolicyParameterQuerySet:
+        """Everyone sees the values that apply to their region: national defaults, those of
+        enclosing regions, and those inside their region."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_region_admin:
+            return self.all()
+        code = user.scope_code
+        return self.filter(
+            Q(region__isnull=True) | Q(region_id__in=ancestor_codes(code)) | Q(region__code__startswith=code)
+        )
+
+
+class PolicyParameter(models.Model):
+    """A dated value per region that rules read. The nearest enclosing region's value applies; a row
+    with no region is the national default. See relief/policy.py for the known keys."""
+
+    key = models.CharField(_("参数"), max_length=64)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("区划"),
+        db_column="region_code",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("留空表示全国默认值"),
+    )
+    value = models.DecimalField(_("取值"), max_digits=14, decimal_places=4)
+    valid_from = models.DateField(_("生效日期"))
+    note = models.CharField(_("依据/备注"), max_length=255, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("修改人"),
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ScopedManager.from_queryset(PolicyParameterQuerySet)()
+
+    class Meta:
+        verbose_name = _("政策参数")
+        verbose_name_plural = _("政策参数")
+        ordering = ["key", "region", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "region", "valid_from"], name="policy_one_value_per_day"),
+            models.UniqueConstraint(
+                fields=["key", "valid_from"],
+                condition=Q(region__isnull=True),
+                name="policy_one_default_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value} @ {self.region_id or '全国'} ({self.valid_from})"
+
+    @property
+    def definition(self):
+        from relief.policy import PARAMETERS
+
+        return PARAMETERS.get(self.key)
+
+    @property
+    def display_value(self) -> str:
+        value = self.value.normalize() if isinstance(self.value, Decimal) else self.value
+        unit = self.definition.unit if self.definition else ""
+        return f"{value:f} {unit}".strip()
+
+
+# --- Alerts (the base; each app's sweeps raise them) ---------------------------------------------
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    ACKNOWLEDGED = "acknowledged", _("已签收")
+    RESOLVED = "resolved", _("已解除")
+
+
+class Severity(models.IntegerChoices):
+    INFO = 1, _("提示")
+    WARNING = 2, _("预警")
+    URGENT = 3, _("紧急")
+
+
+class AlertQuerySet(ScopedQuerySet):
+    def unresolved(self) -> AlertQuerySet:
+        return self.exclude(status=AlertStatus.RESOLVED)
+
+
+class Alert(models.Model):
+    """A finding that someone must act on. `dedup_key` is unique among unresolved alerts, so a sweep
+    that runs twice raises nothing new."""
+
+    kind = models.CharField(_("类型"), max_length=64, db_index=True)
+    severity = models.PositiveSmallIntegerField(_("级别"), choices=Severity.choices, default=Severity.WARNING)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("区划"),
+        db_column="region_code",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    subject_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
+    subject_id = models.CharField(max_length=64, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    subject_label = models.CharField(_("对象"), max_length=200, blank=True)
+    message = models.TextField(_("内容"))
+    due_at = models.DateTimeField(_("处理时限"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_alerts",
+    )
+    # 0 = the region's own level; each escalation (督办) moves the alert one level up.
+    escalation_level = models.PositiveSmallIntegerField(_("督办层级"), default=0)
+    dedup_key = models.CharField(_("去重键"), max_length=200)
+    created_at = models.DateTimeField(_("产生时间"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+
+    objects = ScopedManager.from_queryset(AlertQuerySet)()
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedup_key"], condition=~Q(status="resolved"), name="alert_dedup_unresolved"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="alert_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.get_severity_display()}] {self.message[:40]}"
+
+
+class AlertEvent(models.Model):
+    """Every change of an alert: raised, acknowledged, resolved, escalated, reopened."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("动作"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("说明"), blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+__all__ = [
+    "Alert",
+    "AlertEvent",
+    "AlertStatus",
+    "Job",
+    "JobState",
+    "PolicyParameter",
+    "Region",
+    "Role",
+    "Severity",
+    "User",
+    "region_field",
+]

@@ -1,0 +1,124 @@
+"""Policy parameters: the numbers the rules read, set per region and per date by administrators.
+
+This module names the known parameters (label, unit, meaning). Their values live only in the
+database (`PolicyParameter`); the national defaults from ../shared/DOMAIN.md are loaded by the
+migration `0002_policy_defaults` and can be changed in the admin like any other value.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+from django.db.models.functions import Coalesce, Length
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from relief.regions import ancestor_codes
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    label: str
+    unit: str
+    help: str = ""
+
+
+PARAMETERS: dict[str, Parameter] = {
+    p.key: p
+    for p in [
+        Parameter("dibao_standard_urban", _("城市低保标准"), _("元/人·月")),
+        Parameter("dibao_standard_rural", _("农村低保标准"), _("元/人·月")),
+        Parameter("dibao_edge_multiple", _("低保边缘认定倍数"), _("倍低保标准")),
+        Parameter(
+            "rigid_expense_share",
+            _("刚性支出占收入比例"),
+            _("比例"),
+            _("近12个月刚性支出超过家庭收入的该比例"),
+        ),
+        Parameter("ta_township_limit_multiple", _("乡镇审批临时救助上限（低保标准倍数）"), _("倍月低保标准")),
+        Parameter("ta_township_limit_amount", _("乡镇审批临时救助上限（金额）"), _("元")),
+        Parameter("ta_emergency_hours", _("先行救助时限"), _("小时")),
+        Parameter("ta_paperwork_working_days", _("先行救助补办手续时限"), _("工作日")),
+        Parameter("ta_notice_working_days", _("临时救助公示期"), _("工作日")),
+        Parameter("ta_decision_working_days", _("支出型临时救助办理时限"), _("工作日")),
+        Parameter("ta_reject_notice_working_days", _("不予救助告知时限"), _("工作日")),
+        Parameter("ta_expense_months_max", _("支出型救助最多月数"), _("月")),
+        Parameter("visit_interval_high_risk_days", _("高风险老人探访间隔"), _("天")),
+        Parameter("visit_interval_key_days", _("重点对象探访间隔"), _("天")),
+        Parameter("visit_interval_general_days", _("一般对象探访间隔"), _("天")),
+        Parameter("visit_interval_cold_wave_days", _("寒潮预警期间探访间隔"), _("天")),
+        Parameter("station_stay_limit_days", _("救助站站内救助期限"), _("天")),
+        Parameter("station_search_notice_hours", _("寻亲公告发布时限"), _("小时")),
+        Parameter("station_dna_working_days", _("DNA采样时限"), _("工作日")),
+        Parameter("station_settlement_months", _("落户安置启动期限"), _("月")),
+        Parameter("clue_response_minutes", _("街面线索响应时限"), _("分钟")),
+        Parameter("hazard_deadline_general_days", _("一般隐患整改期限"), _("天")),
+        Parameter("hazard_deadline_major_days", _("重大隐患整改期限"), _("天")),
+        Parameter("alert_due_days", _("预警处理时限"), _("天")),
+    ]
+}
+
+
+class MissingPolicyParameter(LookupError):
+    pass
+
+
+def policy_value(key: str, region_code: str | None, on: datetime.date | None = None) -> Decimal:
+    """The value of `key` in force on `on` for a region: the nearest enclosing region's newest
+    value that has taken effect, else the national default. Raises MissingPolicyParameter when
+    none is set, so a rule never runs on a guessed number."""
+    from relief.models import PolicyParameter
+
+    if key not in PARAMETERS:
+        raise KeyError(f"unknown policy parameter {key!r}")
+    on = on or timezone.localdate()
+    codes = ancestor_codes(region_code) if region_code else []
+    row = (
+        PolicyParameter.objects.filter(key=key, valid_from__lte=on)
+        .filter(Q(region__isnull=True) | Q(region_id__in=codes))
+        .annotate(depth=Coalesce(Length("region_id"), 0))
+        .order_by("-depth", "-valid_from")
+        .values_list("value", flat=True)
+        .first()
+    )
+    if row is None:
+        raise MissingPolicyParameter(
+            _("未设置政策参数“%(label)s”，请管理员在政策参数中设置。") % {"label": PARAMETERS[key].label}
+        )
+    return row
+
+
+def effective_parameters(region_code: str | None, on: datetime.date | None = None) -> list[dict]:
+    """Every known parameter as it applies to a region on a date, with where its value comes from.
+    One query for all keys."""
+    from relief.models import PolicyParameter
+
+    on = on or timezone.localdate()
+    codes = ancestor_codes(region_code) if region_code else []
+    rows = (
+        PolicyParameter.objects.filter(valid_from__lte=on)
+        .filter(Q(region__isnull=True) | Q(region_id__in=codes))
+        .annotate(depth=Coalesce(Length("region_id"), 0))
+        .order_by("key", "-depth", "-valid_from")
+        .distinct("key")
+        .values("key", "value", "region_id", "valid_from")
+    )
+    found = {r["key"]: r for r in rows}
+    result = []
+    for key, param in PARAMETERS.items():
+        row = found.get(key)
+        result.append(
+            {
+                "key": key,
+                "label": str(param.label),
+                "unit": str(param.unit),
+                "value": row["value"] if row else None,
+                "source_region": row["region_id"] if row else None,
+                "valid_from": row["valid_from"] if row else None,
+            }
+        )
+    return result

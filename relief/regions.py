@@ -1,0 +1,105 @@
+"""Region codes (行政区划代码) and their levels.
+
+A region is stored by its *significant* code: 2 digits for a province, 4 for a city, 6 for a county
+(the GB/T 2260 code), 9 for a township and 12 for a village. Every record that belongs to a place
+stores the code of the most specific region it belongs to, so "everything in Sichuan" is
+`region_code LIKE '51%'` and "everything in 成都市" is `LIKE '5101%'`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.IntegerChoices):
+    PROVINCE = 1, _("省")
+    CITY = 2, _("市")
+    COUNTY = 3, _("县")
+    TOWNSHIP = 4, _("乡镇")
+    VILLAGE = 5, _("村/社区")
+
+
+CODE_LENGTHS = {Level.PROVINCE: 2, Level.CITY: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
+LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTHS.items()}
+CODE_RE = re.compile(r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$")
+
+
+def level_of(code: str) -> Level:
+    try:
+        return LEVEL_BY_LENGTH[len(code)]
+    except KeyError:
+        raise ValueError(f"not a region code: {code!r}") from None
+
+
+def full_code(code: str) -> str:
+    """The code as printed in official lists: 6 digits up to county level, 12 below it."""
+    return code.ljust(6, "0") if len(code) <= 6 else code.ljust(12, "0")
+
+
+def ancestor_codes(code: str) -> list[str]:
+    """The codes of every region enclosing `code`, itself included, widest first."""
+    return [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
+
+
+@dataclass(frozen=True)
+class DivisionEntry:
+    code: str
+    name: str
+    level: Level
+    parent: str | None
+
+
+_NAME_RE = re.compile(r"^(?:\[(\d*)-(\d*)\])?(.+)$")
+_PLACEHOLDERS = {"市辖区", "市区", "县", "郊区", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
+def _current_name(raw: str) -> str | None:
+    """loc.dat lists names with validity years: '[-1986]渡口市,[1987-]攀枝花市'. Take the current one."""
+    for part in raw.split(","):
+        m = _NAME_RE.match(part.strip())
+        if m and not m.group(2):  # no end year: still valid
+            return m.group(3)
+    return None
+
+
+def stdnum_divisions(path: Path | None = None) -> Iterator[DivisionEntry]:
+    """Current provinces, cities and counties from python-stdnum's `stdnum/cn/loc.dat`.
+
+    Placeholder entries (市辖区, 直辖县级行政区划) are skipped; a county whose city is missing or a
+    placeholder hangs from its province.
+    """
+    if path is None:
+        import stdnum.cn
+
+        path = Path(stdnum.cn.__file__).parent / "loc.dat"
+    province = None
+    cities: set[str] = set()
+    line_re = re.compile(r'^(\s*)(\d+)\s+(?:province|county)="(.*)"\s*$')
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        m = line_re.match(line)
+        if not m:
+            continue
+        indent, digits, raw = m.groups()
+        name = _current_name(raw)
+        if not indent:
+            province = digits
+            if name:
+                yield DivisionEntry(province, name, Level.PROVINCE, None)
+            continue
+        code = f"{province}{digits}"
+        if name is None or name in _PLACEHOLDERS or digits == "0000":
+            continue
+        if digits.endswith("00"):
+            cities.add(code[:4])
+            yield DivisionEntry(code[:4], name, Level.CITY, province)
+        else:
+            parent = code[:4] if code[:4] in cities else province
+            yield DivisionEntry(code, name, Level.COUNTY, parent)

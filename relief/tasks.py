@@ -1,0 +1,84 @@
+"""Celery tasks of the core. Tasks take ids, fetch, and exit quietly when there is nothing to do."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from relief.jobs import HANDLERS, JobContext, JobError
+from relief.models import Job, JobState
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, name="relief.run_job")
+def run_job(job_id: int) -> str:
+    """Run one background job. Safe to deliver twice: a finished job, or one that another worker
+    is still running (recent heartbeat), is left alone."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            return "missing"
+        if job.state == JobState.SUCCEEDED or (job.state == JobState.RUNNING and not job.is_stalled):
+            return "skipped"
+        now = timezone.now()
+        job.state = JobState.RUNNING
+        job.attempts += 1
+        job.started_at = now
+        job.heartbeat_at = now
+        job.error = ""
+        job.message = _("处理中")
+        job.save(update_fields=["state", "attempts", "started_at", "heartbeat_at", "error", "message"])
+
+    handler = HANDLERS.get(job.kind)
+    ctx = JobContext(job)
+    try:
+        if handler is None:
+            raise JobError(_("未知的任务类型：%(kind)s") % {"kind": job.kind})
+        result = handler(ctx) or {}
+    except JobError as exc:
+        _finish(job, JobState.FAILED, error=str(exc))
+        return "failed"
+    except Exception as exc:
+        logger.exception("job %s (%s) failed", job.pk, job.kind)
+        _finish(
+            job,
+            JobState.FAILED,
+            error=_("内部错误（%(type)s），已记录日志。可稍后重试或联系管理员。")
+            % {"type": type(exc).__name__},
+        )
+        return "failed"
+    _finish(job, JobState.SUCCEEDED, result=result)
+    return "succeeded"
+
+
+def _finish(job: Job, state: str, *, error: str = "", result: dict | None = None) -> None:
+    fresh = Job.objects.get(pk=job.pk)
+    fresh.state = state
+    fresh.error = error
+    fresh.finished_at = timezone.now()
+    fresh.heartbeat_at = fresh.finished_at
+    fresh.message = _("已完成") if state == JobState.SUCCEEDED else _("失败")
+    fields = ["state", "error", "finished_at", "heartbeat_at", "message"]
+    if result is not None:
+        fresh.result = result
+        fields.append("result")
+        if fresh.progress_total is not None:
+            fresh.progress_done = fresh.progress_total
+            fields.append("progress_done")
+    if job.result_file and not fresh.result_file:
+        fresh.result_file = job.result_file.name
+        fields.append("result_file")
+    fresh.save(update_fields=fields)
+
+
+@shared_task(name="relief.jobs_watchdog")
+def jobs_watchdog() -> int:
+    """Periodic: jobs whose worker died are marked lost so their owner sees it and can retry."""
+    from relief.services import jobs_mark_lost
+
+    return jobs_mark_lost()

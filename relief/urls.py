@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from relief import views
+
+handler500 = "relief.api.errors.server_error"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("regions/", views.region_list, name="region-list"),
+    path("regions/export/", views.region_export, name="region-export"),
+    path("regions/<str:code>/", views.region_detail, name="region-detail"),
+    path("jobs/", views.job_list, name="job-list"),
+    path("jobs/<int:pk>/", views.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
+    path("jobs/<int:pk>/download/", views.job_download, name="job-download"),
+    path("policy/", views.policy, name="policy"),
+    path("people/", include("people.urls")),
+    path("funds/", include("funds.urls")),
+    path("patrols/", include("patrols.urls")),
+    path("institutions/", include("institutions.urls")),
+    path("api/v1/", include(("relief.api.urls", "api"), namespace="api")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
