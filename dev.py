@@ -49,6 +49,7 @@ def demo(args: list[str]) -> None:
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
     people = os.environ.get("DEMO_PEOPLE", "2000")
     run(PY, "manage.py", "migrate", "--no-input", env=env)
+    run(PY, "manage.py", "sync_schedules", env=env)
     run(PY, "manage.py", "seed_demo", "--if-empty", "--people", people, env=env)
     addr = args[0] if args else "127.0.0.1:8000"
     print(f"\nWarmWinter is running at http://{addr}/  (Ctrl+C to stop)\n", flush=True)

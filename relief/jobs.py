@@ -91,3 +91,10 @@ def _write_progress(sql: str, params: list[Any]) -> None:
         except psycopg.OperationalError:
             conn.close()
     logger.warning("could not record job progress")
+
+
+def close_progress_connection() -> None:
+    conn = getattr(_local, "conn", None)
+    if conn is not None:
+        conn.close()
+        _local.conn = None

@@ -88,6 +88,8 @@ else:
     from relief import embedded_db
 
     DATABASES = {"default": env.db_url_config(embedded_db.server_uri(BASE_DIR))}
+    # the server listens on a Unix socket only: keep its folder in HOST, as Django documents
+    DATABASES["default"]["HOST"] = DATABASES["default"].pop("OPTIONS", {}).get("host", "")
     EMBEDDED_POSTGRES = True
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -160,8 +162,9 @@ if not DEBUG:
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so an unauthenticated call answers 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["relief.api.permissions.RegionRolePermission"],
     "DEFAULT_PAGINATION_CLASS": "relief.api.pagination.Pagination",

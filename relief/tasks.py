@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relief.jobs import HANDLERS, JobContext, JobError
+from relief.jobs import HANDLERS, JobContext, JobError, close_progress_connection
 from relief.models import Job, JobState
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ def run_job(job_id: int) -> str:
             % {"type": type(exc).__name__},
         )
         return "failed"
+    finally:
+        close_progress_connection()
     _finish(job, JobState.SUCCEEDED, result=result)
     return "succeeded"
 

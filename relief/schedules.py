@@ -1,0 +1,51 @@
+"""Every periodic task, in one place. `manage.py sync_schedules` writes them into django-celery-beat's
+tables (run at deploy; beat reads them from the database, and administrators can pause or retime a
+task in the admin without a deploy). Apps add theirs with `register()` from AppConfig.ready()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    task: str
+    minute: str = "*"
+    hour: str = "*"
+    description: str = ""
+
+
+SCHEDULES: dict[str, Schedule] = {}
+
+
+def register(schedule: Schedule) -> None:
+    SCHEDULES[schedule.name] = schedule
+
+
+register(
+    Schedule("jobs-watchdog", "relief.jobs_watchdog", minute="*", description="标记后台进程已停止响应的任务")
+)
+
+
+@transaction.atomic
+def schedules_sync() -> int:
+    """Create or update the beat entries. Keeps an administrator's enabled/disabled choice."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    for s in SCHEDULES.values():
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            minute=s.minute,
+            hour=s.hour,
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone="Asia/Shanghai",
+        )
+        PeriodicTask.objects.update_or_create(
+            name=s.name,
+            defaults={"task": s.task, "crontab": crontab, "interval": None, "description": s.description},
+        )
+    return len(SCHEDULES)
