@@ -7,6 +7,8 @@ class InstitutionsConfig(AppConfig):
     verbose_name = _("服务机构")
 
     def ready(self) -> None:
-        from relief import navigation
+        from institutions.demo import seed_institutions
+        from relief import demo, navigation
 
         navigation.register(_("服务机构"), "institutions:index", order=40)
+        demo.register(40, "institutions", seed_institutions)

@@ -1,8 +1,345 @@
+"""Pages: institution registry, inspection form, hazard ledger and hazard detail. Every lookup goes
+through `visible_to` / `get_visible_or_404` (out of region: 404); every write needs a writer role
+(403) and goes through institutions/services.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from institutions import services
+from institutions.exports import hazard_ledger_xlsx
+from institutions.filters import HazardFilter, InstitutionFilter
+from institutions.forms import ACTION_FORMS, QUICK_ACTIONS, InspectionForm, InstitutionForm, make_action_form
+from institutions.models import (
+    PENDING_STATES,
+    ChecklistTemplate,
+    Hazard,
+    HazardAction,
+    HazardSeverity,
+    HazardState,
+    Inspection,
+    Institution,
+)
+from relief.scoping import get_visible_or_404, require_writer
+
+PAGE_SIZE = 50
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _query(request: HttpRequest) -> str:
+    """The current filters without the page number, for pager and export links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _apply_to_form(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form (by field where the field exists)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# --- Institutions ----------------------------------------------------------------------------------
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "institutions/index.html")
+    """The institution registry (list)."""
+    today = timezone.localdate()
+    qs = (
+        Institution.objects.visible_to(request.user)
+        .select_related("region")
+        .annotate(
+            open_hazards=Count("hazards", filter=~Q(hazards__state=HazardState.CLOSED)),
+            overdue_hazards=Count(
+                "hazards", filter=Q(hazards__state__in=PENDING_STATES, hazards__deadline__lt=today)
+            ),
+        )
+        .order_by("region_id", "name")
+    )
+    filterset = InstitutionFilter(request.GET, queryset=qs)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "institutions/institution_list.html",
+        {"filter": filterset, "page": page, "query": _query(request), "tab": "institutions"},
+    )
+
+
+@login_required
+def institution_create(request: HttpRequest) -> HttpResponse:
+    require_writer(request.user)
+    form = InstitutionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            institution = services.institution_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_to_form(form, exc)
+        else:
+            messages.success(request, _("已登记机构“%(name)s”") % {"name": institution.name})
+            return redirect("institutions:institution-detail", pk=institution.pk)
+    return render(
+        request,
+        "institutions/institution_form.html",
+        {"form": form, "institution": None, "tab": "institutions"},
+    )
+
+
+@login_required
+def institution_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = get_visible_or_404(Institution.objects.all(), request.user, pk=pk)
+    require_writer(request.user)
+    form = InstitutionForm(request.POST or None, instance=institution, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.institution_update(actor=request.user, institution=institution, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_to_form(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("institutions:institution-detail", pk=institution.pk)
+    return render(
+        request,
+        "institutions/institution_form.html",
+        {"form": form, "institution": institution, "tab": "institutions"},
+    )
+
+
+@login_required
+def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = get_visible_or_404(Institution.objects.select_related("region"), request.user, pk=pk)
+    inspections = (
+        institution.inspections.select_related("inspector", "template")
+        .annotate(failed=Count("results", filter=Q(results__result="fail")))
+        .order_by("-date", "-id")[:20]
+    )
+    hazards = institution.hazards.select_related("owner").order_by("state", "deadline")
+    hazards = [h for h in hazards if h.state != HazardState.CLOSED] + [
+        h for h in hazards if h.state == HazardState.CLOSED
+    ][:10]
+    return render(
+        request,
+        "institutions/institution_detail.html",
+        {"institution": institution, "inspections": inspections, "hazards": hazards, "tab": "institutions"},
+    )
+
+
+# --- Inspections ---------------------------------------------------------------------------------
+
+
+def _template_for(request: HttpRequest) -> ChecklistTemplate:
+    active = ChecklistTemplate.objects.filter(is_active=True)
+    pk = request.POST.get("template") or request.GET.get("template")
+    if pk:
+        try:
+            return get_object_or_404(active, pk=int(pk))
+        except ValueError:
+            raise Http404 from None
+    template = active.order_by("-created_at", "-id").first()
+    if template is None:
+        raise Http404(_("没有启用中的检查清单，请管理员在系统管理中设置"))
+    return template
+
+
+@login_required
+def inspection_create(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = get_visible_or_404(Institution.objects.select_related("region"), request.user, pk=pk)
+    require_writer(request.user)
+    template = _template_for(request)
+    form = InspectionForm(request.POST or None, request.FILES or None, items=list(template.items.all()))
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = services.inspection_record(
+                actor=request.user,
+                institution=institution,
+                template=template,
+                date=form.cleaned_data["date"],
+                note=form.cleaned_data["note"],
+                results=form.result_inputs(),
+            )
+        except ValidationError as exc:
+            _apply_to_form(form, exc)
+        else:
+            raised = inspection.hazards.count()
+            messages.success(
+                request,
+                _("检查已保存，登记隐患 %(n)d 条") % {"n": raised} if raised else _("检查已保存，未发现隐患"),
+            )
+            return redirect("institutions:inspection-detail", pk=inspection.pk)
+    return render(
+        request,
+        "institutions/inspection_form.html",
+        {
+            "institution": institution,
+            "template": template,
+            "templates": ChecklistTemplate.objects.filter(is_active=True),
+            "form": form,
+            "tab": "institutions",
+        },
+    )
+
+
+@login_required
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = get_visible_or_404(
+        Inspection.objects.select_related("institution__region", "inspector", "template"), request.user, pk=pk
+    )
+    results = inspection.results.select_related("item", "hazard")
+    return render(
+        request,
+        "institutions/inspection_detail.html",
+        {"inspection": inspection, "results": results, "tab": "institutions"},
+    )
+
+
+# --- Hazards -----------------------------------------------------------------------------------
+
+
+def _ledger(request: HttpRequest) -> HazardFilter:
+    qs = Hazard.objects.visible_to(request.user).for_ledger()
+    return HazardFilter(request.GET, queryset=qs, request=request)
+
+
+@login_required
+def hazard_list(request: HttpRequest) -> HttpResponse:
+    """The hazard ledger (隐患台账), overdue rows first within the chosen filter."""
+    filterset = _ledger(request)
+    qs = filterset.qs.order_by("deadline", "id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for hazard in page.object_list:
+        hazard.actions = services.ACTIONS_BY_STATE.get(hazard.state, [])
+    base = Hazard.objects.visible_to(request.user)
+    counts = {
+        "open": base.exclude(state=HazardState.CLOSED).count(),
+        "overdue": base.overdue().count(),
+        "major_open": base.exclude(state=HazardState.CLOSED).filter(severity=HazardSeverity.MAJOR).count(),
+    }
+    return render(
+        request,
+        "institutions/hazard_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "counts": counts,
+            "quick_actions": QUICK_ACTIONS,
+            "query": _query(request),
+            "tab": "hazards",
+        },
+    )
+
+
+@login_required
+def hazard_export(request: HttpRequest) -> HttpResponse:
+    """The ledger as an Excel file, same filters as the page, only what the user can see."""
+    filterset = _ledger(request)
+    content = hazard_ledger_xlsx(filterset.qs.order_by("institution__region_id", "deadline", "id"))
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = f"hazard-ledger-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    hazard = get_visible_or_404(
+        Hazard.objects.select_related(
+            "institution__region", "owner", "verified_by", "closed_by", "inspection", "extension_requested_by"
+        ).prefetch_related("criteria"),
+        request.user,
+        pk=pk,
+    )
+    return _render_hazard(request, hazard)
+
+
+def _render_hazard(request: HttpRequest, hazard: Hazard, bound: dict | None = None) -> HttpResponse:
+    actions = services.ACTIONS_BY_STATE.get(hazard.state, []) if request.user.can_write else []
+    forms = [(HazardAction(a), (bound or {}).get(a) or make_action_form(a, hazard)) for a in actions]
+    transitions = hazard.transitions.select_related("actor")
+    return render(
+        request,
+        "institutions/hazard_detail.html",
+        {"hazard": hazard, "forms": forms, "transitions": transitions, "tab": "hazards"},
+        status=400 if bound else 200,
+    )
+
+
+_ACTION_SERVICES = {
+    HazardAction.START: lambda actor, hazard, d: services.hazard_start(
+        actor=actor,
+        hazard=hazard,
+        owner=d["owner"],
+        measures=d["measures"],
+        funds=d["funds"],
+        comment=d["comment"],
+    ),
+    HazardAction.REQUEST_EXTENSION: lambda actor, hazard, d: services.hazard_extension_request(
+        actor=actor, hazard=hazard, new_deadline=d["new_deadline"], reason=d["reason"]
+    ),
+    HazardAction.APPROVE_EXTENSION: lambda actor, hazard, d: services.hazard_extension_decide(
+        actor=actor, hazard=hazard, approve=True, comment=d["comment"]
+    ),
+    HazardAction.REFUSE_EXTENSION: lambda actor, hazard, d: services.hazard_extension_decide(
+        actor=actor, hazard=hazard, approve=False, comment=d["comment"]
+    ),
+    HazardAction.RECTIFY: lambda actor, hazard, d: services.hazard_rectify(
+        actor=actor,
+        hazard=hazard,
+        evidence=d["evidence"],
+        measures=d["measures"],
+        funds=d["funds"],
+        comment=d["comment"],
+    ),
+    HazardAction.VERIFY: lambda actor, hazard, d: services.hazard_verify(
+        actor=actor, hazard=hazard, passed=True, comment=d["comment"]
+    ),
+    HazardAction.REJECT: lambda actor, hazard, d: services.hazard_verify(
+        actor=actor, hazard=hazard, passed=False, comment=d["comment"]
+    ),
+    HazardAction.CLOSE: lambda actor, hazard, d: services.hazard_close(
+        actor=actor, hazard=hazard, comment=d["comment"]
+    ),
+}
+
+
+@login_required
+@require_POST
+def hazard_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    hazard = get_visible_or_404(Hazard.objects.select_related("institution"), request.user, pk=pk)
+    require_writer(request.user)
+    if action not in ACTION_FORMS:
+        raise Http404
+    form = make_action_form(action, hazard, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            _ACTION_SERVICES[action](request.user, hazard, form.cleaned_data)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("已办理：%(action)s") % {"action": HazardAction(action).label})
+            nxt = request.POST.get("next", "")
+            if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):
+                return redirect(nxt)
+            return redirect("institutions:hazard-detail", pk=hazard.pk)
+        return redirect("institutions:hazard-detail", pk=hazard.pk)
+    hazard.refresh_from_db()
+    return _render_hazard(request, hazard, bound={action: form})

@@ -1,3 +1,5 @@
+from importlib.util import find_spec
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,13 @@ class PatrolsConfig(AppConfig):
     verbose_name = _("街面巡查")
 
     def ready(self) -> None:
+        from patrols import demo
+        from relief import demo as relief_demo
         from relief import navigation
 
         navigation.register(_("街面巡查"), "patrols:index", order=30)
+        relief_demo.register(30, "patrols", demo.seed)
+        if find_spec("relief.sweeps") is not None:  # the sweeps registry of relief
+            from patrols import sweeps
+
+            sweeps.register()

@@ -7,6 +7,8 @@ class PeopleConfig(AppConfig):
     verbose_name = _("困难群众")
 
     def ready(self) -> None:
-        from relief import navigation
+        from people.demo import seed_people
+        from relief import demo, navigation
 
         navigation.register(_("困难群众"), "people:index", order=10)
+        demo.register(10, "people", seed_people)

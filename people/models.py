@@ -1,1 +1,561 @@
-"""Models of this app."""
+"""The register of people at risk: households, their members, assistance categories and visits.
+
+Every model here belongs to a place and carries `region` (see relief/scoping.py). A person's, an
+assistance record's and a visit's region is the household's region, copied (denormalised) so that a
+region prefix query never needs a join; services keep the copies in step.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from relief.scoping import ScopedQuerySet, region_field
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def years_ago(years: int, today: datetime.date | None = None) -> datetime.date:
+    """The date `years` years before `today` (29 February becomes 28 February)."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def age_on(birth_date: datetime.date | None, today: datetime.date | None = None) -> int | None:
+    if birth_date is None:
+        return None
+    today = today or timezone.localdate()
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+# --- Choices -------------------------------------------------------------------------------------
+
+
+class HeatingType(models.TextChoices):
+    CENTRAL = "central", _("集中供暖")
+    COAL = "coal", _("燃煤取暖")
+    ELECTRIC = "electric", _("电取暖")
+    GAS = "gas", _("燃气取暖")
+    KANG = "kang", _("火炕/火墙")
+    BIOMASS = "biomass", _("柴草/生物质")
+    NONE = "none", _("无取暖设施")
+
+
+class HousingCondition(models.TextChoices):
+    SAFE = "safe", _("安全住房")
+    GRADE_C = "grade_c", _("C级危房")
+    GRADE_D = "grade_d", _("D级危房")
+    TEMPORARY = "temporary", _("临时住所/借住")
+    OTHER = "other", _("其他")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("户主")
+    SPOUSE = "spouse", _("配偶")
+    CHILD = "child", _("子女")
+    PARENT = "parent", _("父母")
+    GRANDCHILD = "grandchild", _("孙子女/外孙子女")
+    GRANDPARENT = "grandparent", _("祖父母/外祖父母")
+    SIBLING = "sibling", _("兄弟姐妹")
+    OTHER = "other", _("其他")
+
+
+class DisabilityLevel(models.IntegerChoices):
+    LEVEL_1 = 1, _("一级")
+    LEVEL_2 = 2, _("二级")
+    LEVEL_3 = 3, _("三级")
+    LEVEL_4 = 4, _("四级")
+
+
+class Category(models.TextChoices):
+    DIBAO = "dibao", _("低保")
+    TEKUN = "tekun", _("特困")
+    DIBAO_EDGE = "dibao_edge", _("低保边缘")
+    MONITORING = "monitoring", _("防止返贫监测")
+    RIGID_EXPENSE = "rigid_expense", _("刚性支出困难")
+    OTHER_LOW_INCOME = "other_low_income", _("其他低收入")
+
+
+class DibaoClass(models.TextChoices):
+    A = "A", _("A类")
+    B = "B", _("B类")
+    C = "C", _("C类")
+
+
+class TekunMode(models.TextChoices):
+    CENTRALIZED = "centralized", _("集中供养")
+    DISPERSED = "dispersed", _("分散供养")
+
+
+class MonitoringType(models.TextChoices):
+    UNSTABLE = "unstable", _("脱贫不稳定户")
+    EDGE = "edge", _("边缘易致贫户")
+    SUDDEN = "sudden", _("突发严重困难户")
+
+
+class VisitChannel(models.TextChoices):
+    HOME = "home", _("入户")
+    PHONE = "phone", _("电话")
+    VIDEO = "video", _("视频")
+
+
+class VisitKind(models.TextChoices):
+    GENERAL = "general", _("一般走访")
+    ELDERLY = "elderly", _("爱心敲门（老年人探访）")
+    CHILD = "child", _("儿童主任探访")
+
+
+class FollowUp(models.TextChoices):
+    NONE = "", _("无需跟进")
+    TEMP_ASSISTANCE = "temp_assistance", _("临时救助申请")
+    MEDICAL_REFERRAL = "medical_referral", _("就医转介")
+    MATERIAL = "material", _("发放物资")
+    HOUSING = "housing", _("危房修缮/转移安置")
+    GUARDIANSHIP = "guardianship", _("监护干预")
+    CATEGORY_REVIEW = "category_review", _("救助类别认定/复核")
+    OTHER = "other", _("其他")
+
+
+# The person flags that search pages and API filters offer, with their labels.
+PERSON_FLAGS: dict[str, str] = {
+    "lives_alone": _("独居"),
+    "has_disability": _("残疾"),
+    "severe_illness": _("重病"),
+    "unable_self_care": _("生活不能自理"),
+    "is_student": _("在校学生"),
+    "is_orphan": _("孤儿"),
+    "is_unsupported_child": _("事实无人抚养儿童"),
+    "is_left_behind_child": _("留守儿童"),
+    "is_child_in_distress": _("困境儿童"),
+}
+# Derived from the birth date, not stored: offered alongside the flags.
+AGE_FLAGS: dict[str, tuple[str, int]] = {
+    "aged_60": (_("60周岁以上"), 60),
+    "aged_80": (_("80周岁以上"), 80),
+}
+
+
+# --- Households ----------------------------------------------------------------------------------
+
+
+class HouseholdQuerySet(ScopedQuerySet):
+    def with_category(self, category: str, on: datetime.date | None = None) -> HouseholdQuerySet:
+        """Households with an assistance record of `category` in force on `on` (default today)."""
+        current = Assistance.objects.filter(household=OuterRef("pk"), category=category).current(on)
+        return self.filter(Exists(current))
+
+    def with_member_flag(self, flag: str) -> HouseholdQuerySet:
+        """Households with an active member having a flag (see PERSON_FLAGS and AGE_FLAGS)."""
+        members = Person.objects.filter(household=OuterRef("pk"), active=True).with_flag(flag)
+        return self.filter(Exists(members))
+
+
+class Household(models.Model):
+    """A household (户) on the register, in a township or a village."""
+
+    region = region_field(verbose_name=_("所属村（社区）/乡镇"))
+    household_number = models.CharField(
+        _("户编号"), max_length=40, blank=True, help_text=_("花名册或原系统中的户编号，同一区划内不重复")
+    )
+    address = models.CharField(_("住址"), max_length=255)
+    head = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("户主"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    is_urban = models.BooleanField(_("城市户"), default=False, help_text=_("城市与农村的低保标准不同"))
+    heating_type = models.CharField(
+        _("取暖方式"), max_length=16, choices=HeatingType.choices, default=HeatingType.COAL
+    )
+    housing_condition = models.CharField(
+        _("住房状况"), max_length=16, choices=HousingCondition.choices, default=HousingCondition.SAFE
+    )
+    monthly_income = models.DecimalField(_("家庭月收入（元）"), default=0, **MONEY)
+    expense_medical = models.DecimalField(_("近12个月医疗支出（元）"), default=0, **MONEY)
+    expense_education = models.DecimalField(_("近12个月教育支出（元）"), default=0, **MONEY)
+    expense_heating = models.DecimalField(_("近12个月取暖支出（元）"), default=0, **MONEY)
+    expense_disaster = models.DecimalField(_("近12个月灾害损失支出（元）"), default=0, **MONEY)
+    note = models.TextField(_("备注"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = HouseholdQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("家庭")
+        verbose_name_plural = _("家庭")
+        ordering = ["region_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "household_number"],
+                condition=~Q(household_number=""),
+                name="household_number_unique_in_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_income__gte=0)
+                & Q(expense_medical__gte=0)
+                & Q(expense_education__gte=0)
+                & Q(expense_heating__gte=0)
+                & Q(expense_disaster__gte=0),
+                name="household_money_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["contact_phone"], name="household_contact_phone", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        head = self.head.name if self.head_id and self.head else ""
+        return f"{head}户 · {self.address}" if head else self.address
+
+    @property
+    def rigid_expense_total(self):
+        return self.expense_medical + self.expense_education + self.expense_heating + self.expense_disaster
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.region_id and len(self.region_id) not in (9, 12):
+            raise ValidationError({"region": _("家庭所属区划必须是乡镇（街道）或村（社区）")})
+
+
+# --- People --------------------------------------------------------------------------------------
+
+
+class PersonQuerySet(ScopedQuerySet):
+    def active(self) -> PersonQuerySet:
+        return self.filter(active=True)
+
+    def aged_at_least(self, years: int, today: datetime.date | None = None) -> PersonQuerySet:
+        return self.filter(birth_date__lte=years_ago(years, today))
+
+    def with_flag(self, flag: str) -> PersonQuerySet:
+        if flag in AGE_FLAGS:
+            return self.aged_at_least(AGE_FLAGS[flag][1])
+        if flag in PERSON_FLAGS:
+            return self.filter(**{flag: True})
+        raise ValueError(f"unknown flag {flag!r}")
+
+
+class Person(models.Model):
+    """A member of a household. Sex and birth date come from the ID number."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="members"
+    )
+    region = region_field(verbose_name=_("区划"))
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("身份证号"), max_length=18)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
+    relation = models.CharField(
+        _("与户主关系"), max_length=16, choices=Relation.choices, default=Relation.HEAD
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    active = models.BooleanField(_("有效"), default=True, help_text=_("迁出、死亡或注销的成员标记为无效"))
+
+    lives_alone = models.BooleanField(_("独居"), default=False)
+    has_disability = models.BooleanField(_("残疾"), default=False)
+    disability_level = models.PositiveSmallIntegerField(
+        _("残疾等级"), choices=DisabilityLevel.choices, null=True, blank=True
+    )
+    severe_illness = models.BooleanField(_("重病"), default=False)
+    unable_self_care = models.BooleanField(_("生活不能自理"), default=False)
+    is_student = models.BooleanField(_("在校学生"), default=False)
+    is_orphan = models.BooleanField(_("孤儿"), default=False)
+    is_unsupported_child = models.BooleanField(_("事实无人抚养儿童"), default=False)
+    is_left_behind_child = models.BooleanField(_("留守儿童"), default=False)
+    is_child_in_distress = models.BooleanField(_("困境儿童"), default=False)
+
+    guardian_name = models.CharField(_("监护人姓名"), max_length=50, blank=True)
+    guardian_phone = models.CharField(_("监护人电话"), max_length=20, blank=True)
+    guardian_relation = models.CharField(_("监护人关系"), max_length=20, blank=True)
+    carer_name = models.CharField(_("照料人姓名"), max_length=50, blank=True)
+    carer_phone = models.CharField(_("照料人电话"), max_length=20, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+        ordering = ["household_id", "id"]
+        constraints = [
+            # An ID number is active in at most one household.
+            models.UniqueConstraint(
+                fields=["id_number"], condition=Q(active=True), name="person_id_number_active_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(disability_level__isnull=True) | Q(has_disability=True),
+                name="person_disability_level_needs_disability",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["id_number"], name="person_id_number", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name"], name="person_name", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["phone"], name="person_phone", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["birth_date"], name="person_birth_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def age(self) -> int | None:
+        return age_on(self.birth_date)
+
+    @property
+    def is_aged_60(self) -> bool:
+        return (self.age or 0) >= 60
+
+    @property
+    def is_aged_80(self) -> bool:
+        return (self.age or 0) >= 80
+
+    @property
+    def is_minor(self) -> bool:
+        return self.age is not None and self.age < 18
+
+    @property
+    def flag_labels(self) -> list[str]:
+        labels = [str(label) for flag, label in PERSON_FLAGS.items() if getattr(self, flag)]
+        if self.is_aged_80:
+            labels.insert(0, str(AGE_FLAGS["aged_80"][0]))
+        elif self.is_aged_60:
+            labels.insert(0, str(AGE_FLAGS["aged_60"][0]))
+        return labels
+
+
+# --- Assistance categories -----------------------------------------------------------------------
+
+
+class AssistanceQuerySet(ScopedQuerySet):
+    def current(self, on: datetime.date | None = None) -> AssistanceQuerySet:
+        """Records in force on `on` (default today)."""
+        on = on or timezone.localdate()
+        return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+
+class Assistance(models.Model):
+    """A household (or one member of it, e.g. 特困) recognised in an assistance category for a period."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="assistances"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("成员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assistances",
+        help_text=_("按人认定的类别（如特困人员）填写；按户认定的留空"),
+    )
+    region = region_field(verbose_name=_("区划"))
+    category = models.CharField(_("救助类别"), max_length=20, choices=Category.choices)
+    dibao_class = models.CharField(
+        _("低保类别"), max_length=1, choices=DibaoClass.choices, blank=True, help_text=_("实行分类的地区填写")
+    )
+    tekun_mode = models.CharField(_("特困供养方式"), max_length=16, choices=TekunMode.choices, blank=True)
+    monitoring_type = models.CharField(
+        _("监测对象类型"), max_length=16, choices=MonitoringType.choices, blank=True
+    )
+    start_date = models.DateField(_("认定日期"))
+    end_date = models.DateField(_("终止日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    objects = AssistanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("救助类别认定")
+        verbose_name_plural = _("救助类别认定")
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="assistance_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(dibao_class="") | Q(category="dibao"), name="assistance_class_only_dibao"
+            ),
+            models.CheckConstraint(
+                condition=Q(category="tekun", tekun_mode__in=["centralized", "dispersed"])
+                | (~Q(category="tekun") & Q(tekun_mode="")),
+                name="assistance_tekun_mode",
+            ),
+            models.CheckConstraint(
+                condition=Q(category="monitoring", monitoring_type__in=["unstable", "edge", "sudden"])
+                | (~Q(category="monitoring") & Q(monitoring_type="")),
+                name="assistance_monitoring_type",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["household", "category", "start_date"], name="assistance_household_cat"),
+            models.Index(fields=["category", "end_date"], name="assistance_category_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.start_date}–{self.end_date or ''}"
+
+    @property
+    def label(self) -> str:
+        parts = [self.get_category_display()]
+        if self.dibao_class:
+            parts.append(self.get_dibao_class_display())
+        if self.tekun_mode:
+            parts.append(self.get_tekun_mode_display())
+        if self.monitoring_type:
+            parts.append(self.get_monitoring_type_display())
+        return "·".join(str(p) for p in parts)
+
+    def is_current(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, str] = {}
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            errors["end_date"] = _("终止日期不能早于认定日期")
+        if self.dibao_class and self.category != Category.DIBAO:
+            errors["dibao_class"] = _("只有低保对象可以填写低保类别")
+        if self.category == Category.TEKUN and not self.tekun_mode:
+            errors["tekun_mode"] = _("特困人员须填写供养方式（集中供养或分散供养）")
+        if self.category != Category.TEKUN and self.tekun_mode:
+            errors["tekun_mode"] = _("只有特困人员可以填写供养方式")
+        if self.category == Category.MONITORING and not self.monitoring_type:
+            errors["monitoring_type"] = _("防止返贫监测对象须填写监测对象类型")
+        if self.category != Category.MONITORING and self.monitoring_type:
+            errors["monitoring_type"] = _("只有防止返贫监测对象可以填写监测对象类型")
+        if self.person_id and self.household_id and self.person.household_id != self.household_id:
+            errors["person"] = _("该成员不属于这户家庭")
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- Visits --------------------------------------------------------------------------------------
+
+
+class VisitQuerySet(ScopedQuerySet):
+    def overdue(self, on: datetime.date | None = None) -> VisitQuerySet:
+        return self.filter(next_visit_due__lt=on or timezone.localdate())
+
+
+class Visit(models.Model):
+    """A visit (走访/探访/爱心敲门/儿童主任探访) to a household or one of its members."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="visits"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("探访对象"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        help_text=_("探访某一成员（如独居老人、留守儿童）时填写"),
+    )
+    region = region_field(verbose_name=_("区划"))
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("探访人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    visited_at = models.DateTimeField(_("探访时间"), default=timezone.now)
+    kind = models.CharField(
+        _("探访类型"), max_length=16, choices=VisitKind.choices, default=VisitKind.GENERAL
+    )
+    channel = models.CharField(
+        _("探访方式"), max_length=8, choices=VisitChannel.choices, default=VisitChannel.HOME
+    )
+    # What a winter visit checks. True: fine; False: a problem found; None: not checked.
+    heating_ok = models.BooleanField(_("取暖正常"), null=True, blank=True)
+    food_ok = models.BooleanField(_("食物充足"), null=True, blank=True)
+    clothing_ok = models.BooleanField(_("衣被保暖"), null=True, blank=True)
+    house_safe = models.BooleanField(_("住房安全"), null=True, blank=True)
+    health_ok = models.BooleanField(_("身体状况良好"), null=True, blank=True)
+    mental_ok = models.BooleanField(_("精神状态良好"), null=True, blank=True)
+    guardian_present = models.BooleanField(
+        _("监护人在位"), null=True, blank=True, help_text=_("儿童探访填写")
+    )
+    needs = models.TextField(_("反映的困难和需求"), blank=True)
+    follow_up = models.CharField(_("跟进事项"), max_length=20, choices=FollowUp.choices, blank=True)
+    follow_up_note = models.CharField(_("跟进说明"), max_length=255, blank=True)
+    next_visit_due = models.DateField(_("下次探访日期"), null=True, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    CHECK_FIELDS = ("heating_ok", "food_ok", "clothing_ok", "house_safe", "health_ok", "mental_ok")
+
+    class Meta:
+        verbose_name = _("探访记录")
+        verbose_name_plural = _("探访记录")
+        ordering = ["-visited_at", "-id"]
+        indexes = [
+            models.Index(fields=["household", "-visited_at"], name="visit_household_time"),
+            models.Index(fields=["person", "-visited_at"], name="visit_person_time"),
+            models.Index(fields=["next_visit_due"], name="visit_next_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.visited_at:%Y-%m-%d}"
+
+    @property
+    def problems(self) -> list[str]:
+        """Labels of the checks that found a problem."""
+        fields = [*self.CHECK_FIELDS, "guardian_present"]
+        return [str(self._meta.get_field(f).verbose_name) for f in fields if getattr(self, f) is False]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.person_id and self.household_id and self.person.household_id != self.household_id:
+            raise ValidationError({"person": _("探访对象不属于这户家庭")})

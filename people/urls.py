@@ -5,4 +5,13 @@ from people import views
 app_name = "people"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("households/new/", views.household_create, name="household-create"),
+    path("households/<int:pk>/", views.household_detail, name="household-detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
+    path("households/<int:pk>/members/new/", views.person_create, name="person-create"),
+    path("households/<int:pk>/assistances/new/", views.assistance_create, name="assistance-create"),
+    path("households/<int:pk>/visits/new/", views.visit_create, name="visit-create"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("persons/<int:pk>/deactivate/", views.person_deactivate, name="person-deactivate"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
 ]

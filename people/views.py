@@ -1,8 +1,334 @@
+"""Pages of the register: household search, household page, create/edit, members, categories, visits.
+
+Every page reads through `visible_to(user)` / `get_visible_or_404` (out of region: 404) and every
+write needs a writer role (`require_writer`: 403); the writes themselves are services.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from people import services
+from people.forms import (
+    AssistanceForm,
+    HouseholdForm,
+    HouseholdSearchForm,
+    PersonForm,
+    VisitForm,
+    apply_service_errors,
+)
+from people.models import Assistance, Household, Person, Relation, Visit
+from relief.models import Alert
+from relief.policy import MissingPolicyParameter, policy_value
+from relief.scoping import get_visible_or_404, require_writer
+
+PAGE_SIZE = 25
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def search_households(user, data: dict[str, Any]) -> QuerySet[Household]:
+    """The households `user` may see that match the search form's cleaned data."""
+    qs = Household.objects.visible_to(user)
+    if data.get("region"):
+        qs = qs.in_region(data["region"].code)
+    q = (data.get("q") or "").strip()
+    if q:
+        people = Person.objects.visible_to(user)
+        if q[:1].isdigit():
+            number = services.normalize_id_number(q)
+            hits = people.filter(Q(id_number__startswith=number) | Q(phone__startswith=q))
+            qs = qs.filter(
+                Q(pk__in=hits.values("household_id")) | Q(contact_phone__startswith=q) | Q(household_number=q)
+            )
+        else:
+            qs = qs.filter(
+                Q(pk__in=people.filter(name__startswith=q).values("household_id")) | Q(household_number=q)
+            )
+    if data.get("category"):
+        qs = qs.with_category(data["category"])
+    if data.get("flag"):
+        qs = qs.with_member_flag(data["flag"])
+    return qs
+
+
+def with_list_data(qs: QuerySet[Household]) -> QuerySet[Household]:
+    """What a list of households shows, in a fixed number of queries."""
+    member_count = (
+        Person.objects.filter(household=OuterRef("pk"), active=True)
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        qs.select_related("region", "head")
+        .annotate(member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), 0))
+        .prefetch_related(
+            Prefetch(
+                "assistances",
+                queryset=Assistance.objects.current().order_by("category"),
+                to_attr="current_assistances",
+            )
+        )
+    )
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "people/index.html")
+    """Household search (the app's home page)."""
+    form = HouseholdSearchForm(request.GET or None, user=request.user)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    qs = with_list_data(search_households(request.user, data)).order_by("region_id", "id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "people/index.html",
+        {"form": form, "page": page, "query": query.urlencode(), "can_write": request.user.can_write},
+    )
+
+
+# --- household page ------------------------------------------------------------------------------
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_visible_or_404(Household.objects.select_related("region", "head"), request.user, pk=pk)
+    members = list(household.members.order_by("-active", "id"))
+    today = timezone.localdate()
+    assistances = list(household.assistances.select_related("person").order_by("-start_date", "-id"))
+    visits = household.visits.select_related("visitor", "person").order_by("-visited_at", "-id")[:50]
+    alerts = (
+        Alert.objects.visible_to(request.user)
+        .filter(
+            Q(subject_type=ContentType.objects.get_for_model(Household), subject_id=str(household.pk))
+            | Q(
+                subject_type=ContentType.objects.get_for_model(Person),
+                subject_id__in=[str(m.pk) for m in members],
+            )
+        )
+        .unresolved()[:20]
+    )
+    return render(
+        request,
+        "people/household_detail.html",
+        {
+            "household": household,
+            "members": members,
+            "assistances": assistances,
+            "current_ids": {a.pk for a in assistances if a.is_current(today)},
+            "visits": visits,
+            "alerts": alerts,
+            "can_write": request.user.can_write,
+        },
+    )
+
+
+def _household_kwargs(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k in services.HOUSEHOLD_FIELDS}
+
+
+def _person_kwargs(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k in services.PERSON_FIELDS}
+
+
+@login_required
+def household_create(request: HttpRequest) -> HttpResponse:
+    """A new household with its head in one step; further members are added on its page."""
+    require_writer(request.user)
+    form = HouseholdForm(request.POST or None, user=request.user)
+    head_form = PersonForm(request.POST or None, prefix="head", initial={"relation": Relation.HEAD})
+    head_form.fields.pop("make_head", None)
+    head_form.fields.pop("relation", None)
+    if request.method == "POST" and form.is_valid() and head_form.is_valid():
+        try:
+            with transaction.atomic():
+                household = services.household_create(
+                    actor=request.user, **_household_kwargs(form.cleaned_data)
+                )
+                services.person_add(
+                    actor=request.user,
+                    household=household,
+                    relation=Relation.HEAD,
+                    make_head=True,
+                    **{k: v for k, v in _person_kwargs(head_form.cleaned_data).items() if k != "relation"},
+                )
+        except ValidationError as exc:
+            _split_errors(exc, form, head_form)
+        else:
+            messages.success(request, _("已登记家庭：%(h)s") % {"h": household})
+            return redirect("people:household-detail", pk=household.pk)
+    return render(
+        request, "people/household_form.html", {"form": form, "head_form": head_form, "household": None}
+    )
+
+
+def _split_errors(exc: ValidationError, form, head_form) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        if field in head_form.fields:
+            head_form.add_error(field, errors)
+        elif field in form.fields:
+            form.add_error(field, errors)
+        else:
+            form.add_error(None, errors)
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=pk)
+    require_writer(request.user)
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(
+                actor=request.user, household=household, **_household_kwargs(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("people:household-detail", pk=household.pk)
+    return render(request, "people/household_form.html", {"form": form, "household": household})
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+@login_required
+def person_create(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=pk)
+    require_writer(request.user)
+    form = PersonForm(request.POST or None, initial={"relation": Relation.CHILD})
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_add(
+                actor=request.user,
+                household=household,
+                make_head=form.cleaned_data.get("make_head", False),
+                **_person_kwargs(form.cleaned_data),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已添加成员：%(name)s") % {"name": person.name})
+            return redirect("people:household-detail", pk=household.pk)
+    return render(request, "people/person_form.html", {"form": form, "household": household, "person": None})
+
+
+@login_required
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(Person.objects.select_related("household"), request.user, pk=pk)
+    require_writer(request.user)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=request.user, person=person, **_person_kwargs(form.cleaned_data))
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("people:household-detail", pk=person.household_id)
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "household": person.household, "person": person},
+    )
+
+
+# --- assistance categories -----------------------------------------------------------------------
+
+
+@login_required
+def assistance_create(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=pk)
+    require_writer(request.user)
+    form = AssistanceForm(
+        request.POST or None, household=household, initial={"start_date": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assistance_add(actor=request.user, household=household, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已登记救助类别"))
+            return redirect("people:household-detail", pk=household.pk)
+    return render(request, "people/assistance_form.html", {"form": form, "household": household})
+
+
+# --- visits --------------------------------------------------------------------------------------
+
+
+def _default_next_visit(household: Household) -> datetime.date | None:
+    try:
+        days = policy_value("visit_interval_general_days", household.region_id)
+    except MissingPolicyParameter:
+        return None
+    return timezone.localdate() + datetime.timedelta(days=int(days))
+
+
+@login_required
+def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """The phone visit form: under a minute for a township worker."""
+    household = get_visible_or_404(Household.objects.select_related("region", "head"), request.user, pk=pk)
+    require_writer(request.user)
+    initial = {
+        "kind": request.GET.get("kind") or "general",
+        "channel": "home",
+        "person": request.GET.get("person") or None,
+        "next_visit_due": _default_next_visit(household),
+    }
+    form = VisitForm(request.POST or None, household=household, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_record(actor=request.user, household=household, **form.service_kwargs())
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("探访记录已保存"))
+            return redirect("people:household-detail", pk=household.pk)
+    return render(request, "people/visit_form.html", {"form": form, "household": household})
+
+
+@login_required
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_visible_or_404(
+        Visit.objects.select_related("household", "person", "visitor"), request.user, pk=pk
+    )
+    return render(request, "people/visit_detail.html", {"visit": visit})
+
+
+@login_required
+@require_POST
+def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """注销: the member moved out, died or was registered by mistake; the ID number becomes free."""
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    require_writer(request.user)
+    try:
+        services.person_deactivate(actor=request.user, person=person, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("people:person-edit", pk=person.pk)
+    messages.success(request, _("已注销成员：%(name)s") % {"name": person.name})
+    return redirect("people:household-detail", pk=person.household_id)

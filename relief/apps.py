@@ -7,8 +7,10 @@ class ReliefConfig(AppConfig):
     verbose_name = _("基础：区划、用户、任务、参数、预警")
 
     def ready(self) -> None:
-        from relief import exports, navigation  # noqa: F401  (registers the job handlers)
+        from relief import exports, navigation, sweeps  # noqa: F401  (registers the job handlers)
 
+        sweeps.register_job_handler()
+        navigation.register(_("预警"), "alert-list", order=5)
         navigation.register(_("首页"), "home", order=0)
         navigation.register(_("行政区划"), "region-list", order=80)
         navigation.register(_("政策参数"), "policy", order=85)

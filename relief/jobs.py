@@ -39,6 +39,10 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+# A handler returns DETACHED when it has queued its work as separate tasks that finish the job.
+DETACHED: dict[str, Any] = {"detached": True}
+
+
 class JobError(Exception):
     """A failure to show to the person who started the job, in their words (Chinese)."""
 

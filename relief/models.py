@@ -371,6 +371,31 @@ class AlertQuerySet(ScopedQuerySet):
     def unresolved(self) -> AlertQuerySet:
         return self.exclude(status=AlertStatus.RESOLVED)
 
+    def with_target_level(self) -> AlertQuerySet:
+        """Annotate `target_level`: the level that must act now (the region's own level, minus one
+        for each escalation)."""
+        from django.db.models import Case, IntegerField, Value, When
+        from django.db.models.functions import Length
+
+        level = Case(
+            *[When(region_len=n, then=Value(lvl)) for n, lvl in ((2, 1), (4, 2), (6, 3), (9, 4), (12, 5))],
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        return self.annotate(region_len=Length("region_id")).annotate(
+            target_level=level - models.F("escalation_level")
+        )
+
+    def escalated_to(self, user) -> AlertQuerySet:
+        """Alerts escalated (督办) to the user's own level, inside their region."""
+        if not user.region_id:
+            return self.filter(escalation_level__gt=0)
+        return (
+            self.visible_to(user)
+            .with_target_level()
+            .filter(escalation_level__gt=0, target_level=len(ancestor_codes(user.region_id)))
+        )
+
 
 class Alert(models.Model):
     """A finding that someone must act on. `dedup_key` is unique among unresolved alerts, so a sweep
@@ -430,8 +455,15 @@ class Alert(models.Model):
 class AlertEvent(models.Model):
     """Every change of an alert: raised, acknowledged, resolved, escalated, reopened."""
 
+    ACTIONS = [
+        ("raised", _("产生")),
+        ("acknowledged", _("签收")),
+        ("resolved", _("解除")),
+        ("auto_resolved", _("自动解除")),
+        ("escalated", _("提级督办")),
+    ]
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("动作"), max_length=32)
+    action = models.CharField(_("动作"), max_length=32, choices=ACTIONS)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

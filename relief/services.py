@@ -222,3 +222,60 @@ def regions_load_stdnum(*, provinces: list[str] | None = None) -> int:
             batch_size=2000,
         )
     return len(rows)
+
+
+# --- Sweeps and escalation ------------------------------------------------------------------------
+
+
+def sweep_start(*, actor: User, kinds: list[str] | None = None, region: Region | None = None) -> Job:
+    """Run monitoring sweeps now over the actor's region (or a sub-region), as a job with progress."""
+    from relief.scoping import require_writer
+    from relief.sweeps import SWEEPS
+
+    require_writer(actor)
+    region = region or actor.region
+    if region is not None:
+        require_in_scope(actor, region.code)
+    unknown = [k for k in kinds or [] if k not in SWEEPS]
+    if unknown:
+        raise ValidationError(_("未知的监测项目：%(kinds)s") % {"kinds": "、".join(unknown)})
+    labels = "、".join(str(SWEEPS[k].label) for k in kinds) if kinds else _("全部监测项目")
+    return job_start(
+        actor=actor,
+        kind="relief.sweep",
+        title=_("主动发现监测：%(what)s") % {"what": labels},
+        params={"kinds": kinds or [], "region": region.code if region else None},
+        region=region,
+    )
+
+
+def alerts_escalate_overdue(now: datetime.datetime | None = None) -> int:
+    """Unresolved alerts past their due time move one level up (督办), never above the province, with a
+    new due time; one statement for all of them, each with an "escalated" event."""
+    from django.db import connection
+
+    from relief.policy import policy_value
+
+    now = now or timezone.now()
+    days = int(policy_value("alert_due_days", None))
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH up AS (
+                UPDATE relief_alert SET escalation_level = escalation_level + 1,
+                       due_at = %s + make_interval(days => %s)
+                WHERE status <> 'resolved' AND due_at < %s
+                  AND region_code IS NOT NULL
+                  AND escalation_level < (CASE length(region_code) WHEN 2 THEN 0 WHEN 4 THEN 1 WHEN 6 THEN 2
+                                          WHEN 9 THEN 3 ELSE 4 END)
+                RETURNING id, escalation_level
+            ),
+            ev AS (
+                INSERT INTO relief_alertevent (alert_id, action, note, at)
+                SELECT id, 'escalated', '逾期未处理，提级督办（第' || escalation_level || '级）', %s FROM up
+            )
+            SELECT count(*) FROM up
+            """,
+            [now, days, now, now],
+        )
+        return cur.fetchone()[0]

@@ -188,6 +188,21 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets that share a field name across apps get their own names in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PersonSexEnum": "people.models.Sex",
+        "VisitChannelEnum": "people.models.VisitChannel",
+        "HouseholdHeatingTypeEnum": "people.models.HeatingType",
+        "PatrolSexEnum": "patrols.models.Sex.choices",
+        "ClueStatusEnum": "patrols.models.ClueStatus.choices",
+        "ClueChannelEnum": "patrols.models.ClueChannel.choices",
+        "StationCaseStatusEnum": "patrols.models.CaseStatus.choices",
+        "ColdWaveLevelEnum": "patrols.models.ColdWaveLevel.choices",
+        "AlertSeverityEnum": "relief.models.Severity",
+        "JobStateEnum": "relief.models.JobState",
+        "HazardSeverityEnum": "institutions.models.HazardSeverity",
+        "HazardStateEnum": "institutions.models.HazardState",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------

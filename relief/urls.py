@@ -2,9 +2,9 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from relief import views
+from relief import alert_views, views
 
 handler500 = "relief.api.errors.server_error"
 
@@ -21,6 +21,12 @@ urlpatterns = [
     path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
     path("jobs/<int:pk>/download/", views.job_download, name="job-download"),
     path("policy/", views.policy, name="policy"),
+    path("alerts/", alert_views.alert_list, name="alert-list"),
+    path("alerts/sweep/", alert_views.sweep_run, name="sweep-run"),
+    path("alerts/<int:pk>/", alert_views.alert_detail, name="alert-detail"),
+    re_path(
+        r"^alerts/(?P<pk>\d+)/(?P<action>acknowledge|resolve)/$", alert_views.alert_act, name="alert-act"
+    ),
     path("people/", include("people.urls")),
     path("funds/", include("funds.urls")),
     path("patrols/", include("patrols.urls")),

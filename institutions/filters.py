@@ -1,0 +1,73 @@
+"""Filters shared by the pages, the API and the Excel export, so all three select the same rows."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from institutions.models import (
+    Hazard,
+    HazardSeverity,
+    HazardState,
+    Inspection,
+    Institution,
+    InstitutionType,
+)
+
+
+class InstitutionFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label=_("名称或运营主体"))
+    region = filters.CharFilter(field_name="region_id", lookup_expr="startswith", label=_("区划代码前缀"))
+    type = filters.ChoiceFilter(choices=InstitutionType.choices, label=_("机构类型"))
+
+    class Meta:
+        model = Institution
+        fields = ["type", "heating_type", "is_active", "region", "q"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(name__contains=value) | Q(operator__contains=value))
+
+
+class InspectionFilter(filters.FilterSet):
+    date_from = filters.DateFilter(field_name="date", lookup_expr="gte", label=_("检查日期起"))
+    date_to = filters.DateFilter(field_name="date", lookup_expr="lte", label=_("检查日期止"))
+    # Plain ids, not model choices: a choice field would tell an out-of-region id from a missing one.
+    institution = filters.NumberFilter(field_name="institution_id", label=_("机构"))
+    inspector = filters.NumberFilter(field_name="inspector_id", label=_("检查人"))
+
+    class Meta:
+        model = Inspection
+        fields = ["institution", "inspector", "date_from", "date_to"]
+
+
+class HazardFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=HazardState.choices, label=_("状态"))
+    severity = filters.ChoiceFilter(choices=HazardSeverity.choices, label=_("隐患等级"))
+    overdue = filters.BooleanFilter(method="filter_overdue", label=_("已逾期"))
+    open = filters.BooleanFilter(method="filter_open", label=_("未销号"))
+    region = filters.CharFilter(
+        field_name="institution__region_id", lookup_expr="startswith", label=_("区划代码前缀")
+    )
+    q = filters.CharFilter(method="filter_q", label=_("隐患或机构名称"))
+    institution = filters.NumberFilter(field_name="institution_id", label=_("机构"))
+    owner = filters.NumberFilter(field_name="owner_id", label=_("整改责任人"))
+
+    class Meta:
+        model = Hazard
+        fields = ["state", "severity", "overdue", "open", "institution", "owner", "region", "q"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.overdue() if value else queryset.not_overdue()
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return (
+            queryset.exclude(state=HazardState.CLOSED) if value else queryset.filter(state=HazardState.CLOSED)
+        )
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(title__contains=value) | Q(institution__name__contains=value))

@@ -1,0 +1,288 @@
+"""Forms of the patrol pages. They only validate input; the services do the writes. Choices of
+teams, shifts and regions are limited to what the user may see."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy as _
+
+from patrols.models import (
+    Clue,
+    ClueOutcome,
+    ColdWaveLevel,
+    Encounter,
+    ExitType,
+    JointPartner,
+    PatrolTeam,
+    Sex,
+    Weather,
+    validate_id_number,
+)
+from patrols.services import MILESTONE_FIELDS
+from relief.models import Region, User
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=DATETIME_FORMAT)
+
+
+def datetime_field(label, required=False, **kwargs) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        **kwargs,
+    )
+
+
+class BootstrapForm(forms.Form):
+    """Adds Bootstrap classes to every widget."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+                widget.attrs.setdefault("class", "btn-check")
+            elif isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+    def add_service_error(self, exc: ValidationError) -> None:
+        """Show a service's ValidationError on the fields it names, the rest on the form."""
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+
+def visible_regions(user, max_length: int = 9):
+    return Region.objects.visible_to(user).annotate(code_len=Length("code")).filter(code_len__lte=max_length)
+
+
+def id_number_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("身份证号"), required=False, max_length=24, validators=[validate_id_number]
+    )
+
+
+# --- Shifts and encounters ----------------------------------------------------------------------
+
+
+class ShiftForm(BootstrapForm):
+    NIGHT_CHOICES = [("", _("按开始时间自动判断")), ("1", _("是")), ("0", _("否"))]
+
+    team = forms.ModelChoiceField(label=_("巡查队"), queryset=PatrolTeam.objects.none())
+    area = forms.CharField(label=_("巡查区域/路线"), max_length=255)
+    started_at = datetime_field(_("开始时间"), required=True)
+    ended_at = datetime_field(_("结束时间"))
+    night = forms.ChoiceField(label=_("夜间巡查"), choices=NIGHT_CHOICES, required=False)
+    members_present = forms.ModelMultipleChoiceField(
+        label=_("出勤队员"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    joint_partners = forms.MultipleChoiceField(
+        label=_("联合巡查单位"),
+        choices=JointPartner.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    temperature_c = forms.DecimalField(label=_("气温（℃）"), max_digits=4, decimal_places=1, required=False)
+    weather = forms.ChoiceField(label=_("天气"), choices=[("", "—"), *Weather.choices], required=False)
+    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        teams = PatrolTeam.objects.visible_to(user).filter(active=True)
+        self.fields["team"].queryset = teams
+        self.fields["members_present"].queryset = User.objects.filter(patrol_teams__in=teams).distinct()
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        night = data.pop("night")
+        data["night"] = None if night == "" else night == "1"
+        return data
+
+
+class EncounterForm(BootstrapForm):
+    """The form a patrol member fills on a phone: big toggles, few typed fields."""
+
+    place = forms.CharField(label=_("地点"), max_length=255)
+    sex = forms.ChoiceField(
+        label=_("性别"), choices=Sex.choices, initial=Sex.UNKNOWN, widget=forms.RadioSelect, required=False
+    )
+    approx_age = forms.IntegerField(
+        label=_("估计年龄"),
+        min_value=0,
+        max_value=120,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    conditions = forms.MultipleChoiceField(
+        label=_("身体状况"),
+        choices=[(f, Encounter._meta.get_field(f).verbose_name) for f in Encounter.CONDITION_FIELDS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    actions = forms.MultipleChoiceField(
+        label=_("采取措施"),
+        choices=[(f, Encounter._meta.get_field(f).verbose_name) for f in Encounter.ACTION_FIELDS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    refusal_reason = forms.CharField(label=_("拒绝原因"), max_length=255, required=False)
+    refusal_signed = forms.BooleanField(label=_("本人签字确认拒绝"), required=False)
+    materials_given = forms.CharField(label=_("发放物资"), max_length=255, required=False)
+    person_name = forms.CharField(label=_("姓名"), max_length=64, required=False)
+    id_number = id_number_field()
+    description = forms.CharField(
+        label=_("体貌特征"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    follow_up = forms.CharField(label=_("后续跟进"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    latitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
+    longitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
+
+    def clean_sex(self):
+        return self.cleaned_data.get("sex") or Sex.UNKNOWN
+
+
+# --- Clues --------------------------------------------------------------------------------------
+
+
+class ClueForm(BootstrapForm):
+    region = forms.ModelChoiceField(label=_("区划"), queryset=Region.objects.none())
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=Clue._meta.get_field("channel").choices)
+    place = forms.CharField(label=_("地点"), max_length=255)
+    description = forms.CharField(
+        label=_("情况描述"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reported_at = datetime_field(_("报告时间"), help_text=_("留空为当前时间"))
+    reporter_name = forms.CharField(label=_("报告人"), max_length=64, required=False)
+    reporter_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = visible_regions(user)
+        if user.region_id:
+            self.fields["region"].initial = user.region_id
+
+
+class DispatchForm(BootstrapForm):
+    team = forms.ModelChoiceField(label=_("巡查队"), queryset=PatrolTeam.objects.none())
+    comment = forms.CharField(label=_("说明"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = PatrolTeam.objects.visible_to(user).filter(active=True)
+
+
+class RespondForm(BootstrapForm):
+    responded_at = datetime_field(_("到场时间"), help_text=_("留空为当前时间"))
+    comment = forms.CharField(label=_("说明"), required=False)
+
+
+class CloseForm(BootstrapForm):
+    outcome = forms.ChoiceField(label=_("办理结果"), choices=ClueOutcome.choices)
+    outcome_note = forms.CharField(
+        label=_("结果说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+# --- Station cases ------------------------------------------------------------------------------
+
+
+class StationCaseForm(BootstrapForm):
+    region = forms.ModelChoiceField(label=_("区划"), queryset=Region.objects.none())
+    station_name = forms.CharField(label=_("救助管理站"), max_length=100)
+    intake_at = datetime_field(_("入站时间"), help_text=_("留空为当前时间"))
+    person_name = forms.CharField(label=_("姓名"), max_length=64, required=False)
+    id_number = id_number_field()
+    description = forms.CharField(
+        label=_("体貌特征"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    sex = forms.ChoiceField(label=_("性别"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    approx_age = forms.IntegerField(label=_("估计年龄"), min_value=0, max_value=120, required=False)
+    health_screening = forms.CharField(
+        label=_("健康筛查"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    mental_screening = forms.CharField(
+        label=_("精神状况筛查"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    injured = forms.BooleanField(label=_("受伤"), required=False)
+    critically_ill = forms.BooleanField(label=_("危重"), required=False)
+    suspected_mental_disorder = forms.BooleanField(label=_("疑似精神障碍"), required=False)
+    intellectual_disability = forms.BooleanField(label=_("智力障碍"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = visible_regions(user, 6)
+        if user.region_id and len(user.region_id) <= 6:
+            self.fields["region"].initial = user.region_id
+
+
+class CommentForm(BootstrapForm):
+    comment = forms.CharField(label=_("说明"), required=False)
+
+
+class IdentifyForm(CommentForm):
+    person_name = forms.CharField(label=_("姓名"), max_length=64)
+    id_number = id_number_field()
+
+
+class MilestoneForm(CommentForm):
+    milestone = forms.ChoiceField(
+        label=_("节点"),
+        choices=[
+            ("search_notice", _("发布寻亲公告")),
+            ("dna_sample", _("采集DNA样本")),
+            ("records_update", _("一个月档案更新")),
+            ("settlement", _("启动落户安置")),
+        ],
+    )
+    at = datetime_field(_("完成时间"), help_text=_("留空为当前时间"))
+
+    def clean_milestone(self):
+        value = self.cleaned_data["milestone"]
+        if value not in MILESTONE_FIELDS:
+            raise ValidationError(_("未知的节点"))
+        return value
+
+
+class ExitForm(CommentForm):
+    exit_type = forms.ChoiceField(label=_("离站方式"), choices=ExitType.choices)
+    signed_statement = forms.BooleanField(label=_("已签署自愿离站声明"), required=False)
+
+
+class SettleForm(CommentForm):
+    institution = forms.CharField(label=_("安置机构"), max_length=200)
+
+
+# --- Cold-wave warnings -------------------------------------------------------------------------
+
+
+class ColdWaveForm(BootstrapForm):
+    region = forms.ModelChoiceField(label=_("区划"), queryset=Region.objects.none())
+    level = forms.TypedChoiceField(label=_("预警等级"), choices=ColdWaveLevel.choices, coerce=int)
+    starts_at = datetime_field(_("开始时间"), help_text=_("留空为当前时间"))
+    ends_at = datetime_field(_("结束时间"), help_text=_("留空表示直至解除"))
+    note = forms.CharField(label=_("说明"), max_length=255, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = visible_regions(user, 6)
+        if user.region_id and len(user.region_id) <= 6:
+            self.fields["region"].initial = user.region_id

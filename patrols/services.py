@@ -1,0 +1,592 @@
+"""Every write of the patrols app: one transaction each, scope and role checked first.
+
+State changes lock the row (`select_for_update`), check the current state, move it and record the
+transition (who, when, comment) in ClueEvent / StationCaseEvent.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from patrols.models import (
+    CaseStatus,
+    Clue,
+    ClueEvent,
+    ClueOutcome,
+    ClueStatus,
+    ColdWaveLevel,
+    ColdWaveWarning,
+    Encounter,
+    ExitType,
+    IdentityStatus,
+    PatrolShift,
+    PatrolTeam,
+    Sex,
+    StationCase,
+    StationCaseEvent,
+    is_night,
+    normalize_id_number,
+)
+from relief.models import Region, Role, User
+from relief.policy import policy_value
+from relief.scoping import require_in_scope, require_writer
+
+
+def _require(actor: User, region_code: str | None) -> None:
+    require_writer(actor)
+    require_in_scope(actor, region_code)
+
+
+def _flags(names: Iterable[str], allowed: Iterable[str], label: str) -> dict[str, bool]:
+    names, allowed = set(names), tuple(allowed)
+    unknown = names - set(allowed)
+    if unknown:
+        raise ValidationError({label: _("未知选项：%(names)s") % {"names": "、".join(sorted(unknown))}})
+    return {name: name in names for name in allowed}
+
+
+# --- Teams and shifts ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_create(
+    *, actor: User, name: str, region: Region, members: Iterable[User] = (), phone: str = ""
+) -> PatrolTeam:
+    _require(actor, region.code)
+    members = list(members)
+    # A member records the team's shifts and encounters, so must see the team's region.
+    for member in members:
+        if not member.is_region_admin and not (member.region_id and region.code.startswith(member.region_id)):
+            raise ValidationError(
+                {"members": _("队员 %(user)s 的管辖区划须包含巡查队所在区划") % {"user": member}}
+            )
+    team = PatrolTeam(name=name, region=region, phone=phone)
+    team.full_clean()
+    team.save()
+    team.members.set(members)
+    return team
+
+
+@transaction.atomic
+def shift_start(
+    *,
+    actor: User,
+    team: PatrolTeam,
+    area: str,
+    started_at: datetime.datetime | None = None,
+    ended_at: datetime.datetime | None = None,
+    night: bool | None = None,
+    members_present: Iterable[User] = (),
+    joint_partners: Iterable[str] = (),
+    temperature_c: Decimal | None = None,
+    weather: str = "",
+    note: str = "",
+) -> PatrolShift:
+    """Record a patrol shift. `night` defaults to whether the shift starts between 20:00 and 06:00."""
+    _require(actor, team.region_id)
+    started_at = started_at or timezone.now()
+    members_present = list(members_present)
+    team_members = set(team.members.values_list("pk", flat=True))
+    strangers = [str(m) for m in members_present if m.pk not in team_members]
+    if strangers:
+        raise ValidationError(
+            {"members_present": _("%(names)s 不是该巡查队队员") % {"names": "、".join(strangers)}}
+        )
+    if ended_at is not None and ended_at <= started_at:
+        raise ValidationError({"ended_at": _("结束时间必须晚于开始时间")})
+    shift = PatrolShift(
+        team=team,
+        region_id=team.region_id,
+        area=area,
+        started_at=started_at,
+        ended_at=ended_at,
+        is_night=is_night(started_at) if night is None else night,
+        joint_partners=sorted(set(joint_partners)),
+        temperature_c=temperature_c,
+        weather=weather,
+        note=note,
+        created_by=actor,
+    )
+    shift.full_clean()
+    shift.save()
+    shift.members_present.set(members_present)
+    return shift
+
+
+@transaction.atomic
+def shift_end(*, actor: User, shift: PatrolShift, ended_at: datetime.datetime | None = None) -> PatrolShift:
+    shift = PatrolShift.objects.select_for_update().get(pk=shift.pk)
+    _require(actor, shift.region_id)
+    if shift.ended_at is not None:
+        raise ValidationError(_("该班次已结束"))
+    ended_at = ended_at or timezone.now()
+    if ended_at <= shift.started_at:
+        raise ValidationError({"ended_at": _("结束时间必须晚于开始时间")})
+    shift.ended_at = ended_at
+    shift.save(update_fields=["ended_at"])
+    return shift
+
+
+# --- Encounters ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def encounter_record(
+    *,
+    actor: User,
+    shift: PatrolShift,
+    place: str,
+    occurred_at: datetime.datetime | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    person_name: str = "",
+    id_number: str = "",
+    description: str = "",
+    sex: str = Sex.UNKNOWN,
+    approx_age: int | None = None,
+    conditions: Iterable[str] = (),
+    actions: Iterable[str] = (),
+    refusal_reason: str = "",
+    refusal_signed: bool = False,
+    materials_given: str = "",
+    follow_up: str = "",
+) -> Encounter:
+    """Record a person met on the street. `conditions` and `actions` name the flags that apply
+    (see Encounter.CONDITION_FIELDS and ACTION_FIELDS). A refusal needs its reason; the suspected
+    mentally ill, injured or critically ill go to hospital first."""
+    _require(actor, shift.region_id)
+    encounter = Encounter(
+        shift=shift,
+        region_id=shift.region_id,
+        place=place,
+        occurred_at=occurred_at or timezone.now(),
+        latitude=latitude,
+        longitude=longitude,
+        person_name=person_name.strip(),
+        id_number=normalize_id_number(id_number),
+        description=description,
+        sex=sex,
+        approx_age=approx_age,
+        refusal_reason=refusal_reason.strip(),
+        refusal_signed=refusal_signed,
+        materials_given=materials_given,
+        follow_up=follow_up,
+        recorded_by=actor,
+        **_flags(conditions, Encounter.CONDITION_FIELDS, "conditions"),
+        **_flags(actions, Encounter.ACTION_FIELDS, "actions"),
+    )
+    if not (encounter.person_name or encounter.id_number or encounter.description.strip()):
+        raise ValidationError({"description": _("请填写姓名、身份证号或体貌特征中的至少一项")})
+    encounter.full_clean()
+    encounter.save()
+    return encounter
+
+
+# --- Clues --------------------------------------------------------------------------------------
+
+
+def _clue_event(clue: Clue, from_status: str, actor: User, comment: str) -> None:
+    ClueEvent.objects.create(
+        clue=clue, from_status=from_status, to_status=clue.status, actor=actor, comment=comment
+    )
+
+
+def _lock_clue(actor: User, clue: Clue) -> Clue:
+    clue = Clue.objects.select_for_update().get(pk=clue.pk)
+    _require(actor, clue.region_id)
+    return clue
+
+
+@transaction.atomic
+def clue_report(
+    *,
+    actor: User,
+    region: Region,
+    channel: str,
+    place: str,
+    reported_at: datetime.datetime | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    description: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+) -> Clue:
+    """Register a clue. Its response deadline comes from the policy parameter clue_response_minutes
+    of its region."""
+    _require(actor, region.code)
+    reported_at = reported_at or timezone.now()
+    if reported_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"reported_at": _("报告时间不能晚于当前时间")})
+    minutes = policy_value("clue_response_minutes", region.code, timezone.localtime(reported_at).date())
+    clue = Clue(
+        region=region,
+        channel=channel,
+        place=place,
+        reported_at=reported_at,
+        due_at=reported_at + datetime.timedelta(minutes=int(minutes)),
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        description=description,
+        latitude=latitude,
+        longitude=longitude,
+        created_by=actor,
+    )
+    clue.full_clean()
+    clue.save()
+    _clue_event(clue, "", actor, _("登记线索"))
+    return clue
+
+
+@transaction.atomic
+def clue_dispatch(*, actor: User, clue: Clue, team: PatrolTeam, comment: str = "") -> Clue:
+    """Send a clue to a patrol team (again, if the first team cannot go)."""
+    clue = _lock_clue(actor, clue)
+    require_in_scope(actor, team.region_id)
+    if clue.status not in (ClueStatus.NEW, ClueStatus.DISPATCHED):
+        raise ValidationError(_("只有待派发或已派发（未到场）的线索可以派发"))
+    if not team.active:
+        raise ValidationError({"team": _("该巡查队已停用")})
+    before = clue.status
+    clue.team = team
+    clue.dispatched_at = timezone.now()
+    clue.status = ClueStatus.DISPATCHED
+    clue.save(update_fields=["team", "dispatched_at", "status"])
+    _clue_event(clue, before, actor, comment or _("派发至 %(team)s") % {"team": team})
+    return clue
+
+
+@transaction.atomic
+def clue_respond(
+    *, actor: User, clue: Clue, responded_at: datetime.datetime | None = None, comment: str = ""
+) -> Clue:
+    """The team has reached the place: the response time is measured from the report."""
+    clue = _lock_clue(actor, clue)
+    if clue.status != ClueStatus.DISPATCHED:
+        raise ValidationError(_("只有已派发的线索可以登记到场"))
+    responded_at = responded_at or timezone.now()
+    if responded_at < clue.reported_at:
+        raise ValidationError({"responded_at": _("到场时间不能早于报告时间")})
+    clue.responded_at = responded_at
+    clue.response_minutes = int((responded_at - clue.reported_at).total_seconds() // 60)
+    clue.status = ClueStatus.RESPONDED
+    clue.save(update_fields=["responded_at", "response_minutes", "status"])
+    _clue_event(clue, ClueStatus.DISPATCHED, actor, comment)
+    return clue
+
+
+# Outcomes that need no one on the spot: a duplicate or a false report may be closed straight away.
+_CLOSE_WITHOUT_RESPONSE = {ClueOutcome.DUPLICATE, ClueOutcome.FALSE_REPORT}
+
+
+@transaction.atomic
+def clue_close(
+    *, actor: User, clue: Clue, outcome: str, outcome_note: str = "", encounter: Encounter | None = None
+) -> Clue:
+    clue = _lock_clue(actor, clue)
+    if clue.status == ClueStatus.CLOSED:
+        raise ValidationError(_("该线索已办结"))
+    if outcome not in ClueOutcome.values:
+        raise ValidationError({"outcome": _("请选择办理结果")})
+    if clue.status != ClueStatus.RESPONDED and outcome not in _CLOSE_WITHOUT_RESPONSE:
+        raise ValidationError({"outcome": _("未到场的线索只能以“重复线索”或“不属实”办结")})
+    if outcome == ClueOutcome.REFUSED and not outcome_note.strip():
+        raise ValidationError({"outcome_note": _("本人拒绝救助时必须填写拒绝原因")})
+    if encounter is not None:
+        require_in_scope(actor, encounter.region_id)
+    before = clue.status
+    clue.status = ClueStatus.CLOSED
+    clue.outcome = outcome
+    clue.outcome_note = outcome_note
+    clue.encounter = encounter
+    clue.closed_at = timezone.now()
+    clue.save(update_fields=["status", "outcome", "outcome_note", "encounter", "closed_at"])
+    _clue_event(clue, before, actor, outcome_note)
+    return clue
+
+
+# --- Rescue station cases -----------------------------------------------------------------------
+
+
+def _case_event(case: StationCase, action: str, from_status: str, actor: User, comment: str) -> None:
+    StationCaseEvent.objects.create(
+        case=case, action=action, from_status=from_status, to_status=case.status, actor=actor, comment=comment
+    )
+
+
+def _lock_case(actor: User, case: StationCase) -> StationCase:
+    case = StationCase.objects.select_for_update().get(pk=case.pk)
+    _require(actor, case.region_id)
+    return case
+
+
+@transaction.atomic
+def station_case_intake(
+    *,
+    actor: User,
+    region: Region,
+    station_name: str,
+    intake_at: datetime.datetime | None = None,
+    person_name: str = "",
+    id_number: str = "",
+    description: str = "",
+    sex: str = Sex.UNKNOWN,
+    approx_age: int | None = None,
+    health_screening: str = "",
+    mental_screening: str = "",
+    injured: bool = False,
+    critically_ill: bool = False,
+    suspected_mental_disorder: bool = False,
+    intellectual_disability: bool = False,
+    encounter: Encounter | None = None,
+) -> StationCase:
+    """Register a person arriving at a rescue station. Identity is known when an ID number is
+    given; otherwise the family-search milestones start counting from the intake time."""
+    _require(actor, region.code)
+    if encounter is not None:
+        require_in_scope(actor, encounter.region_id)
+    id_number = normalize_id_number(id_number)
+    case = StationCase(
+        region=region,
+        station_name=station_name,
+        intake_at=intake_at or timezone.now(),
+        person_name=person_name.strip(),
+        id_number=id_number,
+        description=description,
+        sex=sex,
+        approx_age=approx_age,
+        identity_status=IdentityStatus.KNOWN if id_number else IdentityStatus.UNKNOWN,
+        health_screening=health_screening,
+        mental_screening=mental_screening,
+        injured=injured,
+        critically_ill=critically_ill,
+        suspected_mental_disorder=suspected_mental_disorder,
+        intellectual_disability=intellectual_disability,
+        encounter=encounter,
+        created_by=actor,
+    )
+    if not (case.person_name or case.id_number or case.description.strip()):
+        raise ValidationError({"description": _("请填写姓名、身份证号或体貌特征中的至少一项")})
+    case.full_clean()
+    case.save()
+    _case_event(case, "intake", "", actor, _("接收登记"))
+    return case
+
+
+@transaction.atomic
+def station_case_hospitalize(*, actor: User, case: StationCase, comment: str = "") -> StationCase:
+    """Send to hospital first (先行送医); the case stays open and comes back with `admit`."""
+    case = _lock_case(actor, case)
+    if case.status not in (CaseStatus.INTAKE, CaseStatus.IN_STATION, CaseStatus.LONG_TERM):
+        raise ValidationError(_("当前状态不能送医"))
+    before, case.status = case.status, CaseStatus.IN_HOSPITAL
+    case.save(update_fields=["status"])
+    _case_event(case, "hospitalize", before, actor, comment)
+    return case
+
+
+@transaction.atomic
+def station_case_admit(*, actor: User, case: StationCase, comment: str = "") -> StationCase:
+    """Into the station after screening (or back from hospital)."""
+    case = _lock_case(actor, case)
+    if case.status not in (CaseStatus.INTAKE, CaseStatus.IN_HOSPITAL):
+        raise ValidationError(_("只有接收登记或送医中的个案可以入站"))
+    if case.status == CaseStatus.INTAKE and case.needs_hospital_first:
+        raise ValidationError(_("疑似精神障碍、受伤或危重人员须先送医救治，再入站"))
+    before, case.status = case.status, CaseStatus.IN_STATION
+    case.save(update_fields=["status"])
+    _case_event(case, "admit", before, actor, comment)
+    return case
+
+
+@transaction.atomic
+def station_case_identify(
+    *, actor: User, case: StationCase, person_name: str, id_number: str = "", comment: str = ""
+) -> StationCase:
+    """Identity established (by ID check, DNA match or the person's own account)."""
+    case = _lock_case(actor, case)
+    if not case.is_open:
+        raise ValidationError(_("个案已结束，不能修改身份"))
+    if not person_name.strip():
+        raise ValidationError({"person_name": _("请填写姓名")})
+    case.person_name = person_name.strip()
+    case.id_number = normalize_id_number(id_number) or case.id_number
+    case.identity_status = IdentityStatus.KNOWN
+    case.full_clean()
+    case.save(update_fields=["person_name", "id_number", "identity_status"])
+    _case_event(case, "identify", case.status, actor, comment or _("身份已查明"))
+    return case
+
+
+MILESTONE_FIELDS = {
+    "search_notice": "search_notice_at",
+    "dna_sample": "dna_sampled_at",
+    "records_update": "records_updated_at",
+    "settlement": "settlement_started_at",
+}
+
+
+@transaction.atomic
+def station_case_record_milestone(
+    *,
+    actor: User,
+    case: StationCase,
+    milestone: str,
+    at: datetime.datetime | None = None,
+    comment: str = "",
+) -> StationCase:
+    """Record that a milestone was done: search notice published, DNA sampled, records updated,
+    settlement started."""
+    case = _lock_case(actor, case)
+    field = MILESTONE_FIELDS.get(milestone)
+    if field is None:
+        raise ValidationError({"milestone": _("未知的节点")})
+    if not case.is_open:
+        raise ValidationError(_("个案已结束"))
+    if getattr(case, field) is not None:
+        raise ValidationError({"milestone": _("该节点已登记")})
+    at = at or timezone.now()
+    if at < case.intake_at or at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"at": _("完成时间应在入站之后、当前时间之前")})
+    setattr(case, field, at)
+    case.save(update_fields=[field])
+    _case_event(case, milestone, case.status, actor, comment)
+    return case
+
+
+@transaction.atomic
+def station_case_long_term(*, actor: User, case: StationCase, comment: str = "") -> StationCase:
+    case = _lock_case(actor, case)
+    if case.status != CaseStatus.IN_STATION:
+        raise ValidationError(_("只有站内救助的个案可以转为长期滞留照料"))
+    before, case.status = case.status, CaseStatus.LONG_TERM
+    case.save(update_fields=["status"])
+    _case_event(case, "long_term", before, actor, comment)
+    return case
+
+
+@transaction.atomic
+def station_case_exit(
+    *,
+    actor: User,
+    case: StationCase,
+    exit_type: str,
+    signed_statement: bool = False,
+    exited_at: datetime.datetime | None = None,
+    comment: str = "",
+) -> StationCase:
+    """Leave the station: family found, escorted home, to hospital, or by the person's own choice
+    with a signed statement. Children under 16 are escorted home, never left to leave alone."""
+    case = _lock_case(actor, case)
+    if not case.is_open:
+        raise ValidationError(_("个案已结束"))
+    if exit_type not in ExitType.values:
+        raise ValidationError({"exit_type": _("请选择离站方式")})
+    if exit_type == ExitType.LEFT_BY_SELF:
+        if case.is_child:
+            raise ValidationError({"exit_type": _("未满16周岁的未成年人应护送返回，不能自行离站")})
+        if not signed_statement:
+            raise ValidationError({"signed_statement": _("自愿离站须本人签署离站声明")})
+    exited_at = exited_at or timezone.now()
+    if exited_at < case.intake_at:
+        raise ValidationError({"exited_at": _("离站时间不能早于入站时间")})
+    before = case.status
+    case.status = CaseStatus.EXITED
+    case.exit_type = exit_type
+    case.signed_statement = signed_statement
+    case.exited_at = exited_at
+    case.exit_note = comment
+    case.save(update_fields=["status", "exit_type", "signed_statement", "exited_at", "exit_note"])
+    _case_event(case, "exit", before, actor, comment)
+    return case
+
+
+@transaction.atomic
+def station_case_settle(
+    *, actor: User, case: StationCase, institution: str, comment: str = ""
+) -> StationCase:
+    """Long-term care ends in settlement (落户安置), usually in a welfare institution."""
+    case = _lock_case(actor, case)
+    if case.status != CaseStatus.LONG_TERM:
+        raise ValidationError(_("只有长期滞留照料的个案可以落户安置"))
+    if not institution.strip():
+        raise ValidationError({"institution": _("请填写安置机构")})
+    now = timezone.now()
+    before = case.status
+    case.status = CaseStatus.SETTLED
+    case.settled_at = now
+    case.settlement_institution = institution.strip()
+    case.settlement_started_at = case.settlement_started_at or now
+    case.save(update_fields=["status", "settled_at", "settlement_institution", "settlement_started_at"])
+    _case_event(case, "settle", before, actor, comment)
+    return case
+
+
+# --- Cold-wave warnings -------------------------------------------------------------------------
+
+# Who may set a cold-wave level: civil-affairs officials at county level and above (the city and
+# province officials included, though they only read case records), for a county or wider region
+# inside their scope, and administrators. Village and township staff, and API clients, may not.
+COLD_WAVE_ROLES = {Role.COUNTY, Role.CITY, Role.PROVINCE}
+
+
+def can_issue_cold_warning(user: User) -> bool:
+    if not (user and getattr(user, "is_authenticated", False) and user.is_active):
+        return False
+    return user.is_region_admin or user.role in COLD_WAVE_ROLES
+
+
+def _require_cold_wave_official(actor: User, region_code: str) -> None:
+    if not can_issue_cold_warning(actor):
+        raise PermissionDenied(_("只有县级及以上民政官员可以发布寒潮预警"))
+    require_in_scope(actor, region_code)
+
+
+@transaction.atomic
+def cold_warning_issue(
+    *,
+    actor: User,
+    region: Region,
+    level: int,
+    starts_at: datetime.datetime | None = None,
+    ends_at: datetime.datetime | None = None,
+    note: str = "",
+) -> ColdWaveWarning:
+    _require_cold_wave_official(actor, region.code)
+    if len(region.code) > 6:
+        raise ValidationError({"region": _("寒潮预警应按县（区）及以上区划发布")})
+    if level not in ColdWaveLevel.values:
+        raise ValidationError({"level": _("请选择预警等级")})
+    starts_at = starts_at or timezone.now()
+    if ends_at is not None and ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("结束时间必须晚于开始时间")})
+    warning = ColdWaveWarning(
+        region=region, level=level, starts_at=starts_at, ends_at=ends_at, note=note, issued_by=actor
+    )
+    warning.full_clean()
+    warning.save()
+    return warning
+
+
+@transaction.atomic
+def cold_warning_lift(
+    *, actor: User, warning: ColdWaveWarning, at: datetime.datetime | None = None
+) -> ColdWaveWarning:
+    warning = ColdWaveWarning.objects.select_for_update().get(pk=warning.pk)
+    _require_cold_wave_official(actor, warning.region_id)
+    at = at or timezone.now()
+    if warning.ends_at is not None and warning.ends_at <= at:
+        raise ValidationError(_("该预警已结束"))
+    if at <= warning.starts_at:
+        # Not started yet: lifting cancels it; keep the row valid (end after start).
+        at = warning.starts_at + datetime.timedelta(seconds=1)
+    warning.ends_at = at
+    warning.lifted_by = actor
+    warning.save(update_fields=["ends_at", "lifted_by"])
+    return warning

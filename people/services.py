@@ -1,0 +1,493 @@
+"""Every write to the register: households, members, assistance categories, visits.
+
+One transaction each; keyword-only; the actor's role and region are checked here (views, the API,
+imports and tasks all call these). The Excel import calls `household_create` and `person_add` too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.cn import ric
+
+from people.models import (
+    Assistance,
+    HeatingType,
+    Household,
+    HousingCondition,
+    Person,
+    Relation,
+    Visit,
+    VisitChannel,
+    VisitKind,
+)
+from relief.models import Region, User
+from relief.scoping import require_in_scope, require_writer
+
+ID_CONSTRAINT = "person_id_number_active_once"
+HOUSEHOLD_NUMBER_CONSTRAINT = "household_number_unique_in_region"
+
+HOUSEHOLD_FIELDS = {
+    "region",
+    "household_number",
+    "address",
+    "contact_phone",
+    "is_urban",
+    "heating_type",
+    "housing_condition",
+    "monthly_income",
+    "expense_medical",
+    "expense_education",
+    "expense_heating",
+    "expense_disaster",
+    "note",
+}
+PERSON_FIELDS = {
+    "name",
+    "id_number",
+    "relation",
+    "phone",
+    "lives_alone",
+    "has_disability",
+    "disability_level",
+    "severe_illness",
+    "unable_self_care",
+    "is_student",
+    "is_orphan",
+    "is_unsupported_child",
+    "is_left_behind_child",
+    "is_child_in_distress",
+    "guardian_name",
+    "guardian_phone",
+    "guardian_relation",
+    "carer_name",
+    "carer_phone",
+    "note",
+}
+VISIT_FIELDS = {
+    "person",
+    "visited_at",
+    "kind",
+    "channel",
+    *Visit.CHECK_FIELDS,
+    "guardian_present",
+    "needs",
+    "follow_up",
+    "follow_up_note",
+    "next_visit_due",
+    "note",
+}
+
+
+# --- ID numbers ----------------------------------------------------------------------------------
+
+
+def normalize_id_number(value: str) -> str:
+    """Full-width digits and letters to ASCII, spaces and dashes dropped, x upper-cased."""
+    value = unicodedata.normalize("NFKC", value or "")
+    return ric.compact(value.replace("-", "")).replace(" ", "")
+
+
+def validate_id_number(value: str) -> str:
+    """The normalised ID number, or a ValidationError that says in Chinese what is wrong."""
+    number = normalize_id_number(value)
+    if not number:
+        raise ValidationError(_("请填写身份证号"), code="required")
+    try:
+        return ric.validate(number)
+    except stdnum_exceptions.InvalidLength:
+        if len(number) == 15 and number.isdigit():
+            raise ValidationError(
+                _("身份证号只有15位（可能是旧版证号或被 Excel 截断），请填写18位身份证号"), code="length"
+            ) from None
+        raise ValidationError(
+            _("身份证号应为18位，当前为%(n)d位") % {"n": len(number)}, code="length"
+        ) from None
+    except stdnum_exceptions.InvalidFormat:
+        raise ValidationError(_("身份证号前17位必须是数字，最后一位是数字或X"), code="format") from None
+    except stdnum_exceptions.InvalidChecksum:
+        raise ValidationError(_("身份证号校验位不正确，请核对是否抄错"), code="checksum") from None
+    except stdnum_exceptions.InvalidComponent:
+        raise ValidationError(_("身份证号中的出生日期或地址码无效，请核对"), code="component") from None
+    except stdnum_exceptions.ValidationError:
+        raise ValidationError(_("身份证号无效"), code="invalid") from None
+
+
+def sex_from_id(number: str) -> str:
+    return "M" if int(number[16]) % 2 else "F"
+
+
+def birth_date_from_id(number: str) -> datetime.date:
+    return ric.get_birth_date(number)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _check_actor(actor: User, region_code: str | None) -> None:
+    require_writer(actor)
+    require_in_scope(actor, region_code)
+
+
+def _set_fields(obj: Any, changes: dict[str, Any], allowed: set[str]) -> list[str]:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"cannot set {sorted(unknown)} on {type(obj).__name__}")
+    changed = []
+    for name, value in changes.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed.append(name)
+    return changed
+
+
+def _save_household(household: Household) -> None:
+    try:
+        with transaction.atomic():
+            household.save()
+    except IntegrityError as exc:
+        if HOUSEHOLD_NUMBER_CONSTRAINT in str(exc):
+            raise ValidationError(
+                {"household_number": _("户编号“%(n)s”在本区划已被使用") % {"n": household.household_number}}
+            ) from None
+        raise
+
+
+def _id_conflict_message(person: Person) -> str:
+    other = (
+        Person.objects.filter(id_number=person.id_number, active=True)
+        .exclude(pk=person.pk)
+        .select_related("household", "household__region")
+        .first()
+    )
+    if other is None:
+        return _("该身份证号已在另一户登记为有效成员")
+    return _("身份证号 %(id)s 已在另一户（%(region)s）登记为有效成员，请先在原户注销后再添加") % {
+        "id": person.id_number,
+        "region": other.household.region.name,
+    }
+
+
+def _save_person(person: Person) -> None:
+    """Save, turning a breach of the one-active-ID constraint into a Chinese message."""
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:
+        if ID_CONSTRAINT in str(exc):
+            raise ValidationError({"id_number": _id_conflict_message(person)}) from None
+        raise
+
+
+def _prepare_person(person: Person) -> None:
+    person.id_number = validate_id_number(person.id_number)
+    person.sex = sex_from_id(person.id_number)
+    person.birth_date = birth_date_from_id(person.id_number)
+    if not person.has_disability:
+        person.disability_level = None
+    person.full_clean(exclude=["household", "region"], validate_constraints=False)
+    if (
+        person.active
+        and Person.objects.filter(id_number=person.id_number, active=True).exclude(pk=person.pk).exists()
+    ):
+        raise ValidationError({"id_number": _id_conflict_message(person)})
+
+
+# --- Households ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def household_create(
+    *,
+    actor: User,
+    region: Region,
+    address: str,
+    household_number: str = "",
+    contact_phone: str = "",
+    is_urban: bool = False,
+    heating_type: str = HeatingType.COAL,
+    housing_condition: str = HousingCondition.SAFE,
+    monthly_income: Decimal = Decimal("0"),
+    expense_medical: Decimal = Decimal("0"),
+    expense_education: Decimal = Decimal("0"),
+    expense_heating: Decimal = Decimal("0"),
+    expense_disaster: Decimal = Decimal("0"),
+    note: str = "",
+) -> Household:
+    _check_actor(actor, region.code)
+    household = Household(
+        region=region,
+        address=address,
+        household_number=(household_number or "").strip(),
+        contact_phone=(contact_phone or "").strip(),
+        is_urban=is_urban,
+        heating_type=heating_type,
+        housing_condition=housing_condition,
+        monthly_income=monthly_income,
+        expense_medical=expense_medical,
+        expense_education=expense_education,
+        expense_heating=expense_heating,
+        expense_disaster=expense_disaster,
+        note=note,
+        created_by=actor,
+    )
+    household.full_clean(validate_constraints=False)
+    _save_household(household)
+    return household
+
+
+@transaction.atomic
+def household_update(*, actor: User, household: Household, **changes: Any) -> Household:
+    """Change a household's fields (see HOUSEHOLD_FIELDS). Moving it to another region moves its
+    members, assistance records and visits with it."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    _check_actor(actor, household.region_id)
+    old_region = household.region_id
+    changed = _set_fields(household, changes, HOUSEHOLD_FIELDS)
+    if not changed:
+        return household
+    if household.region_id != old_region:
+        require_in_scope(actor, household.region_id)
+    household.full_clean(validate_constraints=False)
+    _save_household(household)
+    if household.region_id != old_region:
+        for model in (Person, Assistance, Visit):
+            model.objects.filter(household=household).update(region_id=household.region_id)
+    return household
+
+
+@transaction.atomic
+def household_set_head(*, actor: User, household: Household, person: Person) -> Household:
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    _check_actor(actor, household.region_id)
+    if person.household_id != household.pk or not person.active:
+        raise ValidationError({"head": _("户主必须是本户的有效成员")})
+    if household.head_id and household.head_id != person.pk:
+        Person.objects.filter(pk=household.head_id, relation=Relation.HEAD).update(relation=Relation.OTHER)
+    household.head = person
+    household.save(update_fields=["head", "updated_at"])
+    if person.relation != Relation.HEAD:
+        person.relation = Relation.HEAD
+        person.save(update_fields=["relation", "updated_at"])
+    return household
+
+
+# --- People --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_add(
+    *,
+    actor: User,
+    household: Household,
+    name: str,
+    id_number: str,
+    relation: str = Relation.OTHER,
+    phone: str = "",
+    make_head: bool = False,
+    lives_alone: bool = False,
+    has_disability: bool = False,
+    disability_level: int | None = None,
+    severe_illness: bool = False,
+    unable_self_care: bool = False,
+    is_student: bool = False,
+    is_orphan: bool = False,
+    is_unsupported_child: bool = False,
+    is_left_behind_child: bool = False,
+    is_child_in_distress: bool = False,
+    guardian_name: str = "",
+    guardian_phone: str = "",
+    guardian_relation: str = "",
+    carer_name: str = "",
+    carer_phone: str = "",
+    note: str = "",
+) -> Person:
+    """Add a member to a household. With `make_head` (or relation=户主 in a household without a
+    head) the person becomes the head."""
+    _check_actor(actor, household.region_id)
+    person = Person(
+        household=household,
+        region_id=household.region_id,
+        name=(name or "").strip(),
+        id_number=id_number,
+        relation=relation,
+        phone=(phone or "").strip(),
+        lives_alone=lives_alone,
+        has_disability=has_disability,
+        disability_level=disability_level,
+        severe_illness=severe_illness,
+        unable_self_care=unable_self_care,
+        is_student=is_student,
+        is_orphan=is_orphan,
+        is_unsupported_child=is_unsupported_child,
+        is_left_behind_child=is_left_behind_child,
+        is_child_in_distress=is_child_in_distress,
+        guardian_name=guardian_name,
+        guardian_phone=guardian_phone,
+        guardian_relation=guardian_relation,
+        carer_name=carer_name,
+        carer_phone=carer_phone,
+        note=note,
+    )
+    _prepare_person(person)
+    _save_person(person)
+    if make_head or (relation == Relation.HEAD and not household.head_id):
+        household_set_head(actor=actor, household=household, person=person)
+        household.refresh_from_db(fields=["head"])
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: User, person: Person, **changes: Any) -> Person:
+    """Change a member's fields (see PERSON_FIELDS); sex and birth date follow the ID number."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _check_actor(actor, person.region_id)
+    if not _set_fields(person, changes, PERSON_FIELDS):
+        return person
+    _prepare_person(person)
+    _save_person(person)
+    return person
+
+
+@transaction.atomic
+def person_deactivate(*, actor: User, person: Person, reason: str) -> Person:
+    """Mark a member as no longer active (moved out, died, cancelled); the ID number is then free
+    to be registered in another household."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _check_actor(actor, person.region_id)
+    if not reason.strip():
+        raise ValidationError({"note": _("请填写注销原因")})
+    if not person.active:
+        return person
+    person.active = False
+    person.note = f"{person.note}\n{timezone.localdate():%Y-%m-%d} 注销：{reason}".strip()
+    person.save(update_fields=["active", "note", "updated_at"])
+    Household.objects.filter(pk=person.household_id, head=person).update(head=None)
+    return person
+
+
+# --- Assistance categories -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def assistance_add(
+    *,
+    actor: User,
+    household: Household,
+    category: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    person: Person | None = None,
+    dibao_class: str = "",
+    tekun_mode: str = "",
+    monitoring_type: str = "",
+    note: str = "",
+) -> Assistance:
+    _check_actor(actor, household.region_id)
+    record = Assistance(
+        household=household,
+        person=person,
+        region_id=household.region_id,
+        category=category,
+        start_date=start_date,
+        end_date=end_date,
+        dibao_class=dibao_class or "",
+        tekun_mode=tekun_mode or "",
+        monitoring_type=monitoring_type or "",
+        note=note,
+        created_by=actor,
+    )
+    record.full_clean(exclude=["household", "region"], validate_constraints=False)
+    record.save()
+    return record
+
+
+@transaction.atomic
+def assistance_end(*, actor: User, assistance: Assistance, end_date: datetime.date) -> Assistance:
+    assistance = Assistance.objects.select_for_update().get(pk=assistance.pk)
+    _check_actor(actor, assistance.region_id)
+    assistance.end_date = end_date
+    assistance.full_clean(exclude=["household", "region", "person"], validate_constraints=False)
+    assistance.save(update_fields=["end_date"])
+    return assistance
+
+
+# --- Visits --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    actor: User,
+    household: Household,
+    person: Person | None = None,
+    visited_at: datetime.datetime | None = None,
+    kind: str = VisitKind.GENERAL,
+    channel: str = VisitChannel.HOME,
+    heating_ok: bool | None = None,
+    food_ok: bool | None = None,
+    clothing_ok: bool | None = None,
+    house_safe: bool | None = None,
+    health_ok: bool | None = None,
+    mental_ok: bool | None = None,
+    guardian_present: bool | None = None,
+    needs: str = "",
+    follow_up: str = "",
+    follow_up_note: str = "",
+    next_visit_due: datetime.date | None = None,
+    note: str = "",
+) -> Visit:
+    """Record a visit by `actor` (the visitor)."""
+    _check_actor(actor, household.region_id)
+    visit = Visit(
+        household=household,
+        person=person,
+        region_id=household.region_id,
+        visitor=actor,
+        visited_at=visited_at or timezone.now(),
+        kind=kind,
+        channel=channel,
+        heating_ok=heating_ok,
+        food_ok=food_ok,
+        clothing_ok=clothing_ok,
+        house_safe=house_safe,
+        health_ok=health_ok,
+        mental_ok=mental_ok,
+        guardian_present=guardian_present,
+        needs=needs,
+        follow_up=follow_up or "",
+        follow_up_note=follow_up_note,
+        next_visit_due=next_visit_due,
+        note=note,
+    )
+    _validate_visit(visit)
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def visit_update(*, actor: User, visit: Visit, **changes: Any) -> Visit:
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    _check_actor(actor, visit.region_id)
+    if _set_fields(visit, changes, VISIT_FIELDS):
+        _validate_visit(visit)
+        visit.save()
+    return visit
+
+
+def _validate_visit(visit: Visit) -> None:
+    visit.full_clean(exclude=["household", "region", "visitor"], validate_constraints=False)
+    if visit.visited_at > timezone.now() + datetime.timedelta(minutes=10):
+        raise ValidationError({"visited_at": _("探访时间不能晚于当前时间")})
+    if visit.next_visit_due and visit.next_visit_due < timezone.localtime(visit.visited_at).date():
+        raise ValidationError({"next_visit_due": _("下次探访日期不能早于本次探访")})
+    if visit.follow_up and visit.follow_up != "other" and not (visit.needs or visit.follow_up_note):
+        raise ValidationError({"needs": _("需要跟进时请写明反映的困难和需求")})

@@ -1,0 +1,161 @@
+"""Monitoring sweeps: set-based SQL that turns what is being missed into alerts.
+
+An app registers a sweep (from its AppConfig.ready()):
+
+    register(Sweep(kind="people.visit_overdue", label="探访逾期", findings=overdue_visits))
+
+`findings(county_code, today)` returns a QuerySet (never a list) whose rows are annotated with
+`dedup_key`, `region_code`, `message`, `subject_id`, `subject_label` and optionally `severity`.
+`sweep_county()` applies one sweep to one county in one transaction with two statements whatever the
+number of people:
+
+1. INSERT ... SELECT the findings ... ON CONFLICT DO NOTHING (the partial unique index on `dedup_key`
+   among unresolved alerts makes a second run raise nothing new), with the "raised" events;
+2. UPDATE the county's unresolved alerts of this kind that are no longer found to resolved, with the
+   "auto_resolved" events (an alert resolves itself when its condition clears; its history stays).
+
+Counties are the unit of work: `relief.tasks.sweep_county` runs one (kind, county) pair, so several
+Celery workers share a province; a worker that dies mid-county leaves nothing half-written (one
+transaction) and late acknowledgement delivers the task again.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from relief.models import Severity
+
+
+@dataclass(frozen=True)
+class Sweep:
+    kind: str
+    label: str
+    findings: Callable[[str, datetime.date], QuerySet]
+    severity: int = Severity.WARNING
+    # the model whose primary key `subject_id` holds (for links from the alert)
+    subject_model: str = ""
+
+
+SWEEPS: dict[str, Sweep] = {}
+
+
+def register(sweep: Sweep) -> None:
+    SWEEPS[sweep.kind] = sweep
+
+
+@dataclass
+class SweepResult:
+    raised: int = 0
+    resolved: int = 0
+
+    def __iadd__(self, other: SweepResult) -> SweepResult:
+        self.raised += other.raised
+        self.resolved += other.resolved
+        return self
+
+
+def sweep_county(kind: str, county_code: str, today: datetime.date | None = None) -> SweepResult:
+    """Apply one sweep to one county: raise what is new, resolve what cleared. Idempotent."""
+    from relief.policy import policy_value
+
+    sweep = SWEEPS[kind]
+    today = today or timezone.localdate()
+    now = timezone.now()
+    due_at = now + datetime.timedelta(days=int(policy_value("alert_due_days", county_code, today)))
+    qs = sweep.findings(county_code, today).values(
+        "dedup_key", "region_code", "message", "subject_id", "subject_label"
+    )
+    sql, params = qs.query.sql_with_params()
+    subject_type_id = None
+    if sweep.subject_model:
+        app_label, model = sweep.subject_model.split(".")
+        subject_type_id = ContentType.objects.get_by_natural_key(app_label, model.lower()).pk
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH f AS ({sql}),
+            inserted AS (
+                INSERT INTO relief_alert (kind, severity, region_code, subject_type_id, subject_id,
+                    subject_label, message, due_at, status, escalation_level, dedup_key, created_at)
+                SELECT %s, %s, f.region_code, %s, f.subject_id::text, left(f.subject_label, 200), f.message,
+                    %s, 'open', 0, f.dedup_key, %s
+                FROM f
+                ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO NOTHING
+                RETURNING id, message
+            ),
+            ev AS (
+                INSERT INTO relief_alertevent (alert_id, action, note, at)
+                SELECT id, 'raised', message, %s FROM inserted
+            )
+            SELECT count(*) FROM inserted
+            """,  # noqa: S608 - the findings SQL comes from the ORM, with its own parameters
+            [*params, kind, int(sweep.severity), subject_type_id, due_at, now, now],
+        )
+        raised = cur.fetchone()[0]
+        cur.execute(
+            f"""
+            WITH f AS ({sql}),
+            resolved AS (
+                UPDATE relief_alert a SET status = 'resolved', resolved_at = %s
+                WHERE a.kind = %s AND a.region_code LIKE %s AND a.status <> 'resolved'
+                  AND NOT EXISTS (SELECT 1 FROM f WHERE f.dedup_key = a.dedup_key)
+                RETURNING a.id
+            ),
+            ev AS (
+                INSERT INTO relief_alertevent (alert_id, action, note, at)
+                SELECT id, 'auto_resolved', %s, %s FROM resolved
+            )
+            SELECT count(*) FROM resolved
+            """,  # noqa: S608
+            [*params, now, kind, county_code + "%", "情况已消除，系统自动解除", now],
+        )
+        resolved = cur.fetchone()[0]
+    return SweepResult(raised=raised, resolved=resolved)
+
+
+def counties_under(region_code: str | None) -> list[str]:
+    """The counties a sweep over `region_code` visits (all counties when None)."""
+    from relief.models import Region
+    from relief.regions import Level
+
+    qs = Region.objects.filter(level=Level.COUNTY)
+    if region_code:
+        qs = (
+            qs.filter(code__startswith=region_code[:6])
+            if len(region_code) >= 6
+            else qs.filter(code__startswith=region_code)
+        )
+    return list(qs.order_by("code").values_list("code", flat=True))
+
+
+# --- On demand, as a job --------------------------------------------------------------------------
+
+
+def _sweep_job(ctx) -> dict:
+    from relief.jobs import DETACHED
+    from relief.models import Job
+    from relief.tasks import sweep_county_task
+
+    kinds = [k for k in ctx.params.get("kinds") or SWEEPS if k in SWEEPS]
+    counties = counties_under(ctx.params.get("region"))
+    total = len(kinds) * len(counties)
+    Job.objects.filter(pk=ctx.job.pk).update(progress_total=total, progress_done=0, result={})
+    if total == 0:
+        return {"raised": 0, "resolved": 0}
+    for county in counties:
+        for kind in kinds:
+            sweep_county_task.delay(ctx.job.pk, kind, county)
+    return DETACHED
+
+
+def register_job_handler() -> None:
+    from relief.jobs import job_handler
+
+    job_handler("relief.sweep")(_sweep_job)

@@ -1,0 +1,225 @@
+"""Every page and endpoint of the register, for every kind of caller: anonymous, another county
+(404, nothing changed), a read-only role (403 on writes, nothing changed), an allowed user."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from people.models import Assistance, Household, Person, Visit
+from tests.people.factories import make_id_number
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> tuple:
+    return (
+        Household.objects.count(),
+        Person.objects.count(),
+        Assistance.objects.count(),
+        Visit.objects.count(),
+        sorted(Household.objects.values_list("address", "housing_condition")),
+        sorted(Person.objects.values_list("name", "is_student")),
+        sorted(Visit.objects.values_list("follow_up_note", flat=True)),
+    )
+
+
+def household_post(h):
+    return {
+        "region": "510121001001",
+        "address": "改过的地址",
+        "heating_type": "coal",
+        "housing_condition": "grade_d",
+        "monthly_income": "1",
+        "expense_medical": "0",
+        "expense_education": "0",
+        "expense_heating": "0",
+        "expense_disaster": "0",
+    }
+
+
+# (url name, args from the household, POST data or None for a read-only page)
+PAGES = [
+    ("people:household-detail", lambda h: [h.pk], None),
+    ("people:visit-detail", lambda h: [h.visits.first().pk], None),
+    ("people:household-edit", lambda h: [h.pk], household_post),
+    (
+        "people:person-create",
+        lambda h: [h.pk],
+        lambda h: {"name": "新成员", "id_number": make_id_number(), "relation": "child"},
+    ),
+    (
+        "people:person-edit",
+        lambda h: [h.head_id],
+        lambda h: {"name": "改名", "id_number": h.head.id_number, "relation": "head", "is_student": "on"},
+    ),
+    (
+        "people:assistance-create",
+        lambda h: [h.pk],
+        lambda h: {"category": "dibao_edge", "start_date": "2025-10-01"},
+    ),
+    (
+        "people:visit-create",
+        lambda h: [h.pk],
+        lambda h: {"kind": "general", "channel": "home", "heating_ok": "on"},
+    ),
+]
+PAGE_IDS = [p[0] for p in PAGES]
+
+
+@pytest.mark.parametrize(("name", "args", "data"), PAGES, ids=PAGE_IDS)
+class TestPages:
+    def test_anonymous_redirected_to_login(self, client, home_household, name, args, data):
+        before = snapshot()
+        url = reverse(name, args=args(home_household))
+        response = client.post(url, data(home_household)) if data else client.get(url)
+        assert response.status_code == 302 and "/login/" in response.url
+        assert snapshot() == before
+
+    def test_other_county_gets_404(self, as_user, users, home_household, name, args, data):
+        before = snapshot()
+        client = as_user(users["other_county"])
+        url = reverse(name, args=args(home_household))
+        assert client.get(url).status_code == 404
+        if data:
+            assert client.post(url, data(home_household)).status_code == 404
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("who", ["city", "province", "api_read"])
+    def test_read_only_roles(self, as_user, users, home_household, name, args, data, who):
+        before = snapshot()
+        client = as_user(users[who])
+        url = reverse(name, args=args(home_household))
+        if data:
+            assert client.get(url).status_code == 403
+            assert client.post(url, data(home_household)).status_code == 403
+        else:
+            assert client.get(url).status_code == 200
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("who", ["village", "township", "county", "admin"])
+    def test_allowed(self, as_user, users, home_household, name, args, data, who):
+        client = as_user(users[who])
+        url = reverse(name, args=args(home_household))
+        assert client.get(url).status_code == 200
+        if data:
+            before = snapshot()
+            response = client.post(url, data(home_household))
+            assert response.status_code == 302, response.content.decode()[:3000]
+            assert snapshot() != before
+
+
+class TestListAndCreatePages:
+    def test_index(self, client, as_user, users, home_household):
+        assert client.get(reverse("people:index")).status_code == 302
+        assert home_household.address in as_user(users["city"]).get(reverse("people:index")).content.decode()
+        other = as_user(users["other_county"]).get(reverse("people:index")).content.decode()
+        assert home_household.address not in other
+
+    def test_household_create(self, client, as_user, users, regions):
+        url = reverse("people:household-create")
+        data = {
+            **household_post(None),
+            "head-name": "新户主",
+            "head-id_number": make_id_number(birth=datetime.date(1990, 1, 1)),
+        }
+        assert client.post(url, data).status_code == 302
+        assert as_user(users["city"]).post(url, data).status_code == 403
+        # another county cannot choose this village: the form refuses it
+        response = as_user(users["other_county"]).post(url, data)
+        assert response.status_code == 200
+        assert not Household.objects.exists()
+        assert as_user(users["village"]).post(url, data).status_code == 302
+        assert Household.objects.count() == 1
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+ENDPOINTS = [
+    ("households", lambda h: h.pk, {"address": "改过的地址", "housing_condition": "grade_d"}),
+    ("persons", lambda h: h.head_id, {"is_student": True, "name": "改名"}),
+    ("visits", lambda h: h.visits.first().pk, {"follow_up_note": "改过"}),
+]
+
+
+def create_body(kind: str, h) -> dict:
+    return {
+        "households": {"region": "510121001001", "address": "新户"},
+        "persons": {"household": h.pk, "name": "新", "id_number": make_id_number()},
+        "visits": {"household": h.pk, "kind": "general"},
+    }[kind]
+
+
+@pytest.mark.parametrize(("kind", "pk", "change"), ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
+class TestApi:
+    def test_anonymous(self, api, home_household, kind, pk, change):
+        before = snapshot()
+        assert api.get(f"/api/v1/{kind}/").status_code in (401, 403)
+        assert api.get(f"/api/v1/{kind}/{pk(home_household)}/").status_code in (401, 403)
+        assert api.patch(f"/api/v1/{kind}/{pk(home_household)}/", change).status_code in (401, 403)
+        assert api.post(f"/api/v1/{kind}/", create_body(kind, home_household)).status_code in (401, 403)
+        assert snapshot() == before
+
+    def test_other_county(self, api, users, home_household, kind, pk, change):
+        before = snapshot()
+        api.force_authenticate(users["other_county"])
+        assert api.get(f"/api/v1/{kind}/").json()["count"] == 0
+        assert api.get(f"/api/v1/{kind}/{pk(home_household)}/").status_code == 404
+        assert api.patch(f"/api/v1/{kind}/{pk(home_household)}/", change).status_code == 404
+        assert api.put(f"/api/v1/{kind}/{pk(home_household)}/", change).status_code == 404
+        # creating in the home county: refused (403 for a region, 400 "does not exist" for a household)
+        assert api.post(f"/api/v1/{kind}/", create_body(kind, home_household)).status_code in (400, 403)
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("who", ["city", "province", "api_read"])
+    def test_read_only(self, api, users, home_household, kind, pk, change, who):
+        before = snapshot()
+        api.force_authenticate(users[who])
+        assert api.get(f"/api/v1/{kind}/").json()["count"] >= 1
+        assert api.get(f"/api/v1/{kind}/{pk(home_household)}/").status_code == 200
+        assert api.patch(f"/api/v1/{kind}/{pk(home_household)}/", change).status_code == 403
+        assert api.post(f"/api/v1/{kind}/", create_body(kind, home_household)).status_code == 403
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("who", ["village", "county", "api_write", "admin"])
+    def test_allowed(self, api, users, home_household, kind, pk, change, who):
+        api.force_authenticate(users[who])
+        assert api.get(f"/api/v1/{kind}/{pk(home_household)}/").status_code == 200
+        before = snapshot()
+        response = api.patch(f"/api/v1/{kind}/{pk(home_household)}/", change)
+        assert response.status_code == 200, response.json()
+        assert snapshot() != before
+        response = api.post(f"/api/v1/{kind}/", create_body(kind, home_household))
+        assert response.status_code == 201, response.json()
+
+
+def test_other_province_official_sees_nothing(api, users, home_household):
+    api.force_authenticate(users["other_province"])
+    for kind in ("households", "persons", "visits"):
+        assert api.get(f"/api/v1/{kind}/").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("who", "masked"),
+    [
+        ("village", False),
+        ("township", False),
+        ("county", False),
+        ("admin", False),
+        ("city", True),
+        ("province", True),
+    ],
+)
+def test_masking_per_role(api, users, home_household, who, masked):
+    api.force_authenticate(users[who])
+    head = home_household.head
+    body = api.get(f"/api/v1/persons/{head.pk}/").json()
+    expected_id = head.id_number[:6] + "********" + head.id_number[-4:] if masked else head.id_number
+    assert body["id_number"] == expected_id
+    assert (body["phone"] == head.phone) is not masked
+    household = api.get(f"/api/v1/households/{home_household.pk}/").json()
+    assert household["head"]["id_number"] == expected_id
+    assert (household["contact_phone"] == home_household.contact_phone) is not masked
+    assert (household["members"][0]["id_number"] == head.id_number) is not masked
