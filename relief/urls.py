@@ -27,6 +27,7 @@ urlpatterns = [
     re_path(
         r"^alerts/(?P<pk>\d+)/(?P<action>acknowledge|resolve)/$", alert_views.alert_act, name="alert-act"
     ),
+    path("dashboard/", include("relief.dashboard.urls")),
     path("people/", include("people.urls")),
     path("funds/", include("funds.urls")),
     path("patrols/", include("patrols.urls")),

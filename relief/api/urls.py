@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib import import_module, util
 
 from django.conf import settings
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -27,6 +27,7 @@ for app_name in settings.DOMAIN_APPS:
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("dashboard/", include("relief.dashboard.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
