@@ -14,11 +14,12 @@ from institutions.models import (
     Institution,
     InstitutionType,
 )
+from relief.api.filters import RegionPrefixFilter
 
 
 class InstitutionFilter(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label=_("名称或运营主体"))
-    region = filters.CharFilter(field_name="region_id", lookup_expr="startswith", label=_("区划代码前缀"))
+    region = RegionPrefixFilter()
     type = filters.ChoiceFilter(choices=InstitutionType.choices, label=_("机构类型"))
 
     class Meta:
@@ -46,9 +47,7 @@ class HazardFilter(filters.FilterSet):
     severity = filters.ChoiceFilter(choices=HazardSeverity.choices, label=_("隐患等级"))
     overdue = filters.BooleanFilter(method="filter_overdue", label=_("已逾期"))
     open = filters.BooleanFilter(method="filter_open", label=_("未销号"))
-    region = filters.CharFilter(
-        field_name="institution__region_id", lookup_expr="startswith", label=_("区划代码前缀")
-    )
+    region = RegionPrefixFilter("institution__region")
     q = filters.CharFilter(method="filter_q", label=_("隐患或机构名称"))
     institution = filters.NumberFilter(field_name="institution_id", label=_("机构"))
     owner = filters.NumberFilter(field_name="owner_id", label=_("整改责任人"))

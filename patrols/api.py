@@ -34,6 +34,7 @@ from patrols.models import (
     StationCase,
     StationCaseEvent,
 )
+from relief.api.filters import RegionPrefixFilter
 from relief.api.mixins import ScopedViewSetMixin
 from relief.models import Region, User
 from relief.scoping import get_visible_or_404
@@ -83,9 +84,7 @@ class TeamMemberField(serializers.PrimaryKeyRelatedField):
 
 
 class RegionPrefixFilterSet(filters.FilterSet):
-    region = filters.CharFilter(
-        field_name="region_id", lookup_expr="startswith", label=gettext_lazy("区划代码前缀")
-    )
+    region = RegionPrefixFilter()
 
 
 class ServiceCreateMixin:

@@ -26,6 +26,7 @@ from people.models import (
     years_ago,
 )
 from people.privacy import id_for, phone_for
+from relief.api.filters import RegionPrefixFilter
 from relief.api.mixins import ScopedViewSetMixin
 from relief.models import Region
 
@@ -290,7 +291,7 @@ FLAG_CHOICES = [*((k, label) for k, (label, _years) in AGE_FLAGS.items()), *PERS
 
 
 class HouseholdFilter(filters.FilterSet):
-    region = filters.CharFilter(field_name="region__code", lookup_expr="startswith", label=_("区划代码前缀"))
+    region = RegionPrefixFilter()
     category = filters.ChoiceFilter(choices=Category.choices, method="filter_category", label=_("救助类别"))
     flag = filters.ChoiceFilter(choices=FLAG_CHOICES, method="filter_flag", label=_("有该类重点成员"))
     created_after = filters.DateFilter(
@@ -313,7 +314,7 @@ class HouseholdFilter(filters.FilterSet):
 
 
 class PersonFilter(filters.FilterSet):
-    region = filters.CharFilter(field_name="region__code", lookup_expr="startswith", label=_("区划代码前缀"))
+    region = RegionPrefixFilter()
     category = filters.ChoiceFilter(choices=Category.choices, method="filter_category", label=_("救助类别"))
     aged_60 = filters.BooleanFilter(method="filter_age", label=_("60周岁以上"))
     aged_80 = filters.BooleanFilter(method="filter_age", label=_("80周岁以上"))
@@ -346,7 +347,7 @@ class PersonFilter(filters.FilterSet):
 
 
 class VisitFilter(filters.FilterSet):
-    region = filters.CharFilter(field_name="region__code", lookup_expr="startswith", label=_("区划代码前缀"))
+    region = RegionPrefixFilter()
     visited_after = filters.DateFilter(
         field_name="visited_at", lookup_expr="date__gte", label=_("探访日期起")
     )

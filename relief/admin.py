@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from relief.models import Alert, AlertEvent, Job, PolicyParameter, Region, User
+from relief.models import Alert, AlertEvent, Job, PersonalDataReveal, PolicyParameter, Region, User
 
 admin.site.site_header = _("暖冬 系统管理")
 admin.site.site_title = _("暖冬")
@@ -80,3 +80,20 @@ class AlertAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "severity"]
     raw_id_fields = ["region", "assignee"]
     inlines = [AlertEventInline]
+
+
+@admin.register(PersonalDataReveal)
+class PersonalDataRevealAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "field", "subject_label", "region"]
+    list_filter = ["field"]
+    search_fields = ["user__username", "subject_label"]
+    readonly_fields = [f.name for f in PersonalDataReveal._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,6 +11,7 @@ class ReliefConfig(AppConfig):
 
         sweeps.register_job_handler()
         navigation.register(_("预警"), "alert-list", order=5)
+        navigation.register(_("数据看板"), "dashboard:index", order=3)
         navigation.register(_("首页"), "home", order=0)
         navigation.register(_("行政区划"), "region-list", order=80)
         navigation.register(_("政策参数"), "policy", order=85)

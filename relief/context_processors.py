@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from relief.health import broker_available
 from relief.navigation import items_for
 
 
@@ -10,4 +11,5 @@ def shell(request) -> dict:
     return {
         "nav_items": items_for(user) if user and user.is_authenticated else [],
         "tasks_in_process": settings.CELERY_TASK_ALWAYS_EAGER,
+        "background_delayed": bool(user and user.is_authenticated) and not broker_available(),
     }

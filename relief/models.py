@@ -222,6 +222,8 @@ class Job(models.Model):
     result_file = models.FileField(_("结果文件"), upload_to="jobs/%Y/%m/", blank=True)
     error = models.TextField(_("错误"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    # the broker was down when the job was started: the watchdog queues it again
+    enqueue_failed = models.BooleanField(_("等待后台服务恢复"), default=False)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("发起人"),
@@ -490,3 +492,78 @@ __all__ = [
     "User",
     "region_field",
 ]
+
+
+# --- Dashboard roll-ups (relief/dashboard) -------------------------------------------------------
+
+
+class RegionFigureQuerySet(ScopedQuerySet):
+    def in_region(self, code: str) -> RegionFigureQuerySet:
+        return self.filter(region_code__startswith=code)
+
+
+class RegionFigure(models.Model):
+    """One additive dashboard figure of one region: the sum over the records in the region and
+    every region inside it, as of `computed_at`. The refresh task (relief/dashboard/services.py)
+    rewrites the whole table in one transaction; `region_code` "" holds the national totals and
+    the run marker (key "_run"). `parent_code` is the enclosing region's code, so a region and its
+    direct sub-regions are one index lookup each."""
+
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    parent_code = models.CharField(_("上级区划代码"), max_length=12, blank=True)
+    key = models.CharField(_("指标"), max_length=64)
+    dim = models.CharField(_("分项"), max_length=32, blank=True)
+    value = models.DecimalField(_("数值"), max_digits=18, decimal_places=2)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    objects = ScopedManager.from_queryset(RegionFigureQuerySet)()
+
+    class Meta:
+        verbose_name = _("看板汇总指标")
+        verbose_name_plural = _("看板汇总指标")
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "key", "dim"], name="regionfigure_one_value"),
+        ]
+        indexes = [models.Index(fields=["parent_code", "key"], name="regionfigure_parent_key")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code or '全国'} {self.key}[{self.dim}]={self.value}"
+
+
+# --- Personal-information protection ----------------------------------------------------------
+
+
+class RevealQuerySet(ScopedQuerySet):
+    pass
+
+
+class PersonalDataReveal(models.Model):
+    """Who revealed a full ID or phone number, of which record, and when (个人信息保护)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("查看人"), on_delete=models.PROTECT, related_name="+"
+    )
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("记录类型"))
+    subject_id = models.CharField(_("记录编号"), max_length=64)
+    subject_label = models.CharField(_("对象"), max_length=200, blank=True)
+    field = models.CharField(_("字段"), max_length=32)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("区划"),
+        db_column="region_code",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    objects = ScopedManager.from_queryset(RevealQuerySet)()
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.field} {self.subject_label} @ {self.at:%Y-%m-%d %H:%M}"

@@ -28,6 +28,11 @@ def register(schedule: Schedule) -> None:
 register(
     Schedule("jobs-watchdog", "relief.jobs_watchdog", minute="*", description="标记后台进程已停止响应的任务")
 )
+register(
+    Schedule(
+        "dashboard-refresh", "relief.dashboard_refresh", minute="*/10", description="刷新数据看板汇总指标"
+    )
+)
 
 
 @transaction.atomic

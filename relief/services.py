@@ -40,9 +40,7 @@ def _enqueue(job_id: int) -> None:
         run_job.delay(job_id)
     except Exception:  # the broker is down: the job stays pending and the page says so
         logger.exception("could not queue job %s", job_id)
-        Job.objects.filter(pk=job_id, state=JobState.PENDING).update(
-            message=_("后台服务暂时不可用，任务已记录，将在服务恢复后处理")
-        )
+        Job.objects.filter(pk=job_id, state=JobState.PENDING).update(enqueue_failed=True)
 
 
 @transaction.atomic
@@ -83,6 +81,20 @@ def job_retry(*, actor: User, job: Job) -> Job:
     job.save(update_fields=["state", "error", "message", "progress_done", "heartbeat_at", "finished_at"])
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def jobs_requeue_stranded(older_than_seconds: int = 60) -> int:
+    """Queue again the jobs that could not be queued because the broker was down."""
+    limit = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    ids = list(
+        Job.objects.filter(state=JobState.PENDING, created_at__lt=limit, enqueue_failed=True).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    for job_id in ids:
+        Job.objects.filter(pk=job_id).update(enqueue_failed=False)
+        _enqueue(job_id)
+    return len(ids)
 
 
 def jobs_mark_lost() -> int:

@@ -22,12 +22,14 @@ transaction) and late acknowledgement delivers the task again.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from relief.models import Severity
@@ -41,6 +43,8 @@ class Sweep:
     severity: int = Severity.WARNING
     # the model whose primary key `subject_id` holds (for links from the alert)
     subject_model: str = ""
+    # 0: raised at the region's own level; 1: supervised (督办) from one level up from the start
+    escalation_level: int = 0
 
 
 SWEEPS: dict[str, Sweep] = {}
@@ -69,8 +73,10 @@ def sweep_county(kind: str, county_code: str, today: datetime.date | None = None
     today = today or timezone.localdate()
     now = timezone.now()
     due_at = now + datetime.timedelta(days=int(policy_value("alert_due_days", county_code, today)))
-    qs = sweep.findings(county_code, today).values(
-        "dedup_key", "region_code", "message", "subject_id", "subject_label"
+    qs = (
+        sweep.findings(county_code, today)
+        .order_by()
+        .values("dedup_key", "region_code", "message", "subject_id", "subject_label")
     )
     sql, params = qs.query.sql_with_params()
     subject_type_id = None
@@ -78,6 +84,8 @@ def sweep_county(kind: str, county_code: str, today: datetime.date | None = None
         app_label, model = sweep.subject_model.split(".")
         subject_type_id = ContentType.objects.get_by_natural_key(app_label, model.lower()).pk
     with transaction.atomic(), connection.cursor() as cur:
+        # The findings are many small index lookups; JIT compiling them costs more than running them.
+        cur.execute("SET LOCAL jit = off")
         cur.execute(
             f"""
             WITH f AS ({sql}),
@@ -85,7 +93,7 @@ def sweep_county(kind: str, county_code: str, today: datetime.date | None = None
                 INSERT INTO relief_alert (kind, severity, region_code, subject_type_id, subject_id,
                     subject_label, message, due_at, status, escalation_level, dedup_key, created_at)
                 SELECT %s, %s, f.region_code, %s, f.subject_id::text, left(f.subject_label, 200), f.message,
-                    %s, 'open', 0, f.dedup_key, %s
+                    %s, 'open', %s, f.dedup_key, %s
                 FROM f
                 ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO NOTHING
                 RETURNING id, message
@@ -96,7 +104,7 @@ def sweep_county(kind: str, county_code: str, today: datetime.date | None = None
             )
             SELECT count(*) FROM inserted
             """,  # noqa: S608 - the findings SQL comes from the ORM, with its own parameters
-            [*params, kind, int(sweep.severity), subject_type_id, due_at, now, now],
+            [*params, kind, int(sweep.severity), subject_type_id, due_at, sweep.escalation_level, now, now],
         )
         raised = cur.fetchone()[0]
         cur.execute(
@@ -105,7 +113,7 @@ def sweep_county(kind: str, county_code: str, today: datetime.date | None = None
             resolved AS (
                 UPDATE relief_alert a SET status = 'resolved', resolved_at = %s
                 WHERE a.kind = %s AND a.region_code LIKE %s AND a.status <> 'resolved'
-                  AND NOT EXISTS (SELECT 1 FROM f WHERE f.dedup_key = a.dedup_key)
+                  AND a.dedup_key NOT IN (SELECT f.dedup_key FROM f)  -- hashed, whatever the estimates
                 RETURNING a.id
             ),
             ev AS (
@@ -118,6 +126,38 @@ def sweep_county(kind: str, county_code: str, today: datetime.date | None = None
         )
         resolved = cur.fetchone()[0]
     return SweepResult(raised=raised, resolved=resolved)
+
+
+def sql_message(template: str, **parts) -> Concat:
+    """A Chinese alert message built in SQL from one translated template: `%(name)s` placeholders are
+    filled with expressions (cast to text), so a translator sees the whole sentence."""
+    pieces: list = []
+    for i, chunk in enumerate(re.split(r"%\((\w+)\)s", template)):
+        if i % 2:
+            pieces.append(Coalesce(Cast(parts[chunk], CharField()), Value(""), output_field=CharField()))
+        elif chunk:
+            pieces.append(Value(chunk))
+    if len(pieces) == 1:
+        pieces.append(Value(""))
+    return Concat(*pieces, output_field=CharField())
+
+
+# --- Region conditions that one app knows and another app's sweep reads -----------------------------
+
+# name -> fn(county_code, region_ref, at): a QuerySet, for use in Exists(), of the rows that put the
+# region `region_ref` (an OuterRef to a region code) under the condition at `at`. For example patrols
+# registers "cold_wave" (a cold-wave warning in force), which the visit sweep of people reads without
+# importing patrols.
+CONDITIONS: dict[str, Callable[[str, object, datetime.datetime], QuerySet]] = {}
+
+
+def register_condition(name: str, fn: Callable[[str, object, datetime.datetime], QuerySet]) -> None:
+    CONDITIONS[name] = fn
+
+
+def condition(name: str) -> Callable[[str, object, datetime.datetime], QuerySet] | None:
+    """The registered condition `name`, or None when no installed app provides it."""
+    return CONDITIONS.get(name)
 
 
 def counties_under(region_code: str | None) -> list[str]:

@@ -83,8 +83,9 @@ def _finish(job: Job, state: str, *, error: str = "", result: dict | None = None
 @shared_task(name="relief.jobs_watchdog")
 def jobs_watchdog() -> int:
     """Periodic: jobs whose worker died are marked lost so their owner sees it and can retry."""
-    from relief.services import jobs_mark_lost
+    from relief.services import jobs_mark_lost, jobs_requeue_stranded
 
+    jobs_requeue_stranded()
     return jobs_mark_lost()
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
     path("jobs/<int:pk>/download/", views.job_download, name="job-download"),
     path("policy/", views.policy, name="policy"),
+    path("reveal/<str:model_label>/<str:pk>/<str:field>/", views.reveal, name="reveal"),
     path("alerts/", alert_views.alert_list, name="alert-list"),
     path("alerts/sweep/", alert_views.sweep_run, name="sweep-run"),
     path("alerts/<int:pk>/", alert_views.alert_detail, name="alert-detail"),

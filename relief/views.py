@@ -124,3 +124,15 @@ def policy(request: HttpRequest) -> HttpResponse:
             "sample_deadline": sample,
         },
     )
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, model_label: str, pk: str, field: str) -> HttpResponse:
+    """htmx: swap a masked number for the full one, after logging who looked."""
+    from django.utils.html import format_html
+
+    from relief.privacy import personal_data_reveal
+
+    value = personal_data_reveal(actor=request.user, model_label=model_label, pk=pk, field=field)
+    return HttpResponse(format_html('<span class="code" data-revealed="1">{}</span>', value))

@@ -25,3 +25,11 @@ class IsRegionAdmin(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_region_admin)
+
+
+class IsActiveUser(BasePermission):
+    """Logged-in and active, whatever the role: for reads made with POST (revealing a number)."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active)

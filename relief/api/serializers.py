@@ -128,3 +128,13 @@ class AlertSerializer(serializers.ModelSerializer):
 
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RevealRequestSerializer(serializers.Serializer):
+    model = serializers.CharField(help_text=_("记录类型，例如 people.person"))
+    id = serializers.CharField()
+    field = serializers.CharField(help_text=_("例如 id_number、phone"))
+
+
+class RevealResponseSerializer(serializers.Serializer):
+    value = serializers.CharField()

@@ -27,6 +27,7 @@ for app_name in settings.DOMAIN_APPS:
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("reveal/", views.RevealView.as_view(), name="reveal"),
     path("dashboard/", include("relief.dashboard.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),

@@ -9,7 +9,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from relief import services
+from relief.api.filters import RegionPrefixFilter
 from relief.api.mixins import ScopedViewSetMixin
+from relief.api.permissions import IsActiveUser
 from relief.api.serializers import (
     AlertSerializer,
     EffectiveParameterSerializer,
@@ -18,6 +20,8 @@ from relief.api.serializers import (
     NoteSerializer,
     PolicyParameterSerializer,
     RegionSerializer,
+    RevealRequestSerializer,
+    RevealResponseSerializer,
 )
 from relief.models import Alert, Job, PolicyParameter, Region
 from relief.policy import effective_parameters
@@ -29,6 +33,27 @@ class MeView(GenericAPIView):
 
     def get(self, request):
         return Response(self.get_serializer(request.user).data)
+
+
+class RevealView(GenericAPIView):
+    """Reveal a masked ID or phone number of a record you can see. Every call is logged."""
+
+    serializer_class = RevealRequestSerializer
+    permission_classes = [IsActiveUser]
+
+    @extend_schema(request=RevealRequestSerializer, responses=RevealResponseSerializer)
+    def post(self, request):
+        from relief.privacy import personal_data_reveal
+
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        value = personal_data_reveal(
+            actor=request.user,
+            model_label=data.validated_data["model"],
+            pk=data.validated_data["id"],
+            field=data.validated_data["field"],
+        )
+        return Response({"value": value})
 
 
 class RegionFilter(filters.FilterSet):
@@ -84,7 +109,7 @@ class PolicyParameterViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         ],
         responses=EffectiveParameterSerializer(many=True),
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def effective(self, request):
         """The value of every parameter in force for a region on a date."""
         from rest_framework.exceptions import ValidationError
@@ -106,7 +131,7 @@ class PolicyParameterViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class AlertFilter(filters.FilterSet):
-    region = filters.CharFilter(field_name="region_id", lookup_expr="startswith", label=_("区划代码前缀"))
+    region = RegionPrefixFilter()
 
     class Meta:
         model = Alert

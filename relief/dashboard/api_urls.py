@@ -1,3 +1,10 @@
 """/api/v1/dashboard/ endpoints (included from relief/api/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from relief.dashboard import api
+
+urlpatterns = [
+    path("summary/", api.SummaryView.as_view(), name="dashboard-summary"),
+    path("trends/", api.TrendsView.as_view(), name="dashboard-trends"),
+]

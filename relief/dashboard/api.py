@@ -1,0 +1,152 @@
+"""/api/v1/dashboard/: the dashboard's figures for a region, with its direct sub-regions, and the
+weekly trends of the winter. Region scoped: a region outside the caller's answers 404."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from relief.dashboard import selectors
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class NumberField(serializers.Field):
+    """A count (integer), an amount in yuan, a share (0–1), hours or a level; null when undefined."""
+
+    def to_representation(self, value):
+        if isinstance(value, Decimal):
+            return (
+                int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else value
+            )
+        return value
+
+
+class RegionRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    gb_code = serializers.CharField()
+    name = serializers.CharField()
+    full_name = serializers.CharField()
+    level = serializers.IntegerField()
+
+
+class DimValueSerializer(serializers.Serializer):
+    dim = serializers.CharField(help_text=_("分项代码：救助类别、项目编号、预警类型、隐患等级等"))
+    label = serializers.CharField()
+    value = NumberField(allow_null=True)
+
+
+class FigureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    section = serializers.CharField()
+    unit = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["count", "money", "ratio", "hours", "level"])
+    value = NumberField(allow_null=True)
+    value_label = serializers.CharField(help_text=_("等级类指标的名称（如“橙色”）"))
+    help = serializers.CharField()
+    dims = DimValueSerializer(many=True)
+
+
+class ColumnSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class SubRegionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    is_own_level = serializers.BooleanField(
+        help_text=_("本级直属记录（如下达到本县的资金），不属于任何下级区划")
+    )
+    figures = serializers.DictField(
+        child=NumberField(allow_null=True), help_text=_("指标键 → 数值（见 columns）")
+    )
+
+
+class SummarySerializer(serializers.Serializer):
+    region = RegionRefSerializer(allow_null=True, help_text=_("空表示全国（仅管理员）"))
+    computed_at = serializers.DateTimeField(help_text=_("数据计算时间（汇总表刷新时间，或实时计算时间）"))
+    source = serializers.ChoiceField(choices=["rollup", "live"])
+    figures = FigureSerializer(many=True)
+    columns = ColumnSerializer(many=True)
+    subregions = SubRegionSerializer(many=True)
+
+
+class TrendSeriesSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    values = serializers.ListField(child=NumberField())
+
+
+class TrendsSerializer(serializers.Serializer):
+    region = RegionRefSerializer(allow_null=True)
+    computed_at = serializers.DateTimeField()
+    source = serializers.ChoiceField(choices=["rollup", "live"])
+    weeks = serializers.ListField(
+        child=serializers.DateField(), help_text=_("每周周一的日期，自10月1日所在周起")
+    )
+    series = TrendSeriesSerializer(many=True)
+
+
+REGION_PARAM = OpenApiParameter(
+    "region", str, description=_("区划代码（2/4/6/9/12位有效位）；默认本人管辖区划。超出管辖范围返回404。")
+)
+LIVE_PARAM = OpenApiParameter("live", bool, description=_("为 true 时不读汇总表，直接实时计算（较慢）"))
+
+
+def _region_ref(region):
+    if region is None:
+        return None
+    return {
+        "code": region.code,
+        "gb_code": region.gb_code,
+        "name": region.name,
+        "full_name": region.full_name or region.name,
+        "level": region.level,
+    }
+
+
+def _live(request) -> bool:
+    return request.query_params.get("live", "").lower() in ("1", "true", "yes")
+
+
+class SummaryView(APIView):
+    """Every dashboard figure of a region, and the table by direct sub-region."""
+
+    @extend_schema(parameters=[REGION_PARAM, LIVE_PARAM], responses=SummarySerializer, tags=["dashboard"])
+    def get(self, request):
+        region = selectors.region_for(request.user, request.query_params.get("region"))
+        summary = selectors.summary(region, live=_live(request))
+        columns = [
+            {"key": f.key, "label": str(f.label), "unit": str(f.unit), "kind": f.kind}
+            for f in selectors.table_figures()
+        ]
+        data = {
+            "region": _region_ref(region),
+            "computed_at": summary.computed_at,
+            "source": summary.source,
+            "figures": selectors.figure_rows(summary.totals),
+            "columns": columns,
+            "subregions": selectors.table_rows(summary),
+        }
+        return Response(SummarySerializer(data).data)
+
+
+class TrendsView(APIView):
+    """Weekly series over the winter (visits, payments, encounters) for a region."""
+
+    @extend_schema(parameters=[REGION_PARAM, LIVE_PARAM], responses=TrendsSerializer, tags=["dashboard"])
+    def get(self, request):
+        region = selectors.region_for(request.user, request.query_params.get("region"))
+        data = selectors.trends(region, live=_live(request))
+        data["region"] = _region_ref(region)
+        return Response(TrendsSerializer(data).data)

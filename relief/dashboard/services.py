@@ -1,0 +1,56 @@
+"""The dashboard's one write: refreshing the roll-ups (`RegionFigure`).
+
+Every additive source runs once over the whole country grouped by full region code (one GROUP BY
+per table), the values are summed up the region tree in Python, and the table is rewritten in one
+transaction: readers see the previous figures until it commits. A second refresh while one runs
+does nothing (advisory lock).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from relief.dashboard.selectors import RUN_KEY, compute, parent_code
+from relief.regions import ancestor_codes
+
+logger = logging.getLogger(__name__)
+LOCK_KEY = 7_202_608  # pg advisory lock: one refresh at a time
+
+
+def figures_refresh(*, now: datetime.datetime | None = None) -> int | None:
+    """Recompute every roll-up. Returns the number of rows written, or None when another refresh
+    holds the lock."""
+    now = now or timezone.now()
+    started = time.monotonic()
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+            if not cur.fetchone()[0]:
+                return None
+        leaf = compute("", 12, now, live=False)
+        totals: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+        for code, values in leaf.items():
+            if code is None:
+                continue
+            for (key, dim), value in values.items():
+                for region_code in ("", *ancestor_codes(code)):
+                    totals[(region_code, key, dim)] += value
+        totals[("", RUN_KEY, "")] = Decimal(0)
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM relief_regionfigure")
+            with cur.cursor.copy(
+                "COPY relief_regionfigure (region_code, parent_code, key, dim, value, computed_at) FROM STDIN"
+            ) as copy:
+                for (region_code, key, dim), value in totals.items():
+                    copy.write_row(
+                        (region_code, parent_code(region_code) if region_code else "", key, dim, value, now)
+                    )
+    logger.info("dashboard roll-ups: %s rows in %.1fs", len(totals), time.monotonic() - started)
+    return len(totals)
