@@ -27,6 +27,7 @@ from institutions.models import (
 )
 from relief.api.mixins import ScopedViewSetMixin
 from relief.models import User
+from relief.privacy import mask_phone, mask_phones_in_text, sees_personal_data
 
 # --- Serializers ---------------------------------------------------------------------------------
 
@@ -62,6 +63,14 @@ class InstitutionSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
         # Validation is the service's (full_clean), so the model's constraints answer in one place.
         validators = []
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if not sees_personal_data(getattr(request, "user", None)):
+            data["contact_phone"] = mask_phone(data.get("contact_phone"))
+            data["emergency_contacts"] = mask_phones_in_text(data.get("emergency_contacts"))
+        return data
 
 
 class InspectionResultSerializer(serializers.ModelSerializer):

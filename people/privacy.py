@@ -6,27 +6,7 @@ the API and exports all go through `id_for` / `phone_for`.
 
 from __future__ import annotations
 
-
-def mask_id_number(value: str | None) -> str:
-    """510121198001010017 -> 510121********0017 (address code and last four kept)."""
-    if not value:
-        return ""
-    if len(value) <= 10:
-        return value[:2] + "*" * max(len(value) - 2, 0)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
-
-
-def mask_phone(value: str | None) -> str:
-    """13812345678 -> 138****5678."""
-    if not value:
-        return ""
-    if len(value) < 7:
-        return value[:1] + "*" * (len(value) - 1)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-def sees_personal_data(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.sees_personal_data)
+from relief.privacy import mask_id_number, mask_phone, sees_personal_data
 
 
 def id_for(user, value: str | None) -> str:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -11,6 +13,37 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from relief.models import PersonalDataReveal
+
+
+def mask_id_number(value: str | None) -> str:
+    """510121198001010017 -> 510121********0017 (address code and last four kept)."""
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return value[:2] + "*" * max(len(value) - 2, 0)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    """13812345678 -> 138****5678."""
+    if not value:
+        return ""
+    if len(value) < 7:
+        return value[:1] + "*" * (len(value) - 1)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
+
+
+def mask_phones_in_text(text: str | None) -> str:
+    """Mask every mobile number inside free text ("值班：张三 13812345678")."""
+    return _PHONE_IN_TEXT.sub(r"\1****\2", text or "")
+
+
+def sees_personal_data(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.sees_personal_data)
+
 
 # "people.person" -> {"id_number": "身份证号", "phone": "手机号"}
 REVEALABLE: dict[str, dict[str, str]] = {}

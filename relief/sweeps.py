@@ -189,10 +189,20 @@ def _sweep_job(ctx) -> dict:
     Job.objects.filter(pk=ctx.job.pk).update(progress_total=total, progress_done=0, result={})
     if total == 0:
         return {"raised": 0, "resolved": 0}
+    queue = _current_queue()
     for county in counties:
         for kind in kinds:
-            sweep_county_task.delay(ctx.job.pk, kind, county)
+            sweep_county_task.apply_async((ctx.job.pk, kind, county), queue=queue)
     return DETACHED
+
+
+def _current_queue() -> str | None:
+    """The queue the running job's task came from (None when run in-process), so the job's parts go
+    to the same queue and the workers serving it share them."""
+    from celery import current_task
+
+    info = getattr(getattr(current_task, "request", None), "delivery_info", None) or {}
+    return info.get("routing_key") or None
 
 
 def register_job_handler() -> None:

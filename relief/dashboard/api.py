@@ -46,7 +46,7 @@ class FigureSerializer(serializers.Serializer):
     label = serializers.CharField()
     section = serializers.CharField()
     unit = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["count", "money", "ratio", "hours", "level"])
+    kind = serializers.CharField(help_text="count | money | ratio | hours | level")
     value = NumberField(allow_null=True)
     value_label = serializers.CharField(help_text=_("等级类指标的名称（如“橙色”）"))
     help = serializers.CharField()
@@ -74,7 +74,7 @@ class SubRegionSerializer(serializers.Serializer):
 class SummarySerializer(serializers.Serializer):
     region = RegionRefSerializer(allow_null=True, help_text=_("空表示全国（仅管理员）"))
     computed_at = serializers.DateTimeField(help_text=_("数据计算时间（汇总表刷新时间，或实时计算时间）"))
-    source = serializers.ChoiceField(choices=["rollup", "live"])
+    source = serializers.CharField(help_text=_("rollup：汇总表；live：实时计算"))
     figures = FigureSerializer(many=True)
     columns = ColumnSerializer(many=True)
     subregions = SubRegionSerializer(many=True)
@@ -90,7 +90,7 @@ class TrendSeriesSerializer(serializers.Serializer):
 class TrendsSerializer(serializers.Serializer):
     region = RegionRefSerializer(allow_null=True)
     computed_at = serializers.DateTimeField()
-    source = serializers.ChoiceField(choices=["rollup", "live"])
+    source = serializers.CharField(help_text=_("rollup：汇总表；live：实时计算"))
     weeks = serializers.ListField(
         child=serializers.DateField(), help_text=_("每周周一的日期，自10月1日所在周起")
     )
