@@ -7,6 +7,21 @@ class FundsConfig(AppConfig):
     verbose_name = _("资金物资")
 
     def ready(self) -> None:
-        from relief import navigation
+        from funds import jobs  # noqa: F401  (registers the batch generation job)
+        from funds.demo import seed_funds
+        from relief import demo, navigation
 
         navigation.register(_("资金物资"), "funds:index", order=20)
+        from funds import dashboard  # noqa: F401  (registers its dashboard figures)
+
+        demo.register(20, "funds", seed_funds)
+        from people.panels import register_household_panel
+
+        register_household_panel(
+            "funds/_household_funds.html",
+            prefetch=["payments__batch", "assistance_applications", "material_distributions__stock__item"],
+            order=20,
+        )
+        from funds.sweeps import register as register_sweeps
+
+        register_sweeps()

@@ -11,4 +11,9 @@ class InstitutionsConfig(AppConfig):
         from relief import demo, navigation
 
         navigation.register(_("服务机构"), "institutions:index", order=40)
+        from institutions import dashboard  # noqa: F401  (registers its dashboard figures)
+
         demo.register(40, "institutions", seed_institutions)
+        from institutions.sweeps import register as register_sweeps
+
+        register_sweeps()

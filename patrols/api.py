@@ -5,6 +5,7 @@ records outside the caller's region answer 404."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch
 from django.utils import timezone
@@ -18,6 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
+from funds.models import Stock
 from patrols import selectors, services
 from patrols.models import (
     Clue,
@@ -243,12 +245,24 @@ class PatrolShiftViewSet(
 # --- Encounters ---------------------------------------------------------------------------------
 
 
+class StockMaterialSerializer(serializers.Serializer):
+    """One distribution from stock to an encounter (from the `stock_materials` annotation)."""
+
+    movement = serializers.IntegerField(read_only=True)
+    stock = serializers.IntegerField(read_only=True)
+    item = serializers.CharField(read_only=True)
+    unit = serializers.CharField(read_only=True)
+    warehouse = serializers.CharField(read_only=True)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+
+
 class EncounterSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
     masked_fields = {"id_number": mask_id}
     sex_display = serializers.CharField(source="get_sex_display", read_only=True)
     conditions = serializers.ListField(source="condition_labels", read_only=True)
     actions = serializers.ListField(source="action_labels", read_only=True)
     needs_hospital_first = serializers.BooleanField(read_only=True)
+    materials = StockMaterialSerializer(source="stock_materials", many=True, read_only=True)
 
     class Meta:
         model = Encounter
@@ -274,11 +288,19 @@ class EncounterSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
             "refusal_reason",
             "refusal_signed",
             "materials_given",
+            "materials",
             "follow_up",
             "recorded_by",
             "created_at",
         ]
         read_only_fields = fields
+
+
+class MaterialInputSerializer(serializers.Serializer):
+    stock = ScopedRelatedField(queryset=Stock.objects.all(), label=gettext_lazy("库存"))
+    quantity = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), label=gettext_lazy("数量")
+    )
 
 
 class EncounterInputSerializer(serializers.Serializer):
@@ -303,7 +325,20 @@ class EncounterInputSerializer(serializers.Serializer):
     refusal_reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
     refusal_signed = serializers.BooleanField(required=False)
     materials_given = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    materials = MaterialInputSerializer(
+        many=True,
+        required=False,
+        max_length=services.MAX_ENCOUNTER_MATERIALS,
+        help_text=gettext_lazy("从本县（区）仓库库存发放的物资"),
+    )
     follow_up = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        shift = attrs["shift"]
+        for row in attrs.get("materials", []):
+            if not row["stock"].region_id.startswith(shift.region_id[:6]):
+                raise ValidationError({"materials": [_("只能发放本县（区）仓库的库存物资")]})
+        return attrs
 
 
 class EncounterFilter(RegionPrefixFilterSet):
@@ -322,7 +357,7 @@ class EncounterViewSet(
 ):
     """People met on the street during patrols (街面救助记录)."""
 
-    queryset = Encounter.objects.all()
+    queryset = selectors.with_stock_materials(Encounter.objects.all())
     serializer_class = output_serializer_class = EncounterSerializer
     input_serializer_class = EncounterInputSerializer
     filterset_class = EncounterFilter

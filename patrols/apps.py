@@ -14,6 +14,8 @@ class PatrolsConfig(AppConfig):
         from relief import navigation
 
         navigation.register(_("街面巡查"), "patrols:index", order=30)
+        from patrols import dashboard  # noqa: F401  (registers its dashboard figures)
+
         relief_demo.register(30, "patrols", demo.seed)
         if find_spec("relief.sweeps") is not None:  # the sweeps registry of relief
             from patrols import sweeps

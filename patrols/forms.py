@@ -3,6 +3,8 @@ teams, shifts and regions are limited to what the user may see."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Length
@@ -156,8 +158,76 @@ class EncounterForm(BootstrapForm):
     latitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
     longitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
 
+    #: optional rows "stock item + quantity" given from the county warehouse
+    MATERIAL_ROWS = 3
+
+    def __init__(self, *args, stocks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_stock = stocks is not None and stocks.exists()
+        self.material_rows = []
+        if not self.has_stock:
+            return
+        self.fields["materials_given"].label = _("其他发放物资（非库存）")
+        for i in range(1, self.MATERIAL_ROWS + 1):
+            stock = forms.ModelChoiceField(
+                label=_("库存物资"),
+                queryset=stocks,
+                required=False,
+                empty_label=_("— 选择物资 —"),
+                widget=forms.Select(attrs={"class": "form-select form-select-lg"}),
+            )
+            stock.label_from_instance = _stock_label
+            quantity = forms.DecimalField(
+                label=_("数量"),
+                required=False,
+                min_value=Decimal("0.01"),
+                max_digits=12,
+                decimal_places=2,
+                widget=forms.NumberInput(
+                    attrs={"class": "form-control form-control-lg", "inputmode": "decimal", "step": "any"}
+                ),
+            )
+            self.fields[f"material_stock_{i}"] = stock
+            self.fields[f"material_quantity_{i}"] = quantity
+            self.material_rows.append((self[f"material_stock_{i}"], self[f"material_quantity_{i}"]))
+
     def clean_sex(self):
         return self.cleaned_data.get("sex") or Sex.UNKNOWN
+
+    def clean(self):
+        data = super().clean()
+        materials = []
+        for i in range(1, len(self.material_rows) + 1):
+            stock, quantity = data.get(f"material_stock_{i}"), data.get(f"material_quantity_{i}")
+            if stock is not None and quantity is None:
+                if f"material_quantity_{i}" not in self.errors:
+                    self.add_error(f"material_quantity_{i}", _("请填写数量"))
+            elif stock is None and quantity is not None and f"material_stock_{i}" not in self.errors:
+                self.add_error(f"material_stock_{i}", _("请选择物资"))
+            elif stock is not None:
+                materials.append({"stock": stock, "quantity": quantity})
+        data["materials"] = materials
+        return data
+
+    def add_service_error(self, exc: ValidationError) -> None:
+        """Errors of the stock materials (not enough stock…) are shown at the top and by the rows."""
+        self.materials_errors = (
+            list(exc.message_dict.get("materials", [])) if hasattr(exc, "error_dict") else []
+        )
+        super().add_service_error(exc)
+
+    def service_kwargs(self) -> dict:
+        """The cleaned data as keyword arguments of services.encounter_record."""
+        return {k: v for k, v in self.cleaned_data.items() if not k.startswith("material_")}
+
+
+def _stock_label(stock) -> str:
+    return _("%(item)s（%(warehouse)s，余%(have)s%(unit)s）") % {
+        "item": stock.item.name,
+        "warehouse": stock.warehouse.name,
+        "have": f"{stock.quantity.normalize():f}",
+        "unit": stock.item.unit,
+    }
 
 
 # --- Clues --------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Street patrols, clues from the public, rescue station cases and cold-wave warnings.
 
 Identity is recorded on each encounter and station case as its own fields (the people app is a
-separate floor this app does not import yet). Materials handed out are plain text for now: see
-`Encounter.materials_given`, to be linked to funds' material stock once it exists.
+separate floor this app does not import yet). Materials handed out from a county warehouse are
+funds StockMovements whose generic `recipient` is the encounter (services.encounter_record,
+selectors.with_stock_materials); `Encounter.materials_given` is free text for goods not from stock.
 """
 
 from __future__ import annotations
@@ -212,7 +213,7 @@ class Encounter(PersonFieldsMixin):
     refusal_signed = models.BooleanField(
         _("本人签字确认拒绝"), default=False, help_text=_("未签字的，视为记录在案的口头拒绝")
     )
-    # Materials handed out, as plain text until funds' material stock exists (then: stock issues).
+    # Goods not from stock, as free text (goods from stock: funds StockMovement, recipient = encounter).
     materials_given = models.CharField(
         _("发放物资"), max_length=255, blank=True, help_text=_("例如：棉被1床、棉衣1件、方便食品2份")
     )

@@ -7,10 +7,13 @@ import calendar
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import CharField, Count, OuterRef, Q
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from funds.models import MovementKind, Stock, StockMovement
 from patrols.models import (
     CaseStatus,
     ColdWaveLevel,
@@ -205,3 +208,43 @@ def patrol_frequency(region_code: str, day: datetime.date) -> FrequencyCheck:
     shifts = PatrolShift.objects.in_region(region_code).on_day(day)
     counts = shifts.aggregate(total=Count("id"), night=Count("id", filter=Q(is_night=True)))
     return FrequencyCheck(region_code, day, warning, rule, counts["total"], counts["night"])
+
+
+# --- Materials given from stock -----------------------------------------------------------------
+
+
+def encounter_stock_choices(user, shift: PatrolShift):
+    """Stock a patrol member may hand out during `shift`: rows of the shift's county warehouse(s)
+    that the user can see and that are not empty."""
+    return (
+        Stock.objects.visible_to(user)
+        .filter(region__code__startswith=shift.region_id[:6], quantity__gt=0, item__active=True)
+        .select_related("warehouse", "item")
+        .order_by("warehouse__name", "item_id")
+    )
+
+
+def with_stock_materials(queryset):
+    """Annotate each encounter with `stock_materials`: the goods distributed to it from stock, as a
+    list of {"movement", "stock", "item", "unit", "warehouse", "quantity"} (quantity a decimal
+    string), in one subquery (no query per encounter)."""
+    movements = (
+        StockMovement.objects.filter(
+            kind=MovementKind.DISTRIBUTED,
+            recipient_type__app_label="patrols",
+            recipient_type__model="encounter",
+            recipient_id=Cast(OuterRef("pk"), output_field=CharField()),
+        )
+        .order_by("id")
+        .values(
+            json=JSONObject(
+                movement="id",
+                stock="stock_id",
+                item="stock__item__name",
+                unit="stock__item__unit",
+                warehouse="stock__warehouse__name",
+                quantity=Cast("quantity", output_field=CharField()),
+            )
+        )
+    )
+    return queryset.annotate(stock_materials=ArraySubquery(movements))

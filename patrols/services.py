@@ -7,7 +7,7 @@ transition (who, when, comment) in ClueEvent / StationCaseEvent.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from funds import services as funds_services
+from funds.models import Stock
 from patrols.models import (
     CaseStatus,
     Clue,
@@ -156,12 +158,18 @@ def encounter_record(
     refusal_reason: str = "",
     refusal_signed: bool = False,
     materials_given: str = "",
+    materials: Iterable[Mapping] = (),
     follow_up: str = "",
 ) -> Encounter:
     """Record a person met on the street. `conditions` and `actions` name the flags that apply
     (see Encounter.CONDITION_FIELDS and ACTION_FIELDS). A refusal needs its reason; the suspected
-    mentally ill, injured or critically ill go to hospital first."""
+    mentally ill, injured or critically ill go to hospital first.
+
+    `materials` ({"stock": funds Stock, "quantity": Decimal}, at most MAX_ENCOUNTER_MATERIALS) are
+    given from the stock of the shift's county warehouses in the same transaction: not enough stock
+    and nothing is saved. `materials_given` stays for goods not from stock."""
     _require(actor, shift.region_id)
+    materials = _encounter_materials(shift, materials)
     encounter = Encounter(
         shift=shift,
         region_id=shift.region_id,
@@ -186,7 +194,52 @@ def encounter_record(
         raise ValidationError({"description": _("请填写姓名、身份证号或体貌特征中的至少一项")})
     encounter.full_clean()
     encounter.save()
+    _distribute_materials(actor, encounter, materials)
     return encounter
+
+
+MAX_ENCOUNTER_MATERIALS = 5
+
+
+def _encounter_materials(shift: PatrolShift, materials: Iterable[Mapping]) -> list[tuple]:
+    """(stock, quantity) pairs, one per stock row (repeated rows added up), in a fixed order so
+    that concurrent encounters lock stock rows in the same order."""
+    totals: dict[int, list] = {}
+    for row in materials:
+        stock, quantity = row["stock"], row["quantity"]
+        if not isinstance(stock, Stock):
+            raise TypeError("materials: stock must be a funds Stock")
+        if isinstance(quantity, float):
+            raise TypeError("quantity must be Decimal, not float")
+        if not stock.region_id.startswith(shift.region_id[:6]):
+            raise ValidationError({"materials": _("只能发放本县（区）仓库的库存物资")})
+        entry = totals.setdefault(stock.pk, [stock, Decimal("0")])
+        try:
+            entry[1] += Decimal(str(quantity))
+        except ArithmeticError:
+            raise ValidationError({"materials": _("数量格式不正确")}) from None
+    if len(totals) > MAX_ENCOUNTER_MATERIALS:
+        raise ValidationError(
+            {"materials": _("一次最多发放%(n)s种库存物资") % {"n": MAX_ENCOUNTER_MATERIALS}}
+        )
+    return [tuple(totals[pk]) for pk in sorted(totals)]
+
+
+def _distribute_materials(actor: User, encounter: Encounter, materials: list[tuple]) -> None:
+    if not materials:
+        return
+    description = (_("街面救助：%(place)s") % {"place": encounter.place})[:255]
+    for stock, quantity in materials:
+        try:
+            funds_services.stock_distribute(
+                actor=actor,
+                stock=stock,
+                quantity=quantity,
+                recipient=encounter,
+                recipient_description=description,
+            )
+        except ValidationError as exc:
+            raise ValidationError({"materials": exc.messages}) from exc
 
 
 # --- Clues --------------------------------------------------------------------------------------

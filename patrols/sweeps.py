@@ -1,20 +1,33 @@
 """Monitoring sweeps of the patrols app (see relief/sweeps.py): a clue from the public that no team
-has reached within its response time raises an alert, which resolves itself once someone responds."""
+has reached within its response time raises an alert, which resolves itself once someone responds;
+a rescue-station stay over the limit raises an alert, which resolves itself once the person leaves.
+
+Patrols also tells other apps' sweeps where a cold-wave warning is in force (the "cold_wave"
+condition of relief.sweeps), so the visit sweep of people shortens its intervals without importing
+patrols."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import CharField, F, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from patrols.models import Clue, ClueStatus
+from patrols.models import CaseStatus, Clue, ClueStatus, ColdWaveWarning, StationCase
 from relief.models import Severity
+from relief.policy import policy_value
+from relief.regions import ancestor_codes
 
 CLUE_OVERDUE = "patrols.clue_overdue"
+STATION_STAY = "patrols.station_stay_over_limit"
+
+# A stay in these states counts towards the limit (in hospital or long-term care by decision do not).
+STAY_STATES = (CaseStatus.INTAKE, CaseStatus.IN_STATION)
+# Under this estimated age a case is a child: escorted home, not held to the adult stay limit.
+CHILD_AGE = 16
 
 
 def overdue_clues(county_code: str, today: datetime.date) -> QuerySet:
@@ -32,8 +45,69 @@ def overdue_clues(county_code: str, today: datetime.date) -> QuerySet:
     )
 
 
+def station_stays_over_limit(county_code: str, today: datetime.date) -> QuerySet:
+    """Cases still in the station (intake or in station) past the stay limit (station_stay_limit_days
+    of the county): adults without suspected mental disorder or intellectual disability, as the limit
+    is for them; a child (estimated under 16) is escorted home and watched by its own milestones."""
+    from relief.sweeps import sql_message
+
+    limit = int(policy_value("station_stay_limit_days", county_code, today))
+    # The limit runs to the end of the intake day + limit days (as patrols.selectors.case_milestones).
+    latest_intake = timezone.make_aware(
+        datetime.datetime.combine(today, datetime.time.min)
+    ) - datetime.timedelta(days=limit)
+    label = Concat(F("station_name"), Value(" · "), _person_label(), output_field=CharField())
+    return (
+        StationCase.objects.in_region(county_code)
+        .annotate(birth_digits=Substr("id_number", 7, 8))
+        .filter(status__in=STAY_STATES, intake_at__lt=latest_intake)
+        .filter(suspected_mental_disorder=False, intellectual_disability=False)
+        .exclude(_child(today))
+        .annotate(
+            dedup_key=Concat(Value(f"{STATION_STAY}:"), Cast("pk", CharField())),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext(
+                    "%(station)s：%(person)s自%(intake)s入站，已超过站内救助期限%(limit)s天，请尽快安排离站或转介"
+                ),
+                station=F("station_name"),
+                person=_person_label(),
+                intake=TruncDate("intake_at"),
+                limit=Value(limit),
+            ),
+            subject_id=F("pk"),
+            subject_label=label,
+        )
+    )
+
+
+def _child(today: datetime.date) -> Q:
+    """Under 16 by the ID number's birth date when there is one, else by the estimated age."""
+    born_after = f"{today.year - CHILD_AGE:04d}{today.month:02d}{today.day:02d}"
+    return Q(id_number="", approx_age__lt=CHILD_AGE) | Q(~Q(id_number=""), birth_digits__gt=born_after)
+
+
+def _person_label():
+    return Case(
+        When(~Q(person_name=""), then=F("person_name")),
+        default=Value(gettext("身份不明人员")),
+        output_field=CharField(),
+    )
+
+
+def cold_wave_in_force(county_code: str, region_ref, at: datetime.datetime) -> QuerySet:
+    """The cold-wave warnings in force at `at` for the region `region_ref` (an OuterRef to a region
+    code of `county_code`): a warning covers its region and every region inside it."""
+    return (
+        ColdWaveWarning.objects.active_at(at)
+        .filter(Q(region_id__in=ancestor_codes(county_code)) | Q(region__code__startswith=county_code))
+        .annotate(subject_region=Cast(region_ref, CharField()))
+        .filter(subject_region__startswith=F("region_id"))
+    )
+
+
 def register() -> None:
-    from relief.sweeps import Sweep
+    from relief.sweeps import Sweep, register_condition
     from relief.sweeps import register as register_sweep
 
     register_sweep(
@@ -45,3 +119,13 @@ def register() -> None:
             subject_model="patrols.Clue",
         )
     )
+    register_sweep(
+        Sweep(
+            kind=STATION_STAY,
+            label=_("救助站滞留超期"),
+            findings=station_stays_over_limit,
+            severity=Severity.WARNING,
+            subject_model="patrols.StationCase",
+        )
+    )
+    register_condition("cold_wave", cold_wave_in_force)

@@ -137,10 +137,11 @@ def shift_end(request: HttpRequest, pk: int) -> HttpResponse:
 def encounter_create(request: HttpRequest, pk: int) -> HttpResponse:
     """The phone form: a patrol member records a person met during the shift."""
     shift = get_visible_or_404(PatrolShift.objects.select_related("team"), request.user, pk=pk)
-    form = forms.EncounterForm(request.POST or None)
+    stocks = selectors.encounter_stock_choices(request.user, shift)
+    form = forms.EncounterForm(request.POST or None, stocks=stocks)
     if request.method == "POST" and form.is_valid():
         try:
-            services.encounter_record(actor=request.user, shift=shift, **form.cleaned_data)
+            services.encounter_record(actor=request.user, shift=shift, **form.service_kwargs())
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
@@ -153,7 +154,9 @@ def encounter_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    encounter = get_visible_or_404(Encounter.objects.select_related("shift__team"), request.user, pk=pk)
+    encounter = get_visible_or_404(
+        selectors.with_stock_materials(Encounter.objects.select_related("shift__team")), request.user, pk=pk
+    )
     return render(request, "patrols/encounter_detail.html", {"encounter": encounter})
 
 

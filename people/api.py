@@ -206,7 +206,12 @@ class HouseholdSerializer(serializers.ModelSerializer):
         rows = getattr(obj, "current_assistances", None)
         if rows is None:
             rows = list(obj.assistances.current())
-        return AssistanceSerializer(rows, many=True).data
+        # One child serializer for the whole page: building its fields per household cost ~70% of
+        # the list's time (bench/README.md, load test).
+        child = self.__dict__.get("_assistance_child")
+        if child is None:
+            child = self.__dict__["_assistance_child"] = AssistanceSerializer()
+        return [child.to_representation(row) for row in rows]
 
     def to_representation(self, instance: Household) -> dict[str, Any]:
         data = super().to_representation(instance)

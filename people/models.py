@@ -231,6 +231,9 @@ class Household(models.Model):
             models.Index(
                 fields=["contact_phone"], name="household_contact_phone", opclasses=["varchar_pattern_ops"]
             ),
+            # search by household number anywhere in the user's region (the unique index leads with
+            # the region, so a province-wide `household_number = …` walked all of it)
+            models.Index(fields=["household_number"], name="household_number"),
         ]
 
     def __str__(self) -> str:
@@ -328,6 +331,18 @@ class Person(models.Model):
             models.Index(fields=["name"], name="person_name", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["phone"], name="person_phone", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["birth_date"], name="person_birth_date"),
+            # search flags over a province: the households with an active member aged 60+/80+, or
+            # living alone, from the index alone (no scan of the people table)
+            models.Index(
+                fields=["birth_date", "household"],
+                condition=Q(active=True),
+                name="person_active_birth_household",
+            ),
+            models.Index(
+                fields=["household"],
+                condition=Q(active=True, lives_alone=True),
+                name="person_alone_household",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -434,6 +449,11 @@ class Assistance(models.Model):
         indexes = [
             models.Index(fields=["household", "category", "start_date"], name="assistance_household_cat"),
             models.Index(fields=["category", "end_date"], name="assistance_category_end"),
+            # search by category over a province: households in force on a date, from the index alone
+            models.Index(
+                fields=["category", "household", "start_date", "end_date"],
+                name="assistance_category_household",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -559,3 +579,133 @@ class Visit(models.Model):
 
         if self.person_id and self.household_id and self.person.household_id != self.household_id:
             raise ValidationError({"person": _("探访对象不属于这户家庭")})
+
+
+# --- Roster uploads (Excel import) ---------------------------------------------------------------
+
+
+class RosterUploadQuerySet(ScopedQuerySet):
+    pass
+
+
+class RosterUpload(models.Model):
+    """An uploaded roster (.xlsx): kept so that the dry run and the commit read the very same file."""
+
+    file = models.FileField(_("花名册文件"), upload_to="rosters/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    region = region_field(verbose_name=_("上传人所属区划"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    dry_run_job = models.ForeignKey(
+        "relief.Job",
+        verbose_name=_("预检任务"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    commit_job = models.ForeignKey(
+        "relief.Job",
+        verbose_name=_("导入任务"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = RosterUploadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("花名册导入")
+        verbose_name_plural = _("花名册导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+# --- Visit rules (who must be visited how often; read by people/sweeps.py) ----------------------
+
+
+class VisitInterval(models.TextChoices):
+    """The policy parameters (relief/policy.py) a visit rule's interval can follow."""
+
+    HIGH_RISK = "visit_interval_high_risk_days", _("高风险对象探访间隔（默认每周）")
+    KEY = "visit_interval_key_days", _("重点对象探访间隔（默认每月）")
+    GENERAL = "visit_interval_general_days", _("一般对象探访间隔（默认每季度）")
+
+
+VISIT_RULE_FLAGS = [(flag, label) for flag, label in PERSON_FLAGS.items() if flag != "lives_alone"]
+
+
+class VisitRule(models.Model):
+    """Who must be visited how often. A person matches when every condition filled in holds; where
+    several rules match, the shortest interval applies, shortened further to the cold-wave interval
+    while a cold-wave warning is in force for the person's region. Administrators edit these rows."""
+
+    name = models.CharField(_("规则名称"), max_length=100, help_text=_("出现在预警内容中，如“高龄独居老人”"))
+    active = models.BooleanField(_("启用"), default=True)
+    category = models.CharField(
+        _("救助类别"), max_length=20, choices=Category.choices, blank=True, help_text=_("留空表示不限")
+    )
+    tekun_mode = models.CharField(
+        _("特困供养方式"),
+        max_length=16,
+        choices=TekunMode.choices,
+        blank=True,
+        help_text=_("仅救助类别为特困时填写"),
+    )
+    flag = models.CharField(
+        _("人员标识"), max_length=32, choices=VISIT_RULE_FLAGS, blank=True, help_text=_("留空表示不限")
+    )
+    lives_alone = models.BooleanField(_("须独居"), default=False)
+    min_age = models.PositiveSmallIntegerField(_("年龄不低于（周岁）"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("年龄低于（周岁）"), null=True, blank=True)
+    interval_key = models.CharField(
+        _("探访间隔（按政策参数）"),
+        max_length=64,
+        choices=VisitInterval.choices,
+        blank=True,
+        help_text=_("按各地政策参数取值；与“探访间隔天数”二选一"),
+    )
+    interval_days = models.PositiveSmallIntegerField(
+        _("探访间隔天数"), null=True, blank=True, help_text=_("固定天数；与“按政策参数”二选一")
+    )
+    cold_wave = models.BooleanField(
+        _("寒潮预警期间加密探访"), default=True, help_text=_("寒潮预警期间按“寒潮预警期间探访间隔”探访")
+    )
+    note = models.CharField(_("依据/备注"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("探访规则")
+        verbose_name_plural = _("探访规则")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(interval_key="") & Q(interval_days__gte=1))
+                | (~Q(interval_key="") & Q(interval_days__isnull=True)),
+                name="visitrule_one_interval",
+            ),
+            models.CheckConstraint(
+                condition=Q(tekun_mode="") | Q(category="tekun"), name="visitrule_tekun_mode_only_tekun"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if bool(self.interval_key) == (self.interval_days is not None):
+            raise ValidationError(_("请在“按政策参数”和“探访间隔天数”中选择且只选择一项"))
+        if self.tekun_mode and self.category != Category.TEKUN:
+            raise ValidationError({"tekun_mode": _("只有特困类别可以填写供养方式")})
+        if self.min_age is not None and self.max_age is not None and self.min_age >= self.max_age:
+            raise ValidationError({"max_age": _("年龄上限须大于年龄下限")})

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from relief import services
@@ -17,10 +18,10 @@ from relief.scoping import get_visible_or_404
 from relief.sweeps import SWEEPS
 
 TABS = {
-    "region": _("本辖区"),
-    "mine": _("我的"),
-    "escalated": _("督办"),
-    "resolved": _("已解除"),
+    "region": gettext_lazy("本辖区"),
+    "mine": gettext_lazy("我的"),
+    "escalated": gettext_lazy("督办"),
+    "resolved": gettext_lazy("已解除"),
 }
 
 

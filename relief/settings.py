@@ -153,11 +153,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# --- Cache: shared by all processes in production (API rate limits count across workers) ---------
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -205,6 +208,10 @@ SPECTACULAR_SETTINGS = {
         "JobStateEnum": "relief.models.JobState",
         "HazardSeverityEnum": "institutions.models.HazardSeverity",
         "HazardStateEnum": "institutions.models.HazardState",
+        "BatchStatusEnum": "funds.models.BatchStatus",
+        "ApplicationStatusEnum": "funds.models.AppStatus",
+        "ProgramKindEnum": "funds.models.ProgramKind",
+        "ApplicationKindEnum": "funds.models.ApplicationKind",
     },
 }
 

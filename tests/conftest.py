@@ -73,3 +73,45 @@ def as_user(client):
         return login(client, user)
 
     return _as
+
+
+# --- Reference data after a flush ------------------------------------------------------------------
+# Transactional tests (real threads, workers, the browser) end with a flush that also empties what the
+# data migrations loaded (policy defaults, programs, checklists, patrol frequencies, visit rules).
+# Instead of serialized_rollback (which collides with the content types the flush recreates), the
+# same migration functions load it again before each transactional test.
+
+REFERENCE_DATA = [
+    ("relief.migrations.0002_policy_defaults", "load"),
+    ("funds.migrations.0002_default_programs_and_material_items", "load"),
+    ("institutions.migrations.0002_default_winter_checklist_and_major_criteria", "load"),
+    ("patrols.migrations.0002_patrol_frequency_defaults", "load"),
+    ("people.migrations.0003_visit_rules", "create_default_rules"),
+]
+
+
+def restore_reference_data() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.contrib.contenttypes.models import ContentType
+
+    from relief.models import PolicyParameter
+
+    if PolicyParameter.objects.exists():  # nothing was flushed
+        return
+    ContentType.objects.clear_cache()  # ids cached before the flush are stale
+    for app_config in apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0)
+    for module, function in REFERENCE_DATA:
+        getattr(import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        request.getfixturevalue("transactional_db")
+        restore_reference_data()
+    yield

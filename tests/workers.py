@@ -57,9 +57,14 @@ def use_broker(queue: str) -> Iterator[None]:
     from relief.celery import app
 
     def reset() -> None:
-        # forget connections, producers and queue routing built from the previous settings
+        # forget connections, producers and queue routing built from the previous settings; kombu
+        # keeps a registry of pools keyed by URL, which must be emptied too, or a closed pool comes back
+        import kombu.pools
+
         with contextlib.suppress(Exception):
             app.pool.force_close_all()
+        kombu.pools.connections.clear()
+        kombu.pools.producers.clear()
         app._pool = None
         app.__dict__.pop("amqp", None)
 

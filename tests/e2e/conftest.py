@@ -30,8 +30,15 @@ def browser():
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield b
         b.close()
@@ -45,7 +52,8 @@ def new_page(browser, live_server):
 
     def _new(name: str, phone: bool = True):
         ctx = browser.new_context(
-            base_url=live_server.url, locale="zh-CN",
+            base_url=live_server.url,
+            locale="zh-CN",
             viewport={"width": 390, "height": 844} if phone else {"width": 1366, "height": 900},
         )
         contexts.append(ctx)

@@ -361,7 +361,7 @@ def test_stale_object_cannot_repeat_a_transition(users, hazard):
     assert HazardTransition.objects.filter(hazard=hazard, action="close").count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_close_only_once(regions, users, institution):
     """Two people close the same hazard at the same moment: exactly one succeeds."""
     owner, second = users["township"], users["county"]

@@ -34,7 +34,7 @@ def _race(fn, n: int = 2) -> list:
     return results
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_exit_happens_once(regions, users):
     case = StationCaseFactory(region=regions["county"], status=CaseStatus.IN_STATION)
     results = _race(
@@ -44,7 +44,7 @@ def test_concurrent_exit_happens_once(regions, users):
     assert StationCaseEvent.objects.filter(case=case, action="exit").count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_respond_happens_once(regions, users, team):
     clue = ClueFactory(region=regions["county"], team=team, status=ClueStatus.DISPATCHED)
     results = _race(lambda: services.clue_respond(actor=users["county"], clue=clue))

@@ -114,7 +114,10 @@ class TestPersons:
         )
         assert response.status_code == 201, response.json()
         body = response.json()
-        assert body["sex"] == "F" and body["birth_date"] == "1940-02-02" and body["is_aged_80"]
+        born = (
+            f"{number[6:10]}-{number[10:12]}-{number[12:14]}"  # the factory may shift the day for uniqueness
+        )
+        assert body["sex"] == "F" and body["birth_date"] == born and body["is_aged_80"]
         assert body["id_number"] == number
         api.force_authenticate(users["city"])
         body = api.get(f"/api/v1/persons/{body['id']}/").json()

@@ -9,7 +9,7 @@ import pytest
 
 from relief.dashboard import registry, selectors, services
 from relief.models import Region, RegionFigure
-from tests.relief.dashboard_data import HOME_TOWNSHIP, HOME_VILLAGE, expected, expected_trends, make_data
+from tests.relief.test_dashboard_data import HOME_TOWNSHIP, HOME_VILLAGE, expected, expected_trends, make_data
 
 CODES = ["", "51", "5101", "510121", HOME_TOWNSHIP, HOME_VILLAGE, "510129", "14"]
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from relief.dashboard import registry, services
-from tests.relief.dashboard_data import HOME_TOWNSHIP, expected, expected_trends, make_data
+from tests.relief.test_dashboard_data import HOME_TOWNSHIP, expected, expected_trends, make_data
 
 SUMMARY = "/api/v1/dashboard/summary/"
 TRENDS = "/api/v1/dashboard/trends/"

@@ -1,6 +1,6 @@
-"""Factory-made data for the dashboard tests, spread over two counties and several levels, and the
-same figures counted directly with the ORM (one plain query or loop per figure, no shared code
-with the dashboard's sources)."""
+"""Helpers for the dashboard tests (no tests here): factory-made data spread over two counties and
+several levels, and the same figures counted directly with the ORM (one plain query or loop per
+figure, no code shared with the dashboard's sources)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from relief.dashboard import selectors
 from relief.models import RegionFigure
-from tests.relief.dashboard_data import HOME_TOWNSHIP, HOME_VILLAGE, expected, make_data
+from tests.relief.test_dashboard_data import HOME_TOWNSHIP, HOME_VILLAGE, expected, make_data
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from relief.sweeps import SWEEPS, SweepResult, counties_under, sweep_county
 
@@ -33,16 +34,16 @@ class Command(BaseCommand):
             return
         unknown = [k for k in options["kinds"] if k not in SWEEPS]
         if unknown:
-            raise CommandError(f"未知的监测项目：{'、'.join(unknown)}（--list 查看）")
+            raise CommandError(_("未知的监测项目：%(kinds)s（--list 查看）") % {"kinds": "、".join(unknown)})
         if not options["all"] and not options["regions"]:
-            raise CommandError("请指定 --county 区划代码，或 --all 运行全部县")
+            raise CommandError(_("请指定 --county 区划代码，或 --all 运行全部县"))
         kinds = options["kinds"] or list(SWEEPS)
         if options["all"]:
             counties = counties_under(None)
         else:
             counties = sorted({c for code in options["regions"] for c in counties_under(code)})
         if not counties:
-            raise CommandError("没有找到符合条件的县级区划")
+            raise CommandError(_("没有找到符合条件的县级区划"))
         total = SweepResult()
         started = time.monotonic()
         for kind in kinds:
@@ -52,12 +53,22 @@ class Command(BaseCommand):
                 per_kind += sweep_county(kind, county)
             total += per_kind
             self.stdout.write(
-                f"{kind}\t新产生 {per_kind.raised}\t自动解除 {per_kind.resolved}\t"
-                f"{time.monotonic() - kind_started:.1f}s"
+                _("%(kind)s\t新产生 %(raised)s\t自动解除 %(resolved)s\t%(seconds).1f 秒")
+                % {
+                    "kind": kind,
+                    "raised": per_kind.raised,
+                    "resolved": per_kind.resolved,
+                    "seconds": time.monotonic() - kind_started,
+                }
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"合计：{len(counties)} 个县，新产生 {total.raised}，自动解除 {total.resolved}，"
-                f"用时 {time.monotonic() - started:.1f}s"
+                _("合计：%(counties)s 个县，新产生 %(raised)s，自动解除 %(resolved)s，用时 %(seconds).1f 秒")
+                % {
+                    "counties": len(counties),
+                    "raised": total.raised,
+                    "resolved": total.resolved,
+                    "seconds": time.monotonic() - started,
+                }
             )
         )

@@ -1,0 +1,653 @@
+"""/api/v1/allocations/, programs/, batches/, payments/, assistance-applications/, materials/.
+
+Reads are scoped by `ScopedViewSetMixin` (out of region: 404); every write and every workflow action
+(`@action`) calls one service, which checks the writer role and the region again. ID and phone
+numbers are masked for roles that do not need them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from funds import selectors, services
+from funds.exports import batch_workbook
+from funds.models import (
+    Allocation,
+    ApplicationTransition,
+    AssistanceApplication,
+    DisbursementBatch,
+    MaterialItem,
+    Payment,
+    Program,
+    Stock,
+    StockMovement,
+    Warehouse,
+)
+from people.models import Household, Person
+from people.privacy import id_for, phone_for
+from relief.api.mixins import ScopedViewSetMixin
+from relief.models import Region
+
+
+def _user(serializer: serializers.Serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key input limited to what the requesting user may see (others: 'does not exist')."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return super().get_queryset().visible_to(getattr(request, "user", None))
+
+
+class StepCommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class StepAmountSerializer(StepCommentSerializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+
+
+class RejectReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+# --- programs ------------------------------------------------------------------------------------
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Program
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "kind_display",
+            "categories",
+            "flags",
+            "min_age",
+            "amount_basis",
+            "amount_mode",
+            "amount_fixed",
+            "amount_class_a",
+            "amount_class_b",
+            "amount_class_c",
+            "one_off",
+            "active",
+            "description",
+        ]
+        read_only_fields = fields
+
+
+class ProgramViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Relief programs and their rules (administrators edit them in the admin)."""
+
+    queryset = Program.objects.all()
+    serializer_class = ProgramSerializer
+    filterset_fields = ["kind", "active", "one_off"]
+
+
+# --- allocations ---------------------------------------------------------------------------------
+
+
+class RegionPrefixFilter(filters.FilterSet):
+    region = filters.CharFilter(field_name="region_id", lookup_expr="startswith", label=_("区划代码前缀"))
+
+
+class AllocationFilter(RegionPrefixFilter):
+    class Meta:
+        model = Allocation
+        fields = ["year", "program", "source", "is_advance", "region"]
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all())
+    program = serializers.PrimaryKeyRelatedField(queryset=Program.objects.filter(active=True))
+    program_name = serializers.CharField(source="program.name", read_only=True)
+    source_display = serializers.CharField(source="get_source_display", read_only=True)
+
+    class Meta:
+        model = Allocation
+        fields = [
+            "id",
+            "region",
+            "year",
+            "program",
+            "program_name",
+            "source",
+            "source_display",
+            "amount",
+            "is_advance",
+            "document_number",
+            "issued_on",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+
+class LedgerRowSerializer(serializers.Serializer):
+    county = serializers.CharField()
+    county_name = serializers.CharField()
+    program = serializers.IntegerField()
+    program_name = serializers.CharField()
+    allocated = serializers.DecimalField(max_digits=14, decimal_places=2)
+    advance = serializers.DecimalField(max_digits=14, decimal_places=2)
+    committed = serializers.DecimalField(max_digits=14, decimal_places=2)
+    paid = serializers.DecimalField(max_digits=14, decimal_places=2)
+    available = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class AllocationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Allocation.objects.select_related("program")
+    serializer_class = AllocationSerializer
+    filterset_class = AllocationFilter
+    ordering_fields = ["year", "amount", "issued_on"]
+
+    def perform_create(self, serializer):
+        self._check_region(serializer)
+        serializer.instance = services.allocation_create(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", int, description=_("年度（默认：今年）")),
+            OpenApiParameter("county", str, description=_("县级区划代码")),
+        ],
+        responses=LedgerRowSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def ledger(self, request):
+        """Per county and program: allocated, committed and paid."""
+        from django.utils import timezone
+
+        try:
+            year = int(request.query_params.get("year") or timezone.localdate().year)
+        except ValueError:
+            raise serializers.ValidationError({"year": [_("年度应为数字")]}) from None
+        result = selectors.ledger(request.user, year, request.query_params.get("county") or None)
+        return Response(LedgerRowSerializer([r.as_dict() for r in result.rows], many=True).data)
+
+
+# --- batches and payments ------------------------------------------------------------------------
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    program_name = serializers.CharField(source="program.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = DisbursementBatch
+        fields = [
+            "id",
+            "region",
+            "program",
+            "program_name",
+            "allocation",
+            "period",
+            "title",
+            "status",
+            "status_display",
+            "total_amount",
+            "payment_count",
+            "error",
+            "job",
+            "created_at",
+            "reviewed_at",
+            "approved_at",
+            "paid_at",
+            "pay_by",
+        ]
+        read_only_fields = fields
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    allocation = ScopedRelatedField(queryset=Allocation.objects.select_related("program"))
+    period = serializers.CharField(max_length=20)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    pay_by = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class BatchFilter(RegionPrefixFilter):
+    class Meta:
+        model = DisbursementBatch
+        fields = ["program", "status", "period", "allocation", "region"]
+
+
+class BatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Disbursement batches. POST generates one in the background (202, poll the batch or its job)."""
+
+    queryset = DisbursementBatch.objects.select_related("program")
+    serializer_class = BatchSerializer
+    filterset_class = BatchFilter
+    ordering_fields = ["created_at", "total_amount"]
+
+    @extend_schema(request=BatchCreateSerializer, responses={202: BatchSerializer})
+    def create(self, request):
+        data = BatchCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        allocation = data.validated_data["allocation"]
+        batch = services.batch_generate(
+            actor=request.user,
+            program=allocation.program,
+            allocation=allocation,
+            period=data.validated_data["period"],
+            title=data.validated_data["title"],
+            pay_by=data.validated_data["pay_by"],
+        )
+        return Response(BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
+    def _move(self, request, service) -> Response:
+        batch = self.get_object()  # out of region: 404 before anything else
+        data = StepCommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = service(actor=request.user, batch=batch, comment=data.validated_data["comment"])
+        return Response(BatchSerializer(batch).data)
+
+    @extend_schema(request=StepCommentSerializer, responses=BatchSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        return self._move(request, services.batch_review)
+
+    @extend_schema(request=StepCommentSerializer, responses=BatchSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._move(request, services.batch_approve)
+
+    @extend_schema(request=StepCommentSerializer, responses=BatchSerializer)
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        return self._move(request, services.batch_mark_paid)
+
+    @extend_schema(request=StepCommentSerializer, responses=BatchSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._move(request, services.batch_cancel)
+
+    @extend_schema(
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes}
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        """The payment list for the bank (Excel)."""
+        batch = self.get_object()
+        return xlsx_response(batch_workbook(batch, request.user), f"batch-{batch.pk}.xlsx")
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    batch_status = serializers.CharField(source="batch.status", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "batch",
+            "batch_status",
+            "program",
+            "region",
+            "household",
+            "person",
+            "recipient_name",
+            "id_number",
+            "phone",
+            "persons",
+            "amount",
+            "snapshot",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Payment) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = _user(self)
+        data["id_number"] = id_for(user, instance.id_number)
+        data["phone"] = phone_for(user, instance.phone)
+        return data
+
+
+class PaymentFilter(RegionPrefixFilter):
+    class Meta:
+        model = Payment
+        fields = ["batch", "program", "household", "person", "region"]
+
+
+class PaymentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Payment.objects.select_related("batch")
+    serializer_class = PaymentSerializer
+    filterset_class = PaymentFilter
+
+
+# --- temporary assistance ------------------------------------------------------------------------
+
+
+class ApplicationTransitionSerializer(serializers.ModelSerializer):
+    action_label = serializers.CharField(read_only=True)
+    actor = serializers.StringRelatedField()
+
+    class Meta:
+        model = ApplicationTransition
+        fields = ["action", "action_label", "from_status", "to_status", "actor", "at", "comment", "amount"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all())
+    person = ScopedRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    household = serializers.PrimaryKeyRelatedField(read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    cause_display = serializers.CharField(source="get_cause_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    id_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+    class Meta:
+        model = AssistanceApplication
+        fields = [
+            "id",
+            "region",
+            "kind",
+            "kind_display",
+            "cause",
+            "cause_display",
+            "year",
+            "person",
+            "household",
+            "applicant_name",
+            "id_number",
+            "phone",
+            "place",
+            "description",
+            "household_size",
+            "months",
+            "amount_requested",
+            "emergency_amount",
+            "emergency_paid_at",
+            "proposed_amount",
+            "approved_amount",
+            "approval_level",
+            "township_limit",
+            "notice_start",
+            "notice_end",
+            "status",
+            "status_display",
+            "rejection_reason",
+            "submitted_at",
+            "reviewed_at",
+            "decided_at",
+            "paid_at",
+        ]
+        read_only_fields = [
+            "id",
+            "year",
+            "household",
+            "emergency_amount",
+            "emergency_paid_at",
+            "proposed_amount",
+            "approved_amount",
+            "approval_level",
+            "township_limit",
+            "notice_start",
+            "notice_end",
+            "status",
+            "rejection_reason",
+            "submitted_at",
+            "reviewed_at",
+            "decided_at",
+            "paid_at",
+        ]
+        extra_kwargs = {"applicant_name": {"required": False, "allow_blank": True}}
+
+    def to_representation(self, instance: AssistanceApplication) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = _user(self)
+        data["id_number"] = id_for(user, instance.id_number)
+        data["phone"] = phone_for(user, instance.phone)
+        return data
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    transitions = ApplicationTransitionSerializer(many=True, read_only=True)
+    deadlines = serializers.SerializerMethodField()
+
+    class Meta(ApplicationSerializer.Meta):
+        fields = [*ApplicationSerializer.Meta.fields, "transitions", "deadlines"]
+
+    def get_deadlines(self, obj: AssistanceApplication) -> list[dict]:
+        return [
+            {
+                "label": s.label,
+                "due": s.due.isoformat(),
+                "exact": s.exact,
+                "done": s.done,
+                "overdue": s.overdue,
+            }
+            for s in selectors.application_deadlines(obj)
+        ]
+
+
+class ApplicationFilter(RegionPrefixFilter):
+    class Meta:
+        model = AssistanceApplication
+        fields = ["kind", "cause", "status", "year", "household", "person", "region"]
+
+
+class AssistanceApplicationViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """临时救助 applications; each workflow step is an action."""
+
+    queryset = AssistanceApplication.objects.all()
+    serializer_class = ApplicationSerializer
+    filterset_class = ApplicationFilter
+    ordering_fields = ["submitted_at", "status"]
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action != "list":
+            qs = qs.prefetch_related(
+                Prefetch("transitions", queryset=ApplicationTransition.objects.select_related("actor"))
+            )
+        return qs
+
+    def get_serializer_class(self):
+        return ApplicationDetailSerializer if self.action != "list" else ApplicationSerializer
+
+    def perform_create(self, serializer):
+        self._check_region(serializer)
+        serializer.instance = services.application_submit(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def _done(self, app: AssistanceApplication) -> Response:
+        app = self.get_queryset().get(pk=app.pk)
+        return Response(ApplicationDetailSerializer(app, context=self.get_serializer_context()).data)
+
+    def _with_amount(self, request, service) -> Response:
+        app = self.get_object()
+        data = StepAmountSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._done(service(actor=request.user, application=app, **data.validated_data))
+
+    def _with_comment(self, request, service) -> Response:
+        app = self.get_object()
+        data = StepCommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._done(service(actor=request.user, application=app, **data.validated_data))
+
+    @extend_schema(request=StepAmountSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="emergency-pay")
+    def emergency_pay(self, request, pk=None):
+        """先行救助 by the township (急难型)."""
+        return self._with_amount(request, services.application_emergency_pay)
+
+    @extend_schema(request=StepAmountSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        return self._with_amount(request, services.application_review)
+
+    @extend_schema(request=StepCommentSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="notice-start")
+    def notice_start(self, request, pk=None):
+        return self._with_comment(request, services.application_notice_start)
+
+    @extend_schema(request=StepCommentSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def objection(self, request, pk=None):
+        return self._with_comment(request, services.application_objection)
+
+    @extend_schema(request=StepCommentSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="notice-close")
+    def notice_close(self, request, pk=None):
+        return self._with_comment(request, services.application_notice_close)
+
+    @extend_schema(request=StepAmountSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._with_amount(request, services.application_approve)
+
+    @extend_schema(request=StepCommentSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        return self._with_comment(request, services.application_pay)
+
+    @extend_schema(request=RejectReasonSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        app = self.get_object()
+        data = RejectReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._done(
+            services.application_reject(
+                actor=request.user, application=app, reason=data.validated_data["reason"]
+            )
+        )
+
+
+# --- materials -----------------------------------------------------------------------------------
+
+
+class StockSerializer(serializers.ModelSerializer):
+    warehouse_name = serializers.CharField(source="warehouse.name", read_only=True)
+    item_code = serializers.CharField(source="item.code", read_only=True)
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    unit = serializers.CharField(source="item.unit", read_only=True)
+
+    class Meta:
+        model = Stock
+        fields = [
+            "id",
+            "warehouse",
+            "warehouse_name",
+            "item",
+            "item_code",
+            "item_name",
+            "unit",
+            "region",
+            "quantity",
+        ]
+        read_only_fields = fields
+
+
+class MovementSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "id",
+            "stock",
+            "kind",
+            "kind_display",
+            "quantity",
+            "household",
+            "recipient_description",
+            "source",
+            "note",
+            "at",
+        ]
+        read_only_fields = fields
+
+
+class ReceiveSerializer(serializers.Serializer):
+    warehouse = ScopedRelatedField(queryset=Warehouse.objects.all())
+    item = ScopedRelatedField(queryset=MaterialItem.objects.filter(active=True))
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2)
+    source = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+class DistributeSerializer(serializers.Serializer):
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2)
+    household = ScopedRelatedField(
+        queryset=Household.objects.all(), required=False, allow_null=True, default=None
+    )
+    recipient_description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=255
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+class StockFilter(RegionPrefixFilter):
+    class Meta:
+        model = Stock
+        fields = ["warehouse", "item", "region"]
+
+
+class MaterialViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Material stock per warehouse and item; receive and distribute through actions."""
+
+    queryset = Stock.objects.select_related("warehouse", "item")
+    serializer_class = StockSerializer
+    filterset_class = StockFilter
+
+    @extend_schema(request=ReceiveSerializer, responses={201: StockSerializer})
+    @action(detail=False, methods=["post"])
+    def receive(self, request):
+        data = ReceiveSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        movement = services.stock_receive(actor=request.user, **data.validated_data)
+        stock = self.get_queryset().get(pk=movement.stock_id)
+        return Response(StockSerializer(stock).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DistributeSerializer, responses=StockSerializer)
+    @action(detail=True, methods=["post"])
+    def distribute(self, request, pk=None):
+        stock = self.get_object()
+        data = DistributeSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        services.stock_distribute(actor=request.user, stock=stock, **data.validated_data)
+        return Response(StockSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(responses=MovementSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def movements(self, request, pk=None):
+        stock = self.get_object()
+        return Response(MovementSerializer(stock.movements.all()[:500], many=True).data)
+
+
+def register(router) -> None:
+    router.register("programs", ProgramViewSet, basename="program")
+    router.register("allocations", AllocationViewSet, basename="allocation")
+    router.register("batches", BatchViewSet, basename="batch")
+    router.register("payments", PaymentViewSet, basename="payment")
+    router.register("assistance-applications", AssistanceApplicationViewSet, basename="assistanceapplication")
+    router.register("materials", MaterialViewSet, basename="material")

@@ -1,0 +1,189 @@
+"""Forms of the funds pages. They validate input; the writes happen in funds/services.py."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from funds.models import (
+    Allocation,
+    ApplicationKind,
+    Cause,
+    MaterialItem,
+    Program,
+    ProgramKind,
+    Source,
+    Warehouse,
+)
+from people.models import Household
+from relief.models import Region
+from relief.regions import Level
+
+
+class BootstrapMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names, else on the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class AllocationForm(BootstrapMixin, forms.Form):
+    region = forms.ModelChoiceField(
+        label=_("下达县（区）"), queryset=Region.objects.none(), empty_label=_("请选择")
+    )
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    program = forms.ModelChoiceField(
+        label=_("项目"), queryset=Program.objects.filter(active=True).exclude(kind=ProgramKind.IN_KIND)
+    )
+    source = forms.ChoiceField(label=_("资金来源"), choices=Source.choices)
+    amount = forms.DecimalField(
+        label=_("金额（元）"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    is_advance = forms.BooleanField(label=_("提前下达/预拨"), required=False)
+    document_number = forms.CharField(label=_("文号"), max_length=100, required=False)
+    note = forms.CharField(label=_("备注"), max_length=255, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = (
+            Region.objects.visible_to(user).filter(level=Level.COUNTY).order_by("code")
+        )
+        self.fields["year"].initial = timezone.localdate().year
+
+
+class BatchForm(BootstrapMixin, forms.Form):
+    allocation = forms.ModelChoiceField(
+        label=_("资金指标"), queryset=Allocation.objects.none(), empty_label=_("请选择")
+    )
+    period = forms.CharField(
+        label=_("发放期"), max_length=20, help_text=_("如 2026 或 2026-01；同一项目同一期只能生成一个批次")
+    )
+    title = forms.CharField(label=_("批次名称"), max_length=200, required=False)
+    pay_by = forms.DateField(
+        label=_("发放截止日期"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text=_("审批后逾期未登记发放的，系统发出预警"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["allocation"].queryset = (
+            Allocation.objects.visible_to(user)
+            .filter(program__kind=ProgramKind.CASH)
+            .select_related("program")
+        )
+        self.fields["period"].initial = str(timezone.localdate().year)
+
+
+class ApplicationForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("救助类型"), choices=ApplicationKind.choices, widget=forms.RadioSelect)
+    cause = forms.ChoiceField(label=_("救助事由"), choices=Cause.choices)
+    region = forms.ModelChoiceField(
+        label=_("事发地乡镇（街道）/村（社区）"), queryset=Region.objects.none(), empty_label=_("请选择")
+    )
+    place = forms.CharField(label=_("事发地点"), max_length=255)
+    applicant_name = forms.CharField(label=_("申请人姓名"), max_length=50)
+    id_number = forms.CharField(
+        label=_("身份证号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("联系电话"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    household_size = forms.IntegerField(label=_("家庭人数"), min_value=1, max_value=30, initial=1)
+    months = forms.IntegerField(label=_("救助月数（支出型）"), min_value=1, max_value=12, required=False)
+    amount_requested = forms.DecimalField(
+        label=_("申请金额（元）"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+    )
+    description = forms.CharField(
+        label=_("困难情况"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = (
+            Region.objects.visible_to(user).filter(level__in=[Level.TOWNSHIP, Level.VILLAGE]).order_by("code")
+        )
+        self.fields["kind"].widget.attrs["class"] = "form-check-input"
+
+
+class AmountForm(BootstrapMixin, forms.Form):
+    amount = forms.DecimalField(
+        label=_("金额（元）"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+    )
+    comment = forms.CharField(label=_("意见"), required=False, max_length=2000)
+
+
+class CommentForm(BootstrapMixin, forms.Form):
+    comment = forms.CharField(label=_("意见"), required=False, max_length=2000)
+
+
+class ReasonForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("理由"), max_length=2000)
+
+
+class ReceiveForm(BootstrapMixin, forms.Form):
+    warehouse = forms.ModelChoiceField(
+        label=_("仓库"), queryset=Warehouse.objects.none(), empty_label=_("请选择")
+    )
+    item = forms.ModelChoiceField(label=_("物资"), queryset=MaterialItem.objects.filter(active=True))
+    quantity = forms.DecimalField(label=_("数量"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    source = forms.CharField(label=_("来源"), max_length=255, required=False)
+    note = forms.CharField(label=_("备注"), max_length=255, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = Warehouse.objects.visible_to(user)
+
+
+class DistributeForm(BootstrapMixin, forms.Form):
+    quantity = forms.DecimalField(label=_("数量"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    household = forms.IntegerField(
+        label=_("领取家庭编号"), required=False, help_text=_("在册家庭页面上的编号")
+    )
+    recipient_description = forms.CharField(label=_("或：领取人/去向"), max_length=255, required=False)
+    note = forms.CharField(label=_("备注"), max_length=255, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_household(self):
+        pk = self.cleaned_data.get("household")
+        if pk is None:
+            return None
+        household = Household.objects.visible_to(self.user).filter(pk=pk).first()
+        if household is None:
+            raise ValidationError(_("未找到该家庭"))
+        return household

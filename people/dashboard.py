@@ -1,0 +1,121 @@
+"""The people app's dashboard figures (registered with relief's dashboard from PeopleConfig.ready()):
+people monitored by category, visit coverage this week, overdue visits, and weekly visits.
+
+- Monitored: active members of a household with an assistance record in force today; a record
+  made for one member (特困) counts that member only. A person in two categories counts once in
+  the total.
+- Coverage this week: monitored households visited since Monday 00:00, over monitored households.
+- Overdue: monitored households whose latest visit set a next-visit date that has passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import TruncWeek
+from django.utils.translation import gettext_lazy as _
+
+from people.models import Assistance, Category, Household, Visit
+from relief.dashboard.registry import Figure, FigureQuery, Row, Section, Source, Trend, grouped, register
+
+
+def monitored_people(q: FigureQuery) -> Iterable[Row]:
+    """One GROUP BY with grouping sets: per sub-region and category, and per sub-region (distinct)."""
+    sql = """
+        SELECT substring(p.region_code, 1, %(length)s) AS g, a.category, count(DISTINCT p.id)
+        FROM people_person p
+        JOIN people_assistance a
+          ON a.household_id = p.household_id AND (a.person_id IS NULL OR a.person_id = p.id)
+        WHERE p.active AND p.region_code LIKE %(prefix)s
+          AND a.start_date <= %(today)s AND (a.end_date IS NULL OR a.end_date >= %(today)s)
+        GROUP BY GROUPING SETS ((1, 2), (1))
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, {"length": q.length, "prefix": q.prefix + "%", "today": q.today})
+        for g, category, n in cur.fetchall():
+            yield g, "people.monitored", category or "", n
+
+
+def households_and_visits(q: FigureQuery) -> Iterable[Row]:
+    current = Assistance.objects.current(q.today).filter(household=OuterRef("pk"))
+    this_week = Visit.objects.filter(household=OuterRef("pk"), visited_at__gte=q.week_start)
+    latest_due = (
+        Visit.objects.filter(household=OuterRef("pk"))
+        .order_by("-visited_at", "-id")
+        .values("next_visit_due")[:1]
+    )
+    rows = (
+        grouped(Household.objects.filter(Exists(current)), q)
+        .annotate(visited=Exists(this_week), last_due=Subquery(latest_due))
+        .values("g")
+        .annotate(
+            households=Count("pk"),
+            visited_week=Count("pk", filter=Q(visited=True)),
+            overdue=Count("pk", filter=Q(last_due__lt=q.today)),
+        )
+    )
+    for r in rows:
+        yield r["g"], "people.households", "", r["households"]
+        yield r["g"], "people.visited_week", "", r["visited_week"]
+        yield r["g"], "people.visits_overdue", "", r["overdue"]
+
+
+def weekly_visits(q: FigureQuery) -> Iterable[Row]:
+    rows = (
+        grouped(Visit.objects.filter(visited_at__gte=q.winter_start, visited_at__lte=q.now), q)
+        .annotate(week=TruncWeek("visited_at"))
+        .values("g", "week")
+        .annotate(n=Count("pk"))
+    )
+    for r in rows:
+        yield r["g"], "trend.visits", r["week"].date().isoformat(), r["n"]
+
+
+def category_labels() -> dict[str, str]:
+    return dict(Category.choices)
+
+
+register(
+    section=Section("people", _("困难群众"), order=10),
+    figures=[
+        Figure(
+            "people.monitored",
+            _("在册监测人数"),
+            "people",
+            _("人"),
+            order=10,
+            dims=category_labels,
+            in_table=True,
+            total_is_sum=False,
+            help=_("有效救助类别认定覆盖的在册人员；同一人属于多个类别时合计只计一次"),
+        ),
+        Figure("people.households", _("监测家庭"), "people", _("户"), order=20),
+        Figure("people.visited_week", _("本周已走访家庭"), "people", _("户"), order=30),
+        Figure(
+            "people.visit_coverage",
+            _("本周走访覆盖率"),
+            "people",
+            kind="ratio",
+            order=40,
+            ratio=("people.visited_week", "people.households"),
+            in_table=True,
+        ),
+        Figure(
+            "people.visits_overdue",
+            _("探访逾期家庭"),
+            "people",
+            _("户"),
+            order=50,
+            in_table=True,
+            help=_("最近一次探访约定的下次探访日期已过、此后未再探访的监测家庭"),
+        ),
+    ],
+    trends=[Trend("trend.visits", _("每周走访次数"), _("次"), order=10)],
+    sources=[
+        Source("people.monitored", monitored_people),
+        Source("people.households", households_and_visits),
+        Source("people.trend_visits", weekly_visits),
+    ],
+)

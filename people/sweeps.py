@@ -1,0 +1,372 @@
+"""Monitoring sweeps of the people app (see relief/sweeps.py): who is being missed on the register.
+
+Each function returns one QuerySet for one county, annotated as relief.sweeps expects; the numbers it
+needs (policy parameters, visit rules) are read first with a handful of queries whatever the number
+of people, and the rest is set-based SQL:
+
+- visits overdue by rule (VisitRule, editable in the admin), shortened while a cold-wave warning is
+  in force (read through the "cold_wave" condition of relief.sweeps, which patrols registers, so
+  people never imports patrols; without patrols installed the cold-wave interval is not applied);
+- 应保未保 candidates: income per head below the local 低保 standard, not covered by 低保/特困;
+- rigid expenditure above the local share of annual income: a 支出型临时救助 candidate;
+- children at risk with no recorded guardian; people unable to care for themselves with no carer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import operator
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Least, Round, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from people.models import (
+    Assistance,
+    Category,
+    Household,
+    Person,
+    Visit,
+    VisitRule,
+    years_ago,
+)
+from relief.models import Severity
+from relief.policy import policy_value
+from relief.sweeps import condition, sql_message
+
+VISIT_OVERDUE = "people.visit_overdue"
+DIBAO_UNCOVERED = "people.dibao_uncovered"
+RIGID_EXPENSE = "people.rigid_expense"
+NO_GUARDIAN = "people.no_guardian"
+NO_CARER = "people.no_carer"
+
+# Children the guardian sweep watches (their flag and its label in the message).
+CHILD_FLAGS = {
+    "is_orphan": _("孤儿"),
+    "is_unsupported_child": _("事实无人抚养儿童"),
+    "is_child_in_distress": _("困境儿童"),
+    "is_left_behind_child": _("留守儿童"),
+}
+CHILD_AGE_LIMIT = 18
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _yuan(amount) -> str:
+    """800.0000 -> "800", 612.5000 -> "612.5"."""
+    return f"{amount.normalize():f}"
+
+
+def _keyed(kind: str) -> Concat:
+    return Concat(Value(f"{kind}:"), Cast("pk", CharField()), output_field=CharField())
+
+
+def _moment(today: datetime.date) -> datetime.datetime:
+    """The moment a sweep for `today` looks at: now, or noon of another day (tests, reruns)."""
+    if today == timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.datetime.combine(today, datetime.time(12)))
+
+
+# --- Visits overdue by rule -------------------------------------------------------------------------
+
+
+def rule_condition(rule: VisitRule, today: datetime.date) -> Q:
+    """The people (of any county) a visit rule covers, as a filter on Person."""
+    q = Q()
+    if rule.lives_alone:
+        q &= Q(lives_alone=True)
+    if rule.flag:
+        q &= Q(**{rule.flag: True})
+    if rule.min_age is not None:
+        q &= Q(birth_date__lte=years_ago(rule.min_age, today))
+    if rule.max_age is not None:
+        q &= Q(birth_date__gt=years_ago(rule.max_age, today))
+    if rule.category:
+        covered = (
+            Assistance.objects.current(today)
+            .filter(household=OuterRef("household_id"), category=rule.category)
+            .filter(Q(person__isnull=True) | Q(person=OuterRef("pk")))
+        )
+        if rule.tekun_mode:
+            covered = covered.filter(tekun_mode=rule.tekun_mode)
+        q &= Q(Exists(covered))
+    return q
+
+
+def overdue_visits(county_code: str, today: datetime.date) -> QuerySet:
+    """People matching a visit rule whose last visit (to them, or to their household as a whole; else
+    their registration) is older than the rule's interval: the shortest interval of the rules they
+    match, shortened to the cold-wave interval while a warning is in force for their region."""
+    rules = list(VisitRule.objects.filter(active=True))
+    keys = {r.interval_key for r in rules if r.interval_key}
+    days = {key: int(policy_value(key, county_code, today)) for key in keys}
+
+    cold_wave_fn = None
+    if any(r.cold_wave for r in rules):
+        cold_wave_fn = condition("cold_wave")
+    cold_days = None
+    in_cold_wave = None
+    if cold_wave_fn is not None:
+        cold_days = int(policy_value("visit_interval_cold_wave_days", county_code, today))
+        in_cold_wave = Exists(cold_wave_fn(county_code, OuterRef("region_id"), _moment(today)))
+
+    def interval(rule: VisitRule) -> int:
+        return rule.interval_days if rule.interval_days is not None else days[rule.interval_key]
+
+    # The rule named in the message: the matching one with the shortest base interval.
+    ordered = sorted(rules, key=lambda r: (interval(r), r.name, r.pk))
+    conditions = [(rule, rule_condition(rule, today)) for rule in ordered]
+
+    def effective(rule: VisitRule):
+        base = Value(interval(rule))
+        if in_cold_wave is None or not rule.cold_wave or cold_days >= interval(rule):
+            return base
+        return Case(When(in_cold_wave, then=Value(cold_days)), default=base, output_field=IntegerField())
+
+    per_rule = [
+        Case(When(cond, then=effective(rule)), output_field=IntegerField()) for rule, cond in conditions
+    ]
+    if not conditions:  # no rule in force: the same statement, finding no one
+        per_rule, conditions = [Value(0)], [(None, Q(pk__isnull=True))]
+    interval_expr = per_rule[0] if len(per_rule) == 1 else Least(*per_rule)  # LEAST skips NULLs
+    rule_name = Case(
+        *[When(cond, then=Value(rule.name if rule else "")) for rule, cond in conditions],
+        output_field=CharField(),
+    )
+    matches_any = functools.reduce(operator.or_, (cond for _rule, cond in conditions))
+
+    to_person = Visit.objects.filter(person=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
+    to_household = (
+        Visit.objects.filter(household=OuterRef("household_id"), person__isnull=True)
+        .order_by("-visited_at")
+        .values("visited_at")[:1]
+    )
+    since = TruncDate(Coalesce(F("last_visit"), F("created_at")))
+    due_day = Func(
+        since, F("visit_interval"), arg_joiner=" + ", template="(%(expressions)s)", output_field=DateField()
+    )
+    overdue_days = Func(
+        Value(today, output_field=DateField()),
+        F("visit_due"),
+        arg_joiner=" - ",
+        template="(%(expressions)s)",
+        output_field=IntegerField(),
+    )
+    last_seen = Case(
+        When(last_visit__isnull=True, then=Value(gettext("登记后从未探访"))),
+        default=Concat(Value(gettext("最近一次探访：")), Cast(TruncDate("last_visit"), CharField())),
+        output_field=CharField(),
+    )
+    return (
+        Person.objects.in_region(county_code)
+        .filter(active=True)
+        .filter(matches_any)
+        .annotate(
+            visit_interval=interval_expr,
+            last_visit=Greatest(Subquery(to_person), Subquery(to_household)),  # GREATEST skips NULLs
+        )
+        .annotate(visit_due=due_day)
+        .filter(visit_due__lt=today)
+        .annotate(
+            dedup_key=_keyed(VISIT_OVERDUE),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext(
+                    "%(name)s（%(rule)s）逾期未探访：应每%(days)s天探访一次，已逾期%(overdue)s天，%(last)s"
+                ),
+                name=F("name"),
+                rule=rule_name,
+                days=F("visit_interval"),
+                overdue=overdue_days,
+                last=last_seen,
+            ),
+            subject_id=F("pk"),
+            subject_label=F("name"),
+        )
+    )
+
+
+# --- 应保未保 and rigid expenditure -------------------------------------------------------------
+
+
+def _households(county_code: str) -> QuerySet:
+    members = (
+        Person.objects.filter(household=OuterRef("pk"), active=True)
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Household.objects.in_region(county_code).annotate(
+        member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0)
+    )
+
+
+def _household_label() -> Concat:
+    return Case(
+        When(head__isnull=False, then=Concat(F("head__name"), Value(gettext("户")))),
+        default=F("address"),
+        output_field=CharField(),
+    )
+
+
+def dibao_uncovered(county_code: str, today: datetime.date) -> QuerySet:
+    """Households whose monthly income per head is below the local 低保 standard (urban or rural by
+    the household) with no 低保 or 特困 in force: candidates the township should check (应保未保)."""
+    urban = policy_value("dibao_standard_urban", county_code, today)
+    rural = policy_value("dibao_standard_rural", county_code, today)
+    standard = Case(When(is_urban=True, then=Value(urban)), default=Value(rural), output_field=MONEY)
+    covered = Assistance.objects.current(today).filter(
+        household=OuterRef("pk"), category__in=[Category.DIBAO, Category.TEKUN]
+    )
+    per_head = Round(Cast(F("monthly_income"), MONEY) / Cast(F("member_count"), MONEY), 2, output_field=MONEY)
+    return (
+        _households(county_code)
+        .annotate(dibao_standard=standard)
+        .filter(member_count__gt=0, monthly_income__lt=F("dibao_standard") * F("member_count"))
+        .filter(~Exists(covered))
+        .annotate(
+            dedup_key=_keyed(DIBAO_UNCOVERED),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext(
+                    "%(household)s人均月收入%(per_head)s元，低于当地%(kind)s低保标准%(standard)s元，"
+                    "未纳入低保或特困，请核实是否应保未保"
+                ),
+                household=_household_label(),
+                per_head=per_head,
+                kind=Case(
+                    When(is_urban=True, then=Value(gettext("城市"))),
+                    default=Value(gettext("农村")),
+                    output_field=CharField(),
+                ),
+                standard=Case(
+                    When(is_urban=True, then=Value(_yuan(urban))),
+                    default=Value(_yuan(rural)),
+                    output_field=CharField(),
+                ),
+            ),
+            subject_id=F("pk"),
+            subject_label=_household_label(),
+        )
+    )
+
+
+def rigid_expense(county_code: str, today: datetime.date) -> QuerySet:
+    """Households whose rigid spending of the last 12 months is above the local share of their annual
+    income: candidates for 支出型临时救助."""
+    share = policy_value("rigid_expense_share", county_code, today)
+    total = F("expense_medical") + F("expense_education") + F("expense_heating") + F("expense_disaster")
+    return (
+        Household.objects.in_region(county_code)
+        .annotate(rigid_total=Cast(total, MONEY), annual_income=Cast(F("monthly_income") * 12, MONEY))
+        .filter(rigid_total__gt=0)
+        .filter(rigid_total__gt=F("annual_income") * Value(share, output_field=MONEY))
+        .annotate(
+            dedup_key=_keyed(RIGID_EXPENSE),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext(
+                    "%(household)s近12个月刚性支出%(total)s元，超过家庭年收入%(income)s元的%(share)s，"
+                    "可作为支出型临时救助对象核实"
+                ),
+                household=_household_label(),
+                total=F("rigid_total"),
+                income=F("annual_income"),
+                share=Value(f"{share * 100:.0f}%"),
+            ),
+            subject_id=F("pk"),
+            subject_label=_household_label(),
+        )
+    )
+
+
+# --- Guardians and carers ---------------------------------------------------------------------------
+
+
+def children_without_guardian(county_code: str, today: datetime.date) -> QuerySet:
+    """Orphans, de facto unsupported, in-distress and left-behind children (under 18) with no guardian
+    on record."""
+    any_flag = functools.reduce(operator.or_, (Q(**{flag: True}) for flag in CHILD_FLAGS))
+    labels = Func(
+        Value("、"),
+        *[
+            Case(When(**{flag: True}, then=Value(str(label))), output_field=CharField())
+            for flag, label in CHILD_FLAGS.items()
+        ],
+        function="CONCAT_WS",
+        output_field=CharField(),
+    )
+    return (
+        Person.objects.in_region(county_code)
+        .filter(any_flag, active=True, guardian_name="", birth_date__gt=years_ago(CHILD_AGE_LIMIT, today))
+        .annotate(
+            dedup_key=_keyed(NO_GUARDIAN),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext("%(name)s（%(labels)s）未登记监护人，请核实监护情况并补录"),
+                name=F("name"),
+                labels=labels,
+            ),
+            subject_id=F("pk"),
+            subject_label=F("name"),
+        )
+    )
+
+
+def unable_self_care_without_carer(county_code: str, today: datetime.date) -> QuerySet:
+    """People unable to care for themselves with no carer on record."""
+    return (
+        Person.objects.in_region(county_code)
+        .filter(active=True, unable_self_care=True, carer_name="")
+        .annotate(
+            dedup_key=_keyed(NO_CARER),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext("%(name)s生活不能自理，未登记照料人，请核实照料安排并补录"), name=F("name")
+            ),
+            subject_id=F("pk"),
+            subject_label=F("name"),
+        )
+    )
+
+
+def register() -> None:
+    from relief.sweeps import Sweep
+    from relief.sweeps import register as register_sweep
+
+    for kind, label, findings, severity, model in (
+        (VISIT_OVERDUE, _("探访逾期"), overdue_visits, Severity.WARNING, "people.Person"),
+        (DIBAO_UNCOVERED, _("应保未保线索"), dibao_uncovered, Severity.WARNING, "people.Household"),
+        (RIGID_EXPENSE, _("刚性支出困难（临时救助线索）"), rigid_expense, Severity.INFO, "people.Household"),
+        (NO_GUARDIAN, _("困境儿童未登记监护人"), children_without_guardian, Severity.URGENT, "people.Person"),
+        (
+            NO_CARER,
+            _("失能人员未登记照料人"),
+            unable_self_care_without_carer,
+            Severity.WARNING,
+            "people.Person",
+        ),
+    ):
+        register_sweep(
+            Sweep(kind=kind, label=label, findings=findings, severity=severity, subject_model=model)
+        )
