@@ -682,6 +682,8 @@ class StockMovement(models.Model):
         verbose_name = _("出入库记录")
         verbose_name_plural = _("出入库记录")
         ordering = ["-at", "-id"]
+        # what a patrol encounter (or another linked record) was given
+        indexes = [models.Index(fields=["recipient_type", "recipient_id"], name="movement_recipient")]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="movement_quantity_positive"),
             models.CheckConstraint(
