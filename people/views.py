@@ -11,11 +11,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,7 +32,6 @@ from people.forms import (
     apply_service_errors,
 )
 from people.models import Assistance, Household, Person, Relation, Visit
-from relief.models import Alert
 from relief.policy import MissingPolicyParameter, policy_value
 from relief.scoping import get_visible_or_404, require_writer
 
@@ -115,39 +113,6 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 # --- household page ------------------------------------------------------------------------------
-
-
-@login_required
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    household = get_visible_or_404(Household.objects.select_related("region", "head"), request.user, pk=pk)
-    members = list(household.members.order_by("-active", "id"))
-    today = timezone.localdate()
-    assistances = list(household.assistances.select_related("person").order_by("-start_date", "-id"))
-    visits = household.visits.select_related("visitor", "person").order_by("-visited_at", "-id")[:50]
-    alerts = (
-        Alert.objects.visible_to(request.user)
-        .filter(
-            Q(subject_type=ContentType.objects.get_for_model(Household), subject_id=str(household.pk))
-            | Q(
-                subject_type=ContentType.objects.get_for_model(Person),
-                subject_id__in=[str(m.pk) for m in members],
-            )
-        )
-        .unresolved()[:20]
-    )
-    return render(
-        request,
-        "people/household_detail.html",
-        {
-            "household": household,
-            "members": members,
-            "assistances": assistances,
-            "current_ids": {a.pk for a in assistances if a.is_current(today)},
-            "visits": visits,
-            "alerts": alerts,
-            "can_write": request.user.can_write,
-        },
-    )
 
 
 def _household_kwargs(data: dict[str, Any]) -> dict[str, Any]:

@@ -115,3 +115,13 @@ def _reference_data(request):
         request.getfixturevalue("transactional_db")
         restore_reference_data()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A test that switched to English leaves the thread's language active: reset it afterwards."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

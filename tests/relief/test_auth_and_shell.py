@@ -78,3 +78,12 @@ def test_no_asset_comes_from_the_internet(as_user, users):
     body = as_user(users["county"]).get("/").content.decode()
     assert "http://" not in body.replace("http://testserver", "")
     assert "https://" not in body
+
+
+def test_pages_stay_chinese_whatever_the_browser_language(client, as_user, users):
+    body = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录暖冬" in body
+    c = as_user(users["county"])
+    assert "退出" in c.get("/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Log out" in c.get("/").content.decode()  # an explicit choice is kept
