@@ -28,6 +28,14 @@ def run(*args: str | Path, env: dict | None = None) -> None:
         sys.exit(result.returncode)
 
 
+def ensure_local_env() -> None:
+    """A development checkout runs with DEBUG on (so `manage.py` works without further setup); the
+    file is ignored by git and docker. Production sets DEBUG=0 and SECRET_KEY itself."""
+    env_file = ROOT / ".env"
+    if not env_file.exists():
+        env_file.write_text("# written by dev.py for local development; see .env.example\nDEBUG=1\n")
+
+
 def ensure_installed() -> None:
     """Create .venv and install the pinned dependencies, once per change of pyproject/constraints."""
     if not PY.exists():
@@ -65,6 +73,7 @@ def main() -> None:
         print(__doc__)
         sys.exit(2)
     ensure_installed()
+    ensure_local_env()
     command, rest = sys.argv[1], sys.argv[2:]
     if command == "demo":
         demo(rest)
