@@ -4,6 +4,9 @@
   record's region code). Records with no region are visible to administrators only.
 - `get_visible_or_404(queryset, user, **lookup)` answers 404 for records outside the region, so
   existence never leaks.
+- `access(queryset, user, pk, for_write=..., lock=...)`: one record for a page, API view, export or
+  task: 404 outside the region (or missing), 403 for a read-only role on a write, locked on request.
+- `require_actor(actor, code)`: the one actor guard of services (a writer, inside their region).
 - `require_in_scope(user, code)` refuses a write that would put a record outside the user's region.
 - `ScopedPageMixin` (below) for class-based pages; `relief.api.mixins.ScopedViewSetMixin` for the API.
 
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -82,6 +85,48 @@ def require_in_scope(user, code: str | None) -> None:
 def require_writer(user) -> None:
     if not _user_ok(user) or not user.can_write:
         raise PermissionDenied(_("您的角色只能查看，不能修改记录"))
+
+
+def require_actor(actor, region_code: str | None) -> None:
+    """The one actor guard of every service write: a writer role, and the record's region inside
+    the actor's own (PermissionDenied otherwise)."""
+    require_writer(actor)
+    require_in_scope(actor, region_code)
+
+
+def access(
+    queryset: models.QuerySet | type[models.Model],
+    user,
+    pk: Any,
+    *,
+    for_write: bool = False,
+    lock: bool = False,
+    related: tuple[str, ...] = (),
+) -> models.Model:
+    """The one access function for a single record, for pages, API views, exports and tasks.
+
+    - outside the user's region, or missing, or a malformed pk: 404 (the same answer, so existence
+      does not leak);
+    - `for_write` and a read-only role: 403;
+    - `lock`: the row is locked (`SELECT … FOR UPDATE OF` the record itself) inside the caller's
+      transaction. Lock order everywhere: this record first, then what it depends on.
+    """
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager.all()
+    if not hasattr(queryset, "visible_to"):
+        raise TypeError(f"{queryset.model.__name__} is not region-scoped")
+    qs = queryset.visible_to(user)
+    if related:
+        qs = qs.select_related(*related)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        obj = qs.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404(_("未找到该记录")) from None
+    if for_write:
+        require_writer(user)
+    return obj
 
 
 def get_visible_or_404(queryset: models.QuerySet, user, **lookup: Any) -> models.Model:

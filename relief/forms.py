@@ -1,0 +1,55 @@
+"""Forms every app shares: the inputs of a workflow step, built from its declared `Param`s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.apps import apps
+
+from relief.workflow import Param, Step
+
+
+def _field(param: Param, user: Any) -> forms.Field:
+    common = {"label": param.label or param.name, "required": param.required, "help_text": param.help_text}
+    kind = param.kind
+    if kind in ("text", "comment"):
+        widget = forms.Textarea(attrs={"rows": 2}) if kind == "comment" else forms.TextInput
+        return forms.CharField(max_length=param.max_length, widget=widget, **common)
+    if kind in ("money", "decimal"):
+        return forms.DecimalField(max_digits=12, decimal_places=2, min_value=0, **common)
+    if kind == "int":
+        return forms.IntegerField(min_value=0, **common)
+    if kind == "bool":
+        return forms.BooleanField(**{**common, "required": False})
+    if kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if kind == "datetime":
+        return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
+    if kind == "choice":
+        return forms.ChoiceField(choices=[("", "---------"), *param.choices], **common)
+    if kind == "ref":
+        model = apps.get_model(param.model)
+        return forms.ModelChoiceField(queryset=model._default_manager.visible_to(user), **common)
+    if kind == "file":
+        return forms.FileField(**common)
+    raise ValueError(f"unknown param kind {kind!r}")
+
+
+def step_form(
+    step: Step, *, data: Any = None, files: Any = None, user: Any = None, prefix: str = ""
+) -> forms.Form:
+    """A form with one field per declared input of `step` (region-scoped choices for records)."""
+    form = forms.Form(data=data, files=files, prefix=prefix or None)
+    for param in step.params:
+        field = _field(param, user)
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select form-select-sm"
+        else:
+            css = "form-control form-control-sm"
+        widget.attrs.setdefault("class", css)
+        form.fields[param.name] = field
+    return form

@@ -1,0 +1,64 @@
+"""Helpers every app's pages share: workflow buttons and their POST handler, Excel responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from relief.workflow import Workflow
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    """An Excel file as a download (never shown inline)."""
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def workflow_buttons(
+    workflow: Workflow, obj: models.Model, user: Any, bound: dict[str, Any] | None = None
+) -> list[tuple[Any, Any]]:
+    """(step, form) for every step `user` may take on `obj` now: what `_workflow_actions.html` draws.
+    `bound` keeps the form of a step whose submission failed, with what was typed."""
+    bound = bound or {}
+    return [
+        (step, bound.get(step.name) or workflow.form_for(step, user=user))
+        for step in workflow.available(obj, user)
+    ]
+
+
+def workflow_post(
+    request: HttpRequest, workflow: Workflow, obj: models.Model, step_name: str | None = None
+) -> tuple[bool, dict[str, Any]]:
+    """Take the step posted from a page. Returns (done, bound forms): on success a message is queued
+    and the caller redirects; on failure the bound form (with the errors and what was typed) goes
+    back to the page through `workflow_buttons(..., bound=...)`."""
+    name = step_name or request.POST.get("step", "")
+    step = workflow.step(name)
+    form = workflow.form_for(step, data=request.POST, files=request.FILES, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("请检查填写的内容"))
+        return False, {name: form}
+    try:
+        workflow.run(name, actor=request.user, obj=obj, **form.cleaned_data)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field_name, errors in exc.message_dict.items():
+                form.add_error(field_name if field_name in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+        messages.error(request, "；".join(exc.messages))
+        return False, {name: form}
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("您无权执行该操作"))
+        return False, {name: form}
+    messages.success(request, _("已%(step)s") % {"step": step.label})
+    return True, {}
