@@ -24,6 +24,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from relief.regions import ancestor_codes
+
 
 def region_field(**kwargs: Any) -> models.ForeignKey:
     """The standard region column: `region_code`, indexed for prefix search (Django adds the
@@ -44,17 +46,39 @@ def _user_ok(user) -> bool:
 
 
 class ScopedQuerySet(models.QuerySet):
+    """The one `visible_to`. A model's QuerySet says how its records are scoped, never re-implements
+    the check:
+
+    - `scope_field`: the path to the region ("region", "household__region");
+    - `scope_with_ancestors`: rules that apply downwards (policy values, cold-wave warnings) are
+      also visible below their region, and rows with no region (national) to everyone;
+    - `scope_owner_field`: records private to the user who made them (background jobs);
+    - `scope_everyone`: configuration every signed-in user reads (programs, material items).
+    """
+
     #: the path from this model to its region code
     scope_field: str = "region"
+    scope_with_ancestors: bool = False
+    scope_owner_field: str = ""
+    scope_everyone: bool = False
 
     def visible_to(self, user) -> ScopedQuerySet:
         if not _user_ok(user):
             return self.none()
-        if user.is_region_admin:
+        if user.is_region_admin or self.scope_everyone:
             return self.all()
+        if self.scope_owner_field:
+            return self.filter(**{self.scope_owner_field: user})
         code = user.scope_code
         if not code:
             return self.none()
+        if self.scope_with_ancestors:
+            field = self.scope_field if self.scope_field == "code" else f"{self.scope_field}_id"
+            return self.filter(
+                models.Q(**{f"{field}__isnull": True})
+                | models.Q(**{f"{field}__in": ancestor_codes(code)})
+                | models.Q(**{f"{field}__startswith": code})
+            )
         return self.in_region(code)
 
     def in_region(self, code: str) -> ScopedQuerySet:
