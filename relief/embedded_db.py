@@ -35,6 +35,12 @@ def server_uri(base_dir: Path, database: str = DEFAULT_DATABASE) -> str:
     return server.get_uri(database)
 
 
+# Personal data stays out of the server log: an error is logged without the statement that caused
+# it (which would carry names, ID and phone numbers) and without its DETAIL line (a unique-constraint
+# breach repeats the key, e.g. an ID number). docker-compose.yml sets the same for production.
+PRIVATE_LOG_SETTINGS = {"log_min_error_statement": "panic", "log_error_verbosity": "terse"}
+
+
 def _ensure_database(server, database: str) -> None:
     import psycopg
 
@@ -42,6 +48,15 @@ def _ensure_database(server, database: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')
+        current = dict(
+            conn.execute(
+                "SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [list(PRIVATE_LOG_SETTINGS)]
+            ).fetchall()
+        )
+        if current != PRIVATE_LOG_SETTINGS:
+            for name, value in PRIVATE_LOG_SETTINGS.items():
+                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            conn.execute("SELECT pg_reload_conf()")
 
 
 def stop(base_dir: Path) -> bool:

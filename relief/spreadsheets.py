@@ -1,0 +1,70 @@
+"""Every spreadsheet the system writes goes through here, so a text that a spreadsheet program would
+run as a formula (a name planted as `=HYPERLINK(...)`) is stored as text and shown as typed.
+
+`safe_value(v)` escapes one value; `SafeSheet` wraps an openpyxl worksheet so `append()` escapes
+every cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from openpyxl.cell.cell import Cell
+
+#: what makes a spreadsheet evaluate a cell (OWASP "CSV injection"); tab and CR start DDE tricks
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_dangerous(text: str) -> bool:
+    return bool(text) and text[0] in FORMULA_TRIGGERS
+
+
+def safe_value(value: Any) -> Any:
+    """A value ready for a cell: strings that would run are kept as text (openpyxl writes a str that
+    starts with "=" as a formula, so it is stored as an explicit string cell instead)."""
+    if isinstance(value, str) and is_dangerous(value):
+        return _TextCell(value)
+    return value
+
+
+class _TextCell(str):
+    """Marker: a str that must be written as a plain string cell."""
+
+
+def _to_cell(ws: Any, value: Any) -> Any:
+    if isinstance(value, _TextCell):
+        if getattr(ws, "_write_only", False) or type(ws).__name__ == "WriteOnlyWorksheet":
+            from openpyxl.cell import WriteOnlyCell
+
+            cell = WriteOnlyCell(ws, value=None)
+        else:
+            cell = Cell(ws)
+        cell._value = str(value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+class SafeSheet:
+    """A worksheet whose `append()` escapes every text cell; everything else is passed through."""
+
+    def __init__(self, ws: Any) -> None:
+        self._ws = ws
+
+    def append(self, row: Iterable[Any]) -> None:
+        self._ws.append([_to_cell(self._ws, safe_value(v)) for v in row])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ws, name)
+
+
+def safe_sheet(ws: Any) -> SafeSheet:
+    return ws if isinstance(ws, SafeSheet) else SafeSheet(ws)
+
+
+def safe_csv_value(value: Any) -> Any:
+    """For CSV files opened by a spreadsheet: a leading apostrophe keeps the text as typed."""
+    if isinstance(value, str) and is_dangerous(value):
+        return "'" + value
+    return value
