@@ -2,12 +2,14 @@
 commit and a re-import of the same file as the demo county user, reporting rows per second and
 peak memory.
 
-    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ww_bench .venv/bin/python bench/roster_import.py [--rows 100000] [--cleanup]
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ww_bench .venv/bin/python bench/roster_import.py [--rows 100000] [--repeat 3] [--cleanup]
 
 Each phase runs in a fresh child process (`--phase`), so its peak RSS is its own and not the
-maximum of the phases before it. Needs the demo regions and users (`manage.py seed_demo`).
-Imported households carry household numbers BENCH-...; `--cleanup` deletes them afterwards so the
-next run starts from the same state.
+maximum of the phases before it. With `--repeat N` each phase runs N times (the commit's data
+deleted between its runs) and a summary gives the best and the median of each phase: on a shared
+machine the best run is the one least disturbed by others. Needs the demo regions and users
+(`manage.py seed_demo`). Imported households carry household numbers BENCH-...; `--cleanup`
+deletes them afterwards so the next run starts from the same state.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import datetime
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +34,7 @@ from django.db import connection  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from people.demo import check_digit  # noqa: E402
-from people.imports import roster_import  # noqa: E402
+from people.roster import roster_import  # noqa: E402
 from relief.models import Region, User  # noqa: E402
 from relief.regions import Level  # noqa: E402
 
@@ -114,16 +117,20 @@ def cleanup() -> None:
 def timed(label: str, fn, rows: int, trace: bool) -> dict:
     if trace:
         tracemalloc.start()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     result = fn()
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
     if trace:
         tracemalloc.stop()
-    line = f"{label}: {rows} rows in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s; process peak RSS {rss_mb():.0f} MB"
+    line = (
+        f"{label}: {rows} rows in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s "
+        f"(Python process CPU {cpu:.1f} s); process peak RSS {rss_mb():.0f} MB"
+    )
     if peak is not None:
         line += f"; Python heap peak (tracemalloc) {peak:.0f} MB"
     print(line, flush=True)
+    print("RESULT " + json.dumps({"elapsed": elapsed, "cpu": cpu, "rss": rss_mb()}), flush=True)
     return result
 
 
@@ -150,6 +157,9 @@ def main() -> None:
         "--cleanup", action="store_true", help="delete the imported BENCH- households afterwards"
     )
     parser.add_argument("--no-commit", action="store_true", help="dry run only")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run each phase N times; report best and median"
+    )
     parser.add_argument("--tracemalloc", action="store_true", help="also measure the Python heap (slower)")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
@@ -177,23 +187,39 @@ def main() -> None:
     phases = ["dry"] if args.no_commit else ["dry", "commit", "again"]
     extra = ["--tracemalloc"] if args.tracemalloc else []
     extra += ["--any-db"] if args.any_db else []
+    results: dict[str, list[dict]] = {}
     try:
         for phase in phases:
-            command = [
-                sys.executable,
-                __file__,
-                "--phase",
-                phase,
-                "--file",
-                str(path),
-                "--rows",
-                str(args.rows),
-            ]
-            subprocess.run([*command, *extra], check=True)  # noqa: S603 - our own script
+            for n in range(args.repeat):
+                if phase == "commit" and n:
+                    cleanup()  # each commit starts from the same state; the last one stays
+                command = [sys.executable, __file__, "--phase", phase, "--file", str(path)]
+                command += ["--rows", str(args.rows), *extra]
+                run = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
+                for line in run.stdout.splitlines():
+                    if line.startswith("RESULT "):
+                        results.setdefault(phase, []).append(json.loads(line.removeprefix("RESULT ")))
+                    else:
+                        print(line, flush=True)
     finally:
         if args.cleanup:
             cleanup()
             print("cleaned up")
+    if args.repeat > 1:
+        summary(results, args.rows)
+
+
+def summary(results: dict[str, list[dict]], rows: int) -> None:
+    print(
+        f"\n{'phase':<24} {'runs':>4} {'best s':>7} {'median s':>8} {'best rows/s':>11} {'median CPU s':>12} {'RSS MB':>6}"
+    )
+    for phase, runs in results.items():
+        elapsed = [r["elapsed"] for r in runs]
+        print(
+            f"{PHASES[phase][0]:<24} {len(runs):>4} {min(elapsed):>7.1f} {statistics.median(elapsed):>8.1f} "
+            f"{rows / min(elapsed):>11,.0f} {statistics.median(r['cpu'] for r in runs):>12.1f} "
+            f"{max(r['rss'] for r in runs):>6.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ loaded (1,000,000: `manage.py seed_demo --people 1000000`, about 4 minutes).
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ww_sweepbench .venv/bin/python bench/sweeps.py [--workers 2]
 
-Three passes, each over every (kind, county) pair through relief.sweeps.sweep_county, the very call a
+Three passes, each over every (kind, county) pair through relief.alerts.sweeps.sweep_county, the very call a
 Celery task makes:
 
 1. first run: the alerts of the swept kinds are deleted first, so every finding is raised;
@@ -48,7 +48,7 @@ def run_pair(pair: tuple[str, str]) -> tuple[str, str, int, int, float, int]:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from relief.sweeps import sweep_county
+    from relief.alerts.sweeps import sweep_county
 
     kind, county = pair
     reset_queries()  # DEBUG keeps the last 9000 queries only: start each count from an empty log
@@ -111,8 +111,8 @@ def main() -> None:
 
     from people.models import Person, Visit
     from people.sweeps import VISIT_OVERDUE
+    from relief.alerts.sweeps import SWEEPS, counties_under
     from relief.models import Alert
-    from relief.sweeps import SWEEPS, counties_under
 
     kinds = args.kinds or list(SWEEPS)
     counties = counties_under(None)

@@ -98,7 +98,7 @@ class BatchTransitionInline(admin.TabularInline):
     model = BatchTransition
     extra = 0
     can_delete = False
-    readonly_fields = ["from_status", "to_status", "actor", "at", "comment"]
+    readonly_fields = ["action", "from_state", "to_state", "actor", "at", "comment"]
 
 
 @admin.register(DisbursementBatch)
@@ -119,7 +119,7 @@ class ApplicationTransitionInline(admin.TabularInline):
     model = ApplicationTransition
     extra = 0
     can_delete = False
-    readonly_fields = ["action", "from_status", "to_status", "actor", "at", "comment", "amount"]
+    readonly_fields = ["action", "from_state", "to_state", "actor", "at", "comment", "amount"]
 
 
 @admin.register(AssistanceApplication)

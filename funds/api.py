@@ -1,8 +1,10 @@
 """/api/v1/allocations/, programs/, batches/, payments/, assistance-applications/, materials/.
 
-Reads are scoped by `ScopedViewSetMixin` (out of region: 404); every write and every workflow action
-(`@action`) calls one service, which checks the writer role and the region again. ID and phone
-numbers are masked for roles that do not need them.
+Reads are scoped by `ScopedViewSetMixin` (out of region: 404); every write calls one service, which
+checks the writer role and the region again. The workflow actions of batches and applications are
+generated from their declarations (funds/workflows.py: one `@action` per step) and every batch and
+application shows the steps the caller may take now (`available_actions`). ID and phone numbers are
+masked for roles that do not need them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -32,35 +33,20 @@ from funds.models import (
     StockMovement,
     Warehouse,
 )
+from funds.workflows import application_workflow, batch_workflow, remember_township_limits
 from people.models import Household, Person
 from people.privacy import id_for, phone_for
+from relief.api.fields import ScopedRelatedField
+from relief.api.filters import RegionPrefixFilter
 from relief.api.mixins import ScopedViewSetMixin
+from relief.api.workflow import AvailableActionsField, workflow_actions
 from relief.models import Region
+from relief.pages import xlsx_response
 
 
 def _user(serializer: serializers.Serializer):
     request = serializer.context.get("request")
     return getattr(request, "user", None)
-
-
-class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A foreign key input limited to what the requesting user may see (others: 'does not exist')."""
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return super().get_queryset().visible_to(getattr(request, "user", None))
-
-
-class StepCommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-
-
-class StepAmountSerializer(StepCommentSerializer):
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-
-
-class RejectReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
 
 
 # --- programs ------------------------------------------------------------------------------------
@@ -104,11 +90,13 @@ class ProgramViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 # --- allocations ---------------------------------------------------------------------------------
 
 
-class RegionPrefixFilter(filters.FilterSet):
-    region = filters.CharFilter(field_name="region_id", lookup_expr="startswith", label=_("区划代码前缀"))
+class RegionFilterSet(filters.FilterSet):
+    """`?region=5101`: records whose region code starts with 5101 (relief's one prefix filter)."""
+
+    region = RegionPrefixFilter()
 
 
-class AllocationFilter(RegionPrefixFilter):
+class AllocationFilter(RegionFilterSet):
     class Meta:
         model = Allocation
         fields = ["year", "program", "source", "is_advance", "region"]
@@ -116,7 +104,7 @@ class AllocationFilter(RegionPrefixFilter):
 
 class AllocationSerializer(serializers.ModelSerializer):
     region = ScopedRelatedField(queryset=Region.objects.all())
-    program = serializers.PrimaryKeyRelatedField(queryset=Program.objects.filter(active=True))
+    program = ScopedRelatedField(queryset=Program.objects.filter(active=True))
     program_name = serializers.CharField(source="program.name", read_only=True)
     source_display = serializers.CharField(source="get_source_display", read_only=True)
 
@@ -188,6 +176,7 @@ class AllocationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
 class BatchSerializer(serializers.ModelSerializer):
     program_name = serializers.CharField(source="program.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    available_actions = AvailableActionsField(batch_workflow)
 
     class Meta:
         model = DisbursementBatch
@@ -210,6 +199,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "approved_at",
             "paid_at",
             "pay_by",
+            "available_actions",
         ]
         read_only_fields = fields
 
@@ -221,14 +211,16 @@ class BatchCreateSerializer(serializers.Serializer):
     pay_by = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class BatchFilter(RegionPrefixFilter):
+class BatchFilter(RegionFilterSet):
     class Meta:
         model = DisbursementBatch
         fields = ["program", "status", "period", "allocation", "region"]
 
 
+@workflow_actions(batch_workflow)
 class BatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Disbursement batches. POST generates one in the background (202, poll the batch or its job)."""
+    """Disbursement batches. POST generates one in the background (202, poll the batch or its job);
+    review, approve, pay and cancel are the steps of funds/workflows.py."""
 
     queryset = DisbursementBatch.objects.select_related("program")
     serializer_class = BatchSerializer
@@ -248,34 +240,8 @@ class BatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             title=data.validated_data["title"],
             pay_by=data.validated_data["pay_by"],
         )
-        return Response(BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
-
-    def _move(self, request, service) -> Response:
-        batch = self.get_object()  # out of region: 404 before anything else
-        data = StepCommentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        batch = service(actor=request.user, batch=batch, comment=data.validated_data["comment"])
-        return Response(BatchSerializer(batch).data)
-
-    @extend_schema(request=StepCommentSerializer, responses=BatchSerializer)
-    @action(detail=True, methods=["post"])
-    def review(self, request, pk=None):
-        return self._move(request, services.batch_review)
-
-    @extend_schema(request=StepCommentSerializer, responses=BatchSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        return self._move(request, services.batch_approve)
-
-    @extend_schema(request=StepCommentSerializer, responses=BatchSerializer)
-    @action(detail=True, methods=["post"])
-    def pay(self, request, pk=None):
-        return self._move(request, services.batch_mark_paid)
-
-    @extend_schema(request=StepCommentSerializer, responses=BatchSerializer)
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        return self._move(request, services.batch_cancel)
+        context = self.get_serializer_context()
+        return Response(BatchSerializer(batch, context=context).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes}
@@ -285,14 +251,6 @@ class BatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         """The payment list for the bank (Excel)."""
         batch = self.get_object()
         return xlsx_response(batch_workbook(batch, request.user), f"batch-{batch.pk}.xlsx")
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -326,7 +284,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         return data
 
 
-class PaymentFilter(RegionPrefixFilter):
+class PaymentFilter(RegionFilterSet):
     class Meta:
         model = Payment
         fields = ["batch", "program", "household", "person", "region"]
@@ -347,7 +305,14 @@ class ApplicationTransitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApplicationTransition
-        fields = ["action", "action_label", "from_status", "to_status", "actor", "at", "comment", "amount"]
+        fields = ["action", "action_label", "from_state", "to_state", "actor", "at", "comment", "amount"]
+
+
+class ApplicationListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        remember_township_limits(rows)  # `available_actions` of the page: a fixed number of queries
+        return super().to_representation(rows)
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -358,9 +323,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
     cause_display = serializers.CharField(source="get_cause_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     id_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    available_actions = AvailableActionsField(application_workflow)
 
     class Meta:
         model = AssistanceApplication
+        list_serializer_class = ApplicationListSerializer
         fields = [
             "id",
             "region",
@@ -394,6 +361,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "reviewed_at",
             "decided_at",
             "paid_at",
+            "available_actions",
         ]
         read_only_fields = [
             "id",
@@ -444,18 +412,20 @@ class ApplicationDetailSerializer(ApplicationSerializer):
         ]
 
 
-class ApplicationFilter(RegionPrefixFilter):
+class ApplicationFilter(RegionFilterSet):
     class Meta:
         model = AssistanceApplication
         fields = ["kind", "cause", "status", "year", "household", "person", "region"]
 
 
+@workflow_actions(application_workflow, response=ApplicationDetailSerializer)
 class AssistanceApplicationViewSet(
     ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
-    """临时救助 applications; each workflow step is an action."""
+    """临时救助 applications; each step of funds/workflows.py is an action (emergency-pay, review,
+    notice-start, objection, notice-close, approve, pay, reject)."""
 
-    queryset = AssistanceApplication.objects.all()
+    queryset = AssistanceApplication.objects.select_related("household")
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilter
     ordering_fields = ["submitted_at", "status"]
@@ -475,70 +445,6 @@ class AssistanceApplicationViewSet(
         self._check_region(serializer)
         serializer.instance = services.application_submit(
             actor=self.request.user, **serializer.validated_data
-        )
-
-    def _done(self, app: AssistanceApplication) -> Response:
-        app = self.get_queryset().get(pk=app.pk)
-        return Response(ApplicationDetailSerializer(app, context=self.get_serializer_context()).data)
-
-    def _with_amount(self, request, service) -> Response:
-        app = self.get_object()
-        data = StepAmountSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._done(service(actor=request.user, application=app, **data.validated_data))
-
-    def _with_comment(self, request, service) -> Response:
-        app = self.get_object()
-        data = StepCommentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._done(service(actor=request.user, application=app, **data.validated_data))
-
-    @extend_schema(request=StepAmountSerializer, responses=ApplicationDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="emergency-pay")
-    def emergency_pay(self, request, pk=None):
-        """先行救助 by the township (急难型)."""
-        return self._with_amount(request, services.application_emergency_pay)
-
-    @extend_schema(request=StepAmountSerializer, responses=ApplicationDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def review(self, request, pk=None):
-        return self._with_amount(request, services.application_review)
-
-    @extend_schema(request=StepCommentSerializer, responses=ApplicationDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="notice-start")
-    def notice_start(self, request, pk=None):
-        return self._with_comment(request, services.application_notice_start)
-
-    @extend_schema(request=StepCommentSerializer, responses=ApplicationDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def objection(self, request, pk=None):
-        return self._with_comment(request, services.application_objection)
-
-    @extend_schema(request=StepCommentSerializer, responses=ApplicationDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="notice-close")
-    def notice_close(self, request, pk=None):
-        return self._with_comment(request, services.application_notice_close)
-
-    @extend_schema(request=StepAmountSerializer, responses=ApplicationDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        return self._with_amount(request, services.application_approve)
-
-    @extend_schema(request=StepCommentSerializer, responses=ApplicationDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def pay(self, request, pk=None):
-        return self._with_comment(request, services.application_pay)
-
-    @extend_schema(request=RejectReasonSerializer, responses=ApplicationDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        app = self.get_object()
-        data = RejectReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._done(
-            services.application_reject(
-                actor=request.user, application=app, reason=data.validated_data["reason"]
-            )
         )
 
 
@@ -606,7 +512,7 @@ class DistributeSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
 
 
-class StockFilter(RegionPrefixFilter):
+class StockFilter(RegionFilterSet):
     class Meta:
         model = Stock
         fields = ["warehouse", "item", "region"]

@@ -10,11 +10,12 @@ from openpyxl import Workbook
 
 from funds.models import DisbursementBatch, Payment
 from people.privacy import id_for, phone_for
+from relief.spreadsheets import safe_sheet
 
 
 def batch_workbook(batch: DisbursementBatch, user) -> bytes:
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("发放名单"))
+    ws = safe_sheet(wb.create_sheet(_("发放名单")))
     ws.append([_("批次"), batch.title, _("状态"), batch.get_status_display()])
     ws.append(
         [_("序号"), _("姓名"), _("身份证号"), _("联系电话"), _("区划代码"), _("计发人数"), _("金额（元）")]

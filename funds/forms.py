@@ -1,4 +1,4 @@
-"""Forms of the funds pages. They validate input; the writes happen in funds/services.py."""
+"""Forms of the funds pages. They validate input; the writes happen in funds/services/."""
 
 from __future__ import annotations
 
@@ -132,25 +132,6 @@ class ApplicationForm(BootstrapMixin, forms.Form):
             Region.objects.visible_to(user).filter(level__in=[Level.TOWNSHIP, Level.VILLAGE]).order_by("code")
         )
         self.fields["kind"].widget.attrs["class"] = "form-check-input"
-
-
-class AmountForm(BootstrapMixin, forms.Form):
-    amount = forms.DecimalField(
-        label=_("金额（元）"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
-    )
-    comment = forms.CharField(label=_("意见"), required=False, max_length=2000)
-
-
-class CommentForm(BootstrapMixin, forms.Form):
-    comment = forms.CharField(label=_("意见"), required=False, max_length=2000)
-
-
-class ReasonForm(BootstrapMixin, forms.Form):
-    reason = forms.CharField(label=_("理由"), max_length=2000)
 
 
 class ReceiveForm(BootstrapMixin, forms.Form):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from relief.jobs import JobContext, JobError, job_handler
+from relief.jobs.registry import JobContext, JobError, job_handler
 
 
 @job_handler("funds.batch_generate")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from relief.models import TransitionLog
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -60,10 +61,7 @@ class AmountMode(models.TextChoices):
 class ConfigQuerySet(ScopedQuerySet):
     """Configuration rows (programs, material items): every signed-in, active user sees them."""
 
-    def visible_to(self, user) -> ConfigQuerySet:
-        if not (user is not None and getattr(user, "is_authenticated", False) and user.is_active):
-            return self.none()
-        return self.all()
+    scope_everyone = True
 
 
 class Program(models.Model):
@@ -282,38 +280,18 @@ class DisbursementBatch(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def can_review(self) -> bool:
-        return self.status == BatchStatus.DRAFT
 
-    @property
-    def can_approve(self) -> bool:
-        return self.status == BatchStatus.REVIEWED
+class BatchTransition(TransitionLog):
+    """Every step of a batch (funds/workflows.py): which, from which state to which, who, when, why."""
 
-    @property
-    def can_pay(self) -> bool:
-        return self.status == BatchStatus.APPROVED
-
-    @property
-    def can_cancel(self) -> bool:
-        return self.status in (BatchStatus.DRAFT, BatchStatus.REVIEWED)
-
-
-class BatchTransition(models.Model):
     batch = models.ForeignKey(DisbursementBatch, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(_("原状态"), max_length=16, choices=BatchStatus.choices, blank=True)
-    to_status = models.CharField(_("新状态"), max_length=16, choices=BatchStatus.choices)
-    actor = _user_fk(_("操作人"))
-    at = models.DateTimeField(_("时间"), default=timezone.now)
+    from_state = models.CharField(_("原状态"), max_length=16, choices=BatchStatus.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16, choices=BatchStatus.choices)
     comment = models.TextField(_("意见"), blank=True)
 
-    class Meta:
+    class Meta(TransitionLog.Meta):
         verbose_name = _("批次流转记录")
         verbose_name_plural = _("批次流转记录")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '-'} → {self.to_status}"
 
 
 class PaymentQuerySet(ScopedQuerySet):
@@ -519,27 +497,21 @@ class AssistanceApplication(models.Model):
         return self.status not in (AppStatus.PAID, AppStatus.REJECTED)
 
 
-class ApplicationTransition(models.Model):
+class ApplicationTransition(TransitionLog):
     """Every step of an application: who, when, what, with a comment (objections during 公示 too)."""
 
     application = models.ForeignKey(
         AssistanceApplication, on_delete=models.CASCADE, related_name="transitions"
     )
     action = models.CharField(_("动作"), max_length=32)
-    from_status = models.CharField(_("原状态"), max_length=16, choices=AppStatus.choices, blank=True)
-    to_status = models.CharField(_("新状态"), max_length=16, choices=AppStatus.choices)
-    actor = _user_fk(_("操作人"))
-    at = models.DateTimeField(_("时间"), default=timezone.now)
+    from_state = models.CharField(_("原状态"), max_length=16, choices=AppStatus.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16, choices=AppStatus.choices)
     comment = models.TextField(_("意见"), blank=True)
     amount = models.DecimalField(_("金额（元）"), null=True, blank=True, **MONEY)
 
-    class Meta:
+    class Meta(TransitionLog.Meta):
         verbose_name = _("临时救助办理记录")
         verbose_name_plural = _("临时救助办理记录")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.action} → {self.to_status}"
 
     ACTION_LABELS = {
         "submit": _("受理"),

@@ -1,4 +1,4 @@
-"""Monitoring sweeps of the funds app (see relief/sweeps.py): program payments due and not paid.
+"""Monitoring sweeps of the funds app (see relief/alerts/sweeps.py): program payments due and not paid.
 
 - A disbursement batch approved but not yet registered as paid after its `pay_by` date raises one
   alert for the batch (urgent), which resolves itself once the batch is paid (or its date is moved).
@@ -28,9 +28,9 @@ from funds.models import (
     Cause,
     DisbursementBatch,
 )
+from relief.alerts.sweeps import sql_message
 from relief.models import Severity
 from relief.policy import MissingPolicyParameter, policy_value
-from relief.sweeps import sql_message
 
 BATCH_OVERDUE = "funds.batch_overdue"
 EMERGENCY_LATE = "funds.emergency_late"
@@ -97,8 +97,8 @@ def late_emergency_payments(county_code: str, today: datetime.date) -> QuerySet:
 
 
 def register() -> None:
-    from relief.sweeps import Sweep
-    from relief.sweeps import register as register_sweep
+    from relief.alerts.sweeps import Sweep
+    from relief.alerts.sweeps import register as register_sweep
 
     register_sweep(
         Sweep(

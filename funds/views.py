@@ -1,24 +1,27 @@
 """Pages of funds: overview with the ledger, allocations, batches, 临时救助 applications, materials.
 
-Every page reads through `visible_to(user)` / `get_visible_or_404` (out of region: 404) and every
-write needs a writer role (`require_writer`: 403); the writes themselves are services.
+Every page reads through `visible_to(user)` / `access()` (out of region: 404) and every write needs a
+writer role (403); the writes themselves are services. The buttons of a batch or an application are
+exactly the steps its workflow (funds/workflows.py) offers the user now, and they all post to one
+handler (`_step_post`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from funds import forms, selectors, services
-from funds.api import xlsx_response
 from funds.exports import batch_workbook
 from funds.models import (
     Allocation,
@@ -30,8 +33,11 @@ from funds.models import (
     DisbursementBatch,
     Stock,
 )
+from funds.workflows import application_workflow, batch_workflow
 from people.privacy import id_for, phone_for
-from relief.scoping import get_visible_or_404, require_writer
+from relief.pages import workflow_buttons, workflow_post, xlsx_response
+from relief.scoping import access, require_writer
+from relief.workflow import Workflow
 
 PAGE_SIZE = 50
 
@@ -118,12 +124,40 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     return render(request, "funds/batch_form.html", {"form": form})
 
 
+def _step_post(
+    request: HttpRequest,
+    workflow: Workflow,
+    model: type[models.Model],
+    pk: int,
+    action: str,
+    *,
+    page: Callable[..., HttpResponse],
+    url_name: str,
+) -> HttpResponse:
+    """The one handler of every step button (posted to the detail page, or to `<pk>/<step>/`): the
+    record through the door (404 outside the region, 403 for a read-only role), the step through its
+    declaration (403 when this user may not take it). Done: back to the page; refused: the page
+    again, with the form as it was filled in and the reason."""
+    step = workflow.steps.get(action.replace("-", "_"))
+    if step is None or step.system:
+        raise Http404
+    obj = access(model, request.user, pk, for_write=True)
+    done, bound = workflow_post(request, workflow, obj, step.name, raise_denied=True)
+    if done:
+        return redirect(url_name, pk=obj.pk)
+    return page(request, pk, bound=bound)
+
+
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_visible_or_404(
-        DisbursementBatch.objects.select_related("program", "allocation", "region", "job"),
-        request.user,
-        pk=pk,
+    if request.method == "POST":
+        return batch_action(request, pk, request.POST.get("step", ""))
+    return _batch_page(request, pk)
+
+
+def _batch_page(request: HttpRequest, pk: int, bound: dict | None = None) -> HttpResponse:
+    batch = access(
+        DisbursementBatch.objects.select_related("program", "allocation", "region", "job"), request.user, pk
     )
     payments = batch.payments.visible_to(request.user).order_by("region_id", "id")
     page = Paginator(payments, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -137,7 +171,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "transitions": batch.transitions.select_related("actor"),
         "remaining": services.allocation_remaining(batch.allocation),
-        "comment_form": forms.CommentForm(),
+        "steps": workflow_buttons(batch_workflow, batch, request.user, bound),
     }
     if request.headers.get("HX-Request"):
         if batch.status == BatchStatus.GENERATING:
@@ -149,36 +183,23 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "funds/batch_detail.html", context)
 
 
-BATCH_ACTIONS = {
-    "review": (services.batch_review, gettext_lazy("批次已审核")),
-    "approve": (services.batch_approve, gettext_lazy("批次已审批")),
-    "pay": (services.batch_mark_paid, gettext_lazy("已登记发放")),
-    "cancel": (services.batch_cancel, gettext_lazy("批次已作废")),
-}
-
-
 @login_required
 @require_POST
 def batch_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in BATCH_ACTIONS:
-        raise Http404
-    require_writer(request.user)
-    batch = get_visible_or_404(DisbursementBatch.objects.all(), request.user, pk=pk)
-    service, done = BATCH_ACTIONS[action]
-    form = forms.CommentForm(request.POST)
-    form.is_valid()
-    try:
-        service(actor=request.user, batch=batch, comment=form.cleaned_data.get("comment", ""))
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, done)
-    return redirect("funds:batch-detail", pk=batch.pk)
+    return _step_post(
+        request,
+        batch_workflow,
+        DisbursementBatch,
+        pk,
+        action,
+        page=_batch_page,
+        url_name="funds:batch-detail",
+    )
 
 
 @login_required
 def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_visible_or_404(DisbursementBatch.objects.all(), request.user, pk=pk)
+    batch = access(DisbursementBatch.objects.all(), request.user, pk)
     return xlsx_response(batch_workbook(batch, request.user), f"batch-{batch.pk}.xlsx")
 
 
@@ -217,17 +238,31 @@ def application_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    app = get_visible_or_404(
-        AssistanceApplication.objects.select_related("region", "household", "person"), request.user, pk=pk
+    if request.method == "POST":
+        return application_action(request, pk, request.POST.get("step", ""))
+    return _application_page(request, pk)
+
+
+def _application_page(request: HttpRequest, pk: int, bound: dict | None = None) -> HttpResponse:
+    app = access(
+        AssistanceApplication.objects.select_related("region", "household", "person"), request.user, pk
     )
     transitions = ApplicationTransition.objects.filter(application=app).select_related("actor")
+    steps = workflow_buttons(application_workflow, app, request.user, bound)
+    for step, form in steps:
+        if "amount" in form.fields:  # a phone shows its number pad; filled in: asked for, or proposed
+            form.fields["amount"].widget.attrs["inputmode"] = "decimal"
+            if not form.is_bound:
+                form.initial["amount"] = (
+                    app.proposed_amount if step.name == "approve" else app.amount_requested or None
+                )
     context = {
         "app": app,
         "id_number": id_for(request.user, app.id_number),
         "phone": phone_for(request.user, app.phone),
         "transitions": transitions,
         "deadlines": selectors.application_deadlines(app),
-        "steps": _available_steps(app),
+        "steps": steps,
         "history": selectors.application_history(app),
     }
     try:
@@ -241,97 +276,18 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "funds/application_detail.html", context)
 
 
-APP_ACTIONS = {
-    # action: (service, form class, label, statuses where it is offered)
-    "emergency-pay": (
-        services.application_emergency_pay,
-        forms.AmountForm,
-        gettext_lazy("先行救助"),
-        [AppStatus.SUBMITTED],
-    ),
-    "review": (
-        services.application_review,
-        forms.AmountForm,
-        gettext_lazy("乡镇审核"),
-        [AppStatus.SUBMITTED, AppStatus.EMERGENCY_PAID],
-    ),
-    "notice-start": (
-        services.application_notice_start,
-        forms.CommentForm,
-        gettext_lazy("开始公示"),
-        [AppStatus.REVIEWED],
-    ),
-    "objection": (
-        services.application_objection,
-        forms.CommentForm,
-        gettext_lazy("登记公示异议"),
-        [AppStatus.NOTICE],
-    ),
-    "notice-close": (
-        services.application_notice_close,
-        forms.CommentForm,
-        gettext_lazy("结束公示"),
-        [AppStatus.NOTICE],
-    ),
-    "approve": (
-        services.application_approve,
-        forms.AmountForm,
-        gettext_lazy("审批"),
-        [AppStatus.REVIEWED, AppStatus.NOTICE_DONE],
-    ),
-    "pay": (services.application_pay, forms.CommentForm, gettext_lazy("登记发放"), [AppStatus.APPROVED]),
-    "reject": (
-        services.application_reject,
-        forms.ReasonForm,
-        gettext_lazy("不予救助"),
-        [
-            AppStatus.SUBMITTED,
-            AppStatus.EMERGENCY_PAID,
-            AppStatus.REVIEWED,
-            AppStatus.NOTICE,
-            AppStatus.NOTICE_DONE,
-        ],
-    ),
-}
-
-
-def _available_steps(app: AssistanceApplication) -> list[dict]:
-    steps = []
-    for name, (_service, form_class, label, statuses) in APP_ACTIONS.items():
-        if app.status not in statuses:
-            continue
-        if name == "emergency-pay" and app.kind != ApplicationKind.URGENT:
-            continue
-        if name == "approve" and app.kind == ApplicationKind.EXPENSE and app.status != AppStatus.NOTICE_DONE:
-            continue
-        if name == "notice-start" and app.kind != ApplicationKind.EXPENSE:
-            continue
-        initial = {}
-        if form_class is forms.AmountForm:
-            initial["amount"] = app.proposed_amount if name == "approve" else app.amount_requested or None
-        steps.append({"name": name, "label": label, "form": form_class(initial=initial, prefix=name)})
-    return steps
-
-
 @login_required
 @require_POST
 def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in APP_ACTIONS:
-        raise Http404
-    require_writer(request.user)
-    app = get_visible_or_404(AssistanceApplication.objects.all(), request.user, pk=pk)
-    service, form_class, label, _statuses = APP_ACTIONS[action]
-    form = form_class(request.POST, prefix=action)
-    if not form.is_valid():
-        messages.error(request, _("%(step)s：请检查填写内容") % {"step": label})
-        return redirect("funds:application-detail", pk=app.pk)
-    try:
-        service(actor=request.user, application=app, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("%(step)s：已办理") % {"step": label})
-    return redirect("funds:application-detail", pk=app.pk)
+    return _step_post(
+        request,
+        application_workflow,
+        AssistanceApplication,
+        pk,
+        action,
+        page=_application_page,
+        url_name="funds:application-detail",
+    )
 
 
 # --- materials -----------------------------------------------------------------------------------
@@ -359,7 +315,7 @@ def material_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    stock = get_visible_or_404(Stock.objects.select_related("warehouse", "item"), request.user, pk=pk)
+    stock = access(Stock.objects.select_related("warehouse", "item"), request.user, pk)
     form = None
     if request.method == "POST":
         require_writer(request.user)

@@ -1,7 +1,8 @@
 """REST API: /api/v1/institutions/, /api/v1/inspections/, /api/v1/hazards/.
 
 Region scoping comes from ScopedViewSetMixin (out of region: 404); writes need a writer role (403).
-Every write calls one service; each hazard workflow step is its own @action."""
+Every write calls one service; each hazard workflow step is its own @action, generated from the
+declaration (institutions/workflows.py), and every hazard shows its `available_actions`."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ from institutions.models import (
     MajorHazardCriterion,
     ResultChoice,
 )
+from institutions.workflows import hazard_workflow
 from relief.api.mixins import ScopedViewSetMixin
-from relief.models import User
+from relief.api.workflow import AvailableActionsField, step_serializer, workflow_actions
 from relief.privacy import mask_phone, mask_phones_in_text, sees_personal_data
 
 # --- Serializers ---------------------------------------------------------------------------------
@@ -154,7 +156,7 @@ class HazardSerializer(serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(read_only=True)
     owner_name = serializers.SerializerMethodField()
     verified_by_name = serializers.SerializerMethodField()
-    available_actions = serializers.SerializerMethodField()
+    available_actions = AvailableActionsField(hazard_workflow)
 
     class Meta:
         model = Hazard
@@ -198,9 +200,6 @@ class HazardSerializer(serializers.ModelSerializer):
     def get_verified_by_name(self, obj: Hazard) -> str | None:
         return str(obj.verified_by) if obj.verified_by_id else None
 
-    def get_available_actions(self, obj: Hazard) -> list[str]:
-        return [str(a.value) for a in services.ACTIONS_BY_STATE.get(obj.state, [])]
-
 
 class HazardCreateSerializer(serializers.Serializer):
     institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.none())
@@ -242,33 +241,18 @@ class HazardTransitionSerializer(serializers.ModelSerializer):
         return str(obj.actor) if obj.actor_id else None
 
 
-class CommentInput(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-
-class StartInput(CommentInput):
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
-    measures = serializers.CharField()
-    funds = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
-
-
-class ExtensionRequestInput(serializers.Serializer):
-    new_deadline = serializers.DateField()
-    reason = serializers.CharField()
-
-
-class ExtensionDecideInput(CommentInput):
-    approve = serializers.BooleanField()
-
-
-class RectifyInput(CommentInput):
-    evidence = serializers.FileField(required=False)
-    measures = serializers.CharField(required=False, allow_blank=True)
-    funds = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
-
-
-class VerifyInput(CommentInput):
-    passed = serializers.BooleanField(default=True)
+# Two actions kept from before the steps were declared: one call that decides an extension either way
+# (`approve`), and verification that may fail (`passed`). Each runs the step the flag names.
+DecideExtensionInput = type(
+    "HazardDecideExtensionInput",
+    (step_serializer(hazard_workflow, hazard_workflow.step("approve_extension")),),
+    {"approve": serializers.BooleanField()},
+)
+VerifyInput = type(
+    "HazardVerifyInput",
+    (step_serializer(hazard_workflow, hazard_workflow.step("verify")),),
+    {"passed": serializers.BooleanField(default=True)},
+)
 
 
 # --- Viewsets ------------------------------------------------------------------------------------
@@ -348,6 +332,7 @@ class InspectionViewSet(
         )
 
 
+@workflow_actions(hazard_workflow, response=HazardSerializer, exclude=("verify",))
 class HazardViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -355,8 +340,9 @@ class HazardViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The hazard ledger. Each step of the workflow is an action: start, request-extension,
-    decide-extension, rectify, verify, close."""
+    """The hazard ledger. Each step of the workflow (institutions/workflows.py) is an action: start,
+    request-extension, approve-extension, refuse-extension (or decide-extension), rectify, verify
+    (or reject), close."""
 
     queryset = Hazard.objects.for_ledger()
     serializer_class = HazardSerializer
@@ -368,22 +354,18 @@ class HazardViewSet(
     def get_serializer_class(self):
         return {
             "create": HazardCreateSerializer,
-            "start": StartInput,
-            "request_extension": ExtensionRequestInput,
-            "decide_extension": ExtensionDecideInput,
-            "rectify": RectifyInput,
+            "decide_extension": DecideExtensionInput,
             "verify": VerifyInput,
-            "close": CommentInput,
             "transitions": HazardTransitionSerializer,
         }.get(self.action, HazardSerializer)
 
     def _input(self, request) -> dict:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        return dict(serializer.validated_data)
 
     def _done(self, hazard: Hazard, code: int = status.HTTP_200_OK) -> Response:
-        hazard = Hazard.objects.for_ledger().get(pk=hazard.pk)
+        hazard = self.get_queryset().get(pk=hazard.pk)
         return Response(HazardSerializer(hazard, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(request=HazardCreateSerializer, responses={201: HazardSerializer})
@@ -400,77 +382,23 @@ class HazardViewSet(
         )
         return self._done(hazard, status.HTTP_201_CREATED)
 
-    @extend_schema(request=StartInput, responses=HazardSerializer)
-    @action(detail=True, methods=["post"])
-    def start(self, request, pk=None):
-        hazard = self.get_object()
-        d = self._input(request)
-        return self._done(
-            services.hazard_start(
-                actor=request.user,
-                hazard=hazard,
-                owner=d["owner"],
-                measures=d["measures"],
-                funds=d["funds"],
-                comment=d["comment"],
-            )
-        )
+    def _run_flagged(self, request, flag: str, if_true: str, if_false: str) -> Response:
+        hazard = self.get_object()  # 404 before any input error
+        data = self._input(request)
+        step = if_true if data.pop(flag) else if_false
+        return self._done(hazard_workflow.run(step, actor=request.user, obj=hazard, **data))
 
-    @extend_schema(request=ExtensionRequestInput, responses=HazardSerializer)
-    @action(detail=True, methods=["post"], url_path="request-extension")
-    def request_extension(self, request, pk=None):
-        hazard = self.get_object()
-        d = self._input(request)
-        return self._done(
-            services.hazard_extension_request(
-                actor=request.user, hazard=hazard, new_deadline=d["new_deadline"], reason=d["reason"]
-            )
-        )
-
-    @extend_schema(request=ExtensionDecideInput, responses=HazardSerializer)
+    @extend_schema(request=DecideExtensionInput, responses=HazardSerializer)
     @action(detail=True, methods=["post"], url_path="decide-extension")
     def decide_extension(self, request, pk=None):
-        hazard = self.get_object()
-        d = self._input(request)
-        return self._done(
-            services.hazard_extension_decide(
-                actor=request.user, hazard=hazard, approve=d["approve"], comment=d["comment"]
-            )
-        )
-
-    @extend_schema(request=RectifyInput, responses=HazardSerializer)
-    @action(detail=True, methods=["post"])
-    def rectify(self, request, pk=None):
-        hazard = self.get_object()
-        d = self._input(request)
-        return self._done(
-            services.hazard_rectify(
-                actor=request.user,
-                hazard=hazard,
-                evidence=d.get("evidence"),
-                measures=d.get("measures"),
-                funds=d.get("funds"),
-                comment=d["comment"],
-            )
-        )
+        """Approve (`approve: true`) or refuse the requested extension."""
+        return self._run_flagged(request, "approve", "approve_extension", "refuse_extension")
 
     @extend_schema(request=VerifyInput, responses=HazardSerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        hazard = self.get_object()
-        d = self._input(request)
-        return self._done(
-            services.hazard_verify(
-                actor=request.user, hazard=hazard, passed=d["passed"], comment=d["comment"]
-            )
-        )
-
-    @extend_schema(request=CommentInput, responses=HazardSerializer)
-    @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
-        hazard = self.get_object()
-        d = self._input(request)
-        return self._done(services.hazard_close(actor=request.user, hazard=hazard, comment=d["comment"]))
+        """Verification passed (`passed`, default true) or not (back to rectifying)."""
+        return self._run_flagged(request, "passed", "verify", "reject")
 
     @extend_schema(request=None, responses=HazardTransitionSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from relief.spreadsheets import safe_sheet
+
 HEADERS = [
     gettext_lazy("序号"),
     gettext_lazy("区划"),
@@ -42,7 +44,7 @@ def _local(dt) -> str:
 def hazard_ledger_xlsx(hazards: QuerySet) -> bytes:
     """Stream the rows into a write-only workbook; the queryset is read in chunks."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("隐患台账"))
+    ws = safe_sheet(wb.create_sheet(_("隐患台账")))
     ws.column_dimensions["C"].width = 24
     ws.column_dimensions["D"].width = 40
     ws.column_dimensions["J"].width = 40

@@ -14,8 +14,10 @@ from institutions.models import (
     ResultChoice,
 )
 from institutions.services import INSTITUTION_FIELDS, ResultInput
+from institutions.workflows import hazard_workflow
 from relief.models import WRITER_ROLES, Region, User
 from relief.regions import Level, ancestor_codes
+from relief.workflow import Step
 
 
 class InstitutionForm(forms.ModelForm):
@@ -104,54 +106,21 @@ def owner_choices(region_code: str):
     ).order_by("region_id", "username")
 
 
-class CommentForm(forms.Form):
-    comment = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+def hazard_step_form(step: Step, hazard, user: User, data=None, files=None) -> forms.Form:
+    """The inputs of a hazard step, as declared (institutions/workflows.py), for `hazard`'s page: the
+    owner is chosen among the staff who may own it."""
+    form = hazard_workflow.form_for(step, data, files, user=user)
+    if "owner" in form.fields:
+        declared = form.fields["owner"]
+        form.fields["owner"] = forms.ModelChoiceField(
+            label=declared.label,
+            queryset=owner_choices(hazard.institution.region_id),
+            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        )
+    if step.name == "start":
+        form.fields["funds"].initial = 0
+    return form
 
 
-class StartForm(CommentForm):
-    owner = forms.ModelChoiceField(label=_("整改责任人"), queryset=User.objects.none())
-    measures = forms.CharField(label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 3}))
-    funds = forms.DecimalField(
-        label=_("整改资金（元）"), max_digits=12, decimal_places=2, min_value=0, initial=0
-    )
-
-    def __init__(self, *args, hazard=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if hazard is not None:
-            self.fields["owner"].queryset = owner_choices(hazard.institution.region_id)
-
-
-class ExtensionRequestForm(forms.Form):
-    new_deadline = forms.DateField(label=_("申请延期至"), widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class RectifyForm(CommentForm):
-    evidence = forms.FileField(label=_("整改佐证材料（照片或文件）"), required=False)
-    measures = forms.CharField(
-        label=_("实际整改措施"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    funds = forms.DecimalField(
-        label=_("实际整改资金（元）"), max_digits=12, decimal_places=2, min_value=0, required=False
-    )
-
-
-ACTION_FORMS: dict[str, type[forms.Form]] = {
-    HazardAction.START: StartForm,
-    HazardAction.REQUEST_EXTENSION: ExtensionRequestForm,
-    HazardAction.APPROVE_EXTENSION: CommentForm,
-    HazardAction.REFUSE_EXTENSION: CommentForm,
-    HazardAction.RECTIFY: RectifyForm,
-    HazardAction.VERIFY: CommentForm,
-    HazardAction.REJECT: CommentForm,
-    HazardAction.CLOSE: CommentForm,
-}
-
-# Actions that need nothing but an optional comment: offered as one-click buttons in the ledger.
-QUICK_ACTIONS = {HazardAction.APPROVE_EXTENSION, HazardAction.VERIFY, HazardAction.CLOSE}
-
-
-def make_action_form(action: str, hazard, data=None, files=None) -> forms.Form:
-    cls = ACTION_FORMS[action]
-    kwargs = {"hazard": hazard} if cls is StartForm else {}
-    return cls(data, files, prefix=action, **kwargs)
+# Steps that need nothing but an optional comment: offered as one-click buttons in the ledger.
+QUICK_STEPS = {HazardAction.APPROVE_EXTENSION, HazardAction.VERIFY, HazardAction.CLOSE}

@@ -1,8 +1,8 @@
 """Civil-affairs service institutions, their winter safety inspections, and the hazards found.
 
-Hazards follow the state machine in DOMAIN.md (open → rectifying → (extension requested) →
-rectified → verified → closed); every move goes through institutions/services.py and is recorded
-in HazardTransition. Inspections and hazards are region-scoped through their institution.
+Hazards follow the workflow declared in institutions/workflows.py (open → rectifying → (extension
+requested) → rectified → verified → closed); every move goes through it and is recorded in
+HazardTransition. Inspections and hazards are region-scoped through their institution.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from relief.models import TransitionLog
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
 
 # --- Registry ------------------------------------------------------------------------------------
@@ -372,27 +373,15 @@ class HazardAction(models.TextChoices):
     CLOSE = "close", _("销号")
 
 
-class HazardTransition(models.Model):
-    """Every move of a hazard: who, when, from which state to which, and why."""
+class HazardTransition(TransitionLog):
+    """Every move of a hazard (the workflow's log, institutions/workflows.py): who, when, from which
+    state to which, and why."""
 
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="transitions")
     action = models.CharField(_("动作"), max_length=32, choices=HazardAction.choices)
     from_state = models.CharField(_("原状态"), max_length=24, choices=HazardState.choices, blank=True)
     to_state = models.CharField(_("新状态"), max_length=24, choices=HazardState.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    comment = models.TextField(_("说明"), blank=True)
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
 
-    class Meta:
+    class Meta(TransitionLog.Meta):
         verbose_name = _("隐患流转记录")
         verbose_name_plural = _("隐患流转记录")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.from_state} → {self.to_state}"

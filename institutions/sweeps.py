@@ -1,11 +1,11 @@
-"""Monitoring sweeps of the institutions app (see relief/sweeps.py): a hazard still not rectified
+"""Monitoring sweeps of the institutions app (see relief/alerts/sweeps.py): a hazard still not rectified
 after its deadline raises an alert, supervised (挂牌督办) one level up from the start, which resolves
 itself once the hazard is rectified (or its deadline is extended).
 
 The alert's region is the institution's region, so the staff there still see it in their region's
 inbox, and it is raised with escalation_level 1, so the officials one level up see it under 督办 at
 once (DOMAIN.md: overdue hazards are supervised from one level up); left open past its due time it
-climbs further like any alert (relief.services.alerts_escalate_overdue). The major-hazard alert
+climbs further like any alert (relief.alerts.services.alerts_escalate_overdue). The major-hazard alert
 raised when a major hazard is registered (institutions.major_hazard, keyed by the hazard) is a
 different finding with its own kind and key, and is left alone."""
 
@@ -19,8 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import Hazard, HazardSeverity
+from relief.alerts.sweeps import sql_message
 from relief.models import Severity
-from relief.sweeps import sql_message
 
 HAZARD_OVERDUE = "institutions.hazard_overdue"
 
@@ -55,8 +55,8 @@ def overdue_hazards(county_code: str, today: datetime.date) -> QuerySet:
 
 
 def register() -> None:
-    from relief.sweeps import Sweep
-    from relief.sweeps import register as register_sweep
+    from relief.alerts.sweeps import Sweep
+    from relief.alerts.sweeps import register as register_sweep
 
     register_sweep(
         Sweep(

@@ -1,6 +1,7 @@
 """Pages: institution registry, inspection form, hazard ledger and hazard detail. Every lookup goes
-through `visible_to` / `get_visible_or_404` (out of region: 404); every write needs a writer role
-(403) and goes through institutions/services.py."""
+through `access` / `visible_to` (out of region: 404); every write needs a writer role (403) and goes
+through institutions/services.py or the hazard workflow (institutions/workflows.py), whose
+declaration alone decides which step buttons a hazard shows."""
 
 from __future__ import annotations
 
@@ -19,18 +20,19 @@ from django.views.decorators.http import require_POST
 from institutions import services
 from institutions.exports import hazard_ledger_xlsx
 from institutions.filters import HazardFilter, InstitutionFilter
-from institutions.forms import ACTION_FORMS, QUICK_ACTIONS, InspectionForm, InstitutionForm, make_action_form
+from institutions.forms import QUICK_STEPS, InspectionForm, InstitutionForm, hazard_step_form
 from institutions.models import (
     PENDING_STATES,
     ChecklistTemplate,
     Hazard,
-    HazardAction,
     HazardSeverity,
     HazardState,
     Inspection,
     Institution,
 )
-from relief.scoping import get_visible_or_404, require_writer
+from institutions.workflows import hazard_workflow
+from relief.pages import xlsx_response
+from relief.scoping import access, require_writer
 
 PAGE_SIZE = 50
 
@@ -104,8 +106,7 @@ def institution_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def institution_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    institution = get_visible_or_404(Institution.objects.all(), request.user, pk=pk)
-    require_writer(request.user)
+    institution = access(Institution.objects.all(), request.user, pk, for_write=True)
     form = InstitutionForm(request.POST or None, instance=institution, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,7 +125,7 @@ def institution_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    institution = get_visible_or_404(Institution.objects.select_related("region"), request.user, pk=pk)
+    institution = access(Institution.objects.select_related("region"), request.user, pk)
     inspections = (
         institution.inspections.select_related("inspector", "template")
         .annotate(failed=Count("results", filter=Q(results__result="fail")))
@@ -160,8 +161,7 @@ def _template_for(request: HttpRequest) -> ChecklistTemplate:
 
 @login_required
 def inspection_create(request: HttpRequest, pk: int) -> HttpResponse:
-    institution = get_visible_or_404(Institution.objects.select_related("region"), request.user, pk=pk)
-    require_writer(request.user)
+    institution = access(Institution.objects.select_related("region"), request.user, pk, for_write=True)
     template = _template_for(request)
     form = InspectionForm(request.POST or None, request.FILES or None, items=list(template.items.all()))
     if request.method == "POST" and form.is_valid():
@@ -198,8 +198,8 @@ def inspection_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = get_visible_or_404(
-        Inspection.objects.select_related("institution__region", "inspector", "template"), request.user, pk=pk
+    inspection = access(
+        Inspection.objects.select_related("institution__region", "inspector", "template"), request.user, pk
     )
     results = inspection.results.select_related("item", "hazard")
     return render(
@@ -219,13 +219,14 @@ def _ledger(request: HttpRequest) -> HazardFilter:
 
 @login_required
 def hazard_list(request: HttpRequest) -> HttpResponse:
-    """The hazard ledger (隐患台账), overdue rows first within the chosen filter."""
+    """The hazard ledger (隐患台账), overdue rows first within the chosen filter. Each row offers the
+    one-click steps the user may take now (the others link to the detail page)."""
     filterset = _ledger(request)
     qs = filterset.qs.order_by("deadline", "id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for hazard in page.object_list:
-        hazard.actions = services.ACTIONS_BY_STATE.get(hazard.state, [])
+        hazard.steps = hazard_workflow.available(hazard, request.user)
     base = Hazard.objects.visible_to(request.user)
     counts = {
         "open": base.exclude(state=HazardState.CLOSED).count(),
@@ -239,7 +240,7 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "counts": counts,
-            "quick_actions": QUICK_ACTIONS,
+            "quick_steps": QUICK_STEPS,
             "query": _query(request),
             "tab": "hazards",
         },
@@ -251,95 +252,61 @@ def hazard_export(request: HttpRequest) -> HttpResponse:
     """The ledger as an Excel file, same filters as the page, only what the user can see."""
     filterset = _ledger(request)
     content = hazard_ledger_xlsx(filterset.qs.order_by("institution__region_id", "deadline", "id"))
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return xlsx_response(content, f"hazard-ledger-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+def _hazard_for_page(user, pk: int) -> Hazard:
+    related = (
+        "institution__region",
+        "owner",
+        "verified_by",
+        "closed_by",
+        "inspection",
+        "extension_requested_by",
     )
-    filename = f"hazard-ledger-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return access(Hazard.objects.prefetch_related("criteria"), user, pk, related=related)
 
 
 @login_required
 def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    hazard = get_visible_or_404(
-        Hazard.objects.select_related(
-            "institution__region", "owner", "verified_by", "closed_by", "inspection", "extension_requested_by"
-        ).prefetch_related("criteria"),
-        request.user,
-        pk=pk,
-    )
+    hazard = _hazard_for_page(request.user, pk)
     return _render_hazard(request, hazard)
 
 
 def _render_hazard(request: HttpRequest, hazard: Hazard, bound: dict | None = None) -> HttpResponse:
-    actions = services.ACTIONS_BY_STATE.get(hazard.state, []) if request.user.can_write else []
-    forms = [(HazardAction(a), (bound or {}).get(a) or make_action_form(a, hazard)) for a in actions]
+    """The buttons are exactly the steps the user may take now (hazard_workflow.available)."""
+    bound = bound or {}
+    steps = [
+        (step, bound.get(step.name) or hazard_step_form(step, hazard, request.user))
+        for step in hazard_workflow.available(hazard, request.user)
+    ]
     transitions = hazard.transitions.select_related("actor")
     return render(
         request,
         "institutions/hazard_detail.html",
-        {"hazard": hazard, "forms": forms, "transitions": transitions, "tab": "hazards"},
+        {"hazard": hazard, "steps": steps, "transitions": transitions, "tab": "hazards"},
         status=400 if bound else 200,
     )
-
-
-_ACTION_SERVICES = {
-    HazardAction.START: lambda actor, hazard, d: services.hazard_start(
-        actor=actor,
-        hazard=hazard,
-        owner=d["owner"],
-        measures=d["measures"],
-        funds=d["funds"],
-        comment=d["comment"],
-    ),
-    HazardAction.REQUEST_EXTENSION: lambda actor, hazard, d: services.hazard_extension_request(
-        actor=actor, hazard=hazard, new_deadline=d["new_deadline"], reason=d["reason"]
-    ),
-    HazardAction.APPROVE_EXTENSION: lambda actor, hazard, d: services.hazard_extension_decide(
-        actor=actor, hazard=hazard, approve=True, comment=d["comment"]
-    ),
-    HazardAction.REFUSE_EXTENSION: lambda actor, hazard, d: services.hazard_extension_decide(
-        actor=actor, hazard=hazard, approve=False, comment=d["comment"]
-    ),
-    HazardAction.RECTIFY: lambda actor, hazard, d: services.hazard_rectify(
-        actor=actor,
-        hazard=hazard,
-        evidence=d["evidence"],
-        measures=d["measures"],
-        funds=d["funds"],
-        comment=d["comment"],
-    ),
-    HazardAction.VERIFY: lambda actor, hazard, d: services.hazard_verify(
-        actor=actor, hazard=hazard, passed=True, comment=d["comment"]
-    ),
-    HazardAction.REJECT: lambda actor, hazard, d: services.hazard_verify(
-        actor=actor, hazard=hazard, passed=False, comment=d["comment"]
-    ),
-    HazardAction.CLOSE: lambda actor, hazard, d: services.hazard_close(
-        actor=actor, hazard=hazard, comment=d["comment"]
-    ),
-}
 
 
 @login_required
 @require_POST
 def hazard_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    hazard = get_visible_or_404(Hazard.objects.select_related("institution"), request.user, pk=pk)
-    require_writer(request.user)
-    if action not in ACTION_FORMS:
+    """Take one step from the detail page (or a one-click button of the ledger)."""
+    hazard = access(Hazard.objects.select_related("institution"), request.user, pk, for_write=True)
+    if action not in hazard_workflow.steps:
         raise Http404
-    form = make_action_form(action, hazard, request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            _ACTION_SERVICES[action](request.user, hazard, form.cleaned_data)
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("已办理：%(action)s") % {"action": HazardAction(action).label})
-            nxt = request.POST.get("next", "")
-            if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):
-                return redirect(nxt)
-            return redirect("institutions:hazard-detail", pk=hazard.pk)
+    step = hazard_workflow.step(action)
+    form = hazard_step_form(step, hazard, request.user, request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_hazard(request, _hazard_for_page(request.user, pk), bound={action: form})
+    try:
+        hazard_workflow.run(action, actor=request.user, obj=hazard, **form.cleaned_data)
+    except ValidationError as exc:
+        _errors(request, exc)
         return redirect("institutions:hazard-detail", pk=hazard.pk)
-    hazard.refresh_from_db()
-    return _render_hazard(request, hazard, bound={action: form})
+    messages.success(request, _("已办理：%(action)s") % {"action": step.label})
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):
+        return redirect(nxt)
+    return redirect("institutions:hazard-detail", pk=hazard.pk)

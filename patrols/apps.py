@@ -17,7 +17,7 @@ class PatrolsConfig(AppConfig):
         from patrols import dashboard  # noqa: F401  (registers its dashboard figures)
 
         relief_demo.register(30, "patrols", demo.seed)
-        if find_spec("relief.sweeps") is not None:  # the sweeps registry of relief
+        if find_spec("relief.alerts.sweeps") is not None:  # the sweeps registry of relief
             from patrols import sweeps
 
             sweeps.register()

@@ -50,6 +50,16 @@ DESCRIPTIONS = [
     "衣着单薄，神情恍惚",
 ]
 
+# The step that leads into each status (the demo writes histories in one go, without the workflow).
+CLUE_STEP_INTO = {"new": "report", "dispatched": "dispatch", "responded": "respond", "closed": "close"}
+CASE_STEP_INTO = {
+    "in_hospital": "hospitalize",
+    "in_station": "admit",
+    "long_term": "long_term",
+    "exited": "exit",
+    "settled": "settle",
+}
+
 
 def _seed_county(ctx: DemoContext, county, users: list, now: datetime.datetime) -> None:
     rng = ctx.rng
@@ -145,7 +155,10 @@ def _seed_county(ctx: DemoContext, county, users: list, now: datetime.datetime) 
             history.append((ClueStatus.RESPONDED, ClueStatus.CLOSED))
         clue.save()
         ClueEvent.objects.bulk_create(
-            [ClueEvent(clue=clue, from_status=a, to_status=b, actor=actor) for a, b in history]
+            [
+                ClueEvent(clue=clue, action=CLUE_STEP_INTO[b], from_state=a, to_state=b, actor=actor)
+                for a, b in history
+            ]
         )
 
     # Station cases in several states.
@@ -188,10 +201,14 @@ def _seed_county(ctx: DemoContext, county, users: list, now: datetime.datetime) 
             case.settled_at = case.settlement_started_at = now - datetime.timedelta(days=8)
             case.settlement_institution = f"{county.name}社会福利院"
         case.save()
-        StationCaseEvent.objects.create(case=case, action="intake", to_status=CaseStatus.INTAKE, actor=actor)
+        StationCaseEvent.objects.create(case=case, action="intake", to_state=CaseStatus.INTAKE, actor=actor)
         if status != CaseStatus.INTAKE:
             StationCaseEvent.objects.create(
-                case=case, action=status, from_status=CaseStatus.INTAKE, to_status=status, actor=actor
+                case=case,
+                action=CASE_STEP_INTO[status],
+                from_state=CaseStatus.INTAKE,
+                to_state=status,
+                actor=actor,
             )
 
 

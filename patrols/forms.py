@@ -12,18 +12,17 @@ from django.utils.translation import gettext_lazy as _
 
 from patrols.models import (
     Clue,
-    ClueOutcome,
     ColdWaveLevel,
     Encounter,
-    ExitType,
     JointPartner,
     PatrolTeam,
     Sex,
     Weather,
     validate_id_number,
 )
-from patrols.services import MILESTONE_FIELDS
+from relief.forms import step_form as relief_step_form
 from relief.models import Region, User
+from relief.workflow import Step
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -251,27 +250,6 @@ class ClueForm(BootstrapForm):
             self.fields["region"].initial = user.region_id
 
 
-class DispatchForm(BootstrapForm):
-    team = forms.ModelChoiceField(label=_("巡查队"), queryset=PatrolTeam.objects.none())
-    comment = forms.CharField(label=_("说明"), required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = PatrolTeam.objects.visible_to(user).filter(active=True)
-
-
-class RespondForm(BootstrapForm):
-    responded_at = datetime_field(_("到场时间"), help_text=_("留空为当前时间"))
-    comment = forms.CharField(label=_("说明"), required=False)
-
-
-class CloseForm(BootstrapForm):
-    outcome = forms.ChoiceField(label=_("办理结果"), choices=ClueOutcome.choices)
-    outcome_note = forms.CharField(
-        label=_("结果说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
 # --- Station cases ------------------------------------------------------------------------------
 
 
@@ -304,43 +282,6 @@ class StationCaseForm(BootstrapForm):
             self.fields["region"].initial = user.region_id
 
 
-class CommentForm(BootstrapForm):
-    comment = forms.CharField(label=_("说明"), required=False)
-
-
-class IdentifyForm(CommentForm):
-    person_name = forms.CharField(label=_("姓名"), max_length=64)
-    id_number = id_number_field()
-
-
-class MilestoneForm(CommentForm):
-    milestone = forms.ChoiceField(
-        label=_("节点"),
-        choices=[
-            ("search_notice", _("发布寻亲公告")),
-            ("dna_sample", _("采集DNA样本")),
-            ("records_update", _("一个月档案更新")),
-            ("settlement", _("启动落户安置")),
-        ],
-    )
-    at = datetime_field(_("完成时间"), help_text=_("留空为当前时间"))
-
-    def clean_milestone(self):
-        value = self.cleaned_data["milestone"]
-        if value not in MILESTONE_FIELDS:
-            raise ValidationError(_("未知的节点"))
-        return value
-
-
-class ExitForm(CommentForm):
-    exit_type = forms.ChoiceField(label=_("离站方式"), choices=ExitType.choices)
-    signed_statement = forms.BooleanField(label=_("已签署自愿离站声明"), required=False)
-
-
-class SettleForm(CommentForm):
-    institution = forms.CharField(label=_("安置机构"), max_length=200)
-
-
 # --- Cold-wave warnings -------------------------------------------------------------------------
 
 
@@ -356,3 +297,28 @@ class ColdWaveForm(BootstrapForm):
         self.fields["region"].queryset = visible_regions(user, 6)
         if user.region_id and len(user.region_id) <= 6:
             self.fields["region"].initial = user.region_id
+
+
+# --- Workflow steps -----------------------------------------------------------------------------
+
+
+def step_form(step: Step, user: User, data=None, obj=None) -> forms.Form:
+    """The inputs of a clue or case step as declared (patrols/workflows.py), field names without a
+    prefix (each step posts to its own URL). Teams offered are the active ones; the encounter a clue
+    led to is given through the API only (a list of every encounter would not fit a page)."""
+    form = relief_step_form(step, data=data, user=user)
+    form.auto_id = f"id_{step.name}_%s"  # several steps on one page: ids stay unique
+    if "team" in form.fields:
+        form.fields["team"].queryset = form.fields["team"].queryset.filter(active=True)
+        form.fields["team"].initial = getattr(obj, "team_id", None)  # dispatching again: the same team
+    if "person_name" in form.fields:
+        form.fields["person_name"].initial = getattr(obj, "person_name", "")
+    form.fields.pop("encounter", None)
+    for name, field in form.fields.items():
+        if isinstance(field, forms.DateTimeField):
+            form.fields[name] = datetime_field(field.label, help_text=field.help_text)
+    for field in form.fields.values():  # the full-size controls of the patrol pages (phones)
+        css = field.widget.attrs.get("class", "")
+        if "form-check-input" not in css:
+            field.widget.attrs["class"] = "form-select" if "form-select" in css else "form-control"
+    return form

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
-from relief.regions import ancestor_codes
+from relief.models import TransitionLog
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
 
 # --- Shared choices -----------------------------------------------------------------------------
@@ -401,26 +401,26 @@ class Clue(models.Model):
         return self.responded_at is None and self.status != ClueStatus.CLOSED and timezone.now() > self.due_at
 
 
-class ClueEvent(models.Model):
+class ClueAction(models.TextChoices):
+    """The steps of a clue (patrols/workflows.py), and its registration."""
+
+    REPORT = "report", _("登记线索")
+    DISPATCH = "dispatch", _("派发")
+    RESPOND = "respond", _("登记到场")
+    CLOSE = "close", _("办结")
+
+
+class ClueEvent(TransitionLog):
+    """Every step of a clue (the workflow's log): who, when, from which status to which, and why."""
+
     clue = models.ForeignKey(Clue, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(_("原状态"), max_length=16, choices=ClueStatus.choices, blank=True)
-    to_status = models.CharField(_("新状态"), max_length=16, choices=ClueStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
-    comment = models.TextField(_("说明"), blank=True)
+    action = models.CharField(_("动作"), max_length=32, choices=ClueAction.choices, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=16, choices=ClueStatus.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16, choices=ClueStatus.choices)
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '-'} → {self.to_status} @ {self.at:%Y-%m-%d %H:%M}"
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("线索办理记录")
+        verbose_name_plural = _("线索办理记录")
 
 
 # --- Rescue station cases -----------------------------------------------------------------------
@@ -535,27 +535,33 @@ class StationCase(PersonFieldsMixin):
         return age is not None and age < 16
 
 
-class StationCaseEvent(models.Model):
+class CaseAction(models.TextChoices):
+    """The steps of a station case (patrols/workflows.py), and its intake."""
+
+    INTAKE = "intake", _("接收登记")
+    ADMIT = "admit", _("入站救助")
+    HOSPITALIZE = "hospitalize", _("送医")
+    LONG_TERM = "long_term", _("转长期滞留照料")
+    IDENTIFY = "identify", _("身份查明")
+    SEARCH_NOTICE = "search_notice", _("发布寻亲公告")
+    DNA_SAMPLE = "dna_sample", _("采集DNA样本")
+    RECORDS_UPDATE = "records_update", _("一个月档案更新")
+    SETTLEMENT = "settlement", _("启动落户安置")
+    EXIT = "exit", _("离站")
+    SETTLE = "settle", _("落户安置")
+
+
+class StationCaseEvent(TransitionLog):
+    """Every step of a station case (the workflow's log); a milestone recorded is a step too."""
+
     case = models.ForeignKey(StationCase, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("动作"), max_length=32)
-    from_status = models.CharField(_("原状态"), max_length=16, choices=CaseStatus.choices, blank=True)
-    to_status = models.CharField(_("新状态"), max_length=16, choices=CaseStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
-    comment = models.TextField(_("说明"), blank=True)
+    action = models.CharField(_("动作"), max_length=32, choices=CaseAction.choices)
+    from_state = models.CharField(_("原状态"), max_length=16, choices=CaseStatus.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16, choices=CaseStatus.choices)
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '-'} → {self.to_status} @ {self.at:%Y-%m-%d %H:%M}"
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("个案办理记录")
+        verbose_name_plural = _("个案办理记录")
 
 
 # --- Cold-wave warnings -------------------------------------------------------------------------
@@ -571,16 +577,8 @@ class ColdWaveLevel(models.IntegerChoices):
 
 
 class ColdWaveWarningQuerySet(ScopedQuerySet):
-    def visible_to(self, user) -> ColdWaveWarningQuerySet:
-        """A warning for an enclosing region applies to the user's region, so it is shown too."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_region_admin:
-            return self.all()
-        code = user.scope_code
-        if not code:
-            return self.none()
-        return self.filter(Q(region_id__in=ancestor_codes(code)) | Q(region__code__startswith=code))
+    #: a warning for an enclosing region applies to the user's region, so it is shown too
+    scope_with_ancestors = True
 
     def active_at(self, at: datetime.datetime) -> ColdWaveWarningQuerySet:
         return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at), starts_at__lte=at)

@@ -1,7 +1,8 @@
 """Every write of the patrols app: one transaction each, scope and role checked first.
 
-State changes lock the row (`select_for_update`), check the current state, move it and record the
-transition (who, when, comment) in ClueEvent / StationCaseEvent.
+Clue and station-case steps are the workflows declared in patrols/workflows.py: each `run` locks the
+row, checks scope, the current state and the step's own rules, moves it and records the step (who,
+when, comment) in ClueEvent / StationCaseEvent.
 """
 
 from __future__ import annotations
@@ -18,32 +19,24 @@ from django.utils.translation import gettext as _
 from funds import services as funds_services
 from funds.models import Stock
 from patrols.models import (
-    CaseStatus,
+    CaseAction,
     Clue,
-    ClueEvent,
-    ClueOutcome,
-    ClueStatus,
+    ClueAction,
     ColdWaveLevel,
     ColdWaveWarning,
     Encounter,
-    ExitType,
     IdentityStatus,
     PatrolShift,
     PatrolTeam,
     Sex,
     StationCase,
-    StationCaseEvent,
     is_night,
     normalize_id_number,
 )
+from patrols.workflows import MILESTONE_FIELDS, case_workflow, clue_workflow
 from relief.models import Region, Role, User
 from relief.policy import policy_value
-from relief.scoping import require_in_scope, require_writer
-
-
-def _require(actor: User, region_code: str | None) -> None:
-    require_writer(actor)
-    require_in_scope(actor, region_code)
+from relief.scoping import in_scope, require_actor, require_in_scope
 
 
 def _flags(names: Iterable[str], allowed: Iterable[str], label: str) -> dict[str, bool]:
@@ -61,7 +54,7 @@ def _flags(names: Iterable[str], allowed: Iterable[str], label: str) -> dict[str
 def team_create(
     *, actor: User, name: str, region: Region, members: Iterable[User] = (), phone: str = ""
 ) -> PatrolTeam:
-    _require(actor, region.code)
+    require_actor(actor, region.code)
     members = list(members)
     # A member records the team's shifts and encounters, so must see the team's region.
     for member in members:
@@ -92,7 +85,7 @@ def shift_start(
     note: str = "",
 ) -> PatrolShift:
     """Record a patrol shift. `night` defaults to whether the shift starts between 20:00 and 06:00."""
-    _require(actor, team.region_id)
+    require_actor(actor, team.region_id)
     started_at = started_at or timezone.now()
     members_present = list(members_present)
     team_members = set(team.members.values_list("pk", flat=True))
@@ -125,7 +118,7 @@ def shift_start(
 @transaction.atomic
 def shift_end(*, actor: User, shift: PatrolShift, ended_at: datetime.datetime | None = None) -> PatrolShift:
     shift = PatrolShift.objects.select_for_update().get(pk=shift.pk)
-    _require(actor, shift.region_id)
+    require_actor(actor, shift.region_id)
     if shift.ended_at is not None:
         raise ValidationError(_("该班次已结束"))
     ended_at = ended_at or timezone.now()
@@ -168,7 +161,7 @@ def encounter_record(
     `materials` ({"stock": funds Stock, "quantity": Decimal}, at most MAX_ENCOUNTER_MATERIALS) are
     given from the stock of the shift's county warehouses in the same transaction: not enough stock
     and nothing is saved. `materials_given` stays for goods not from stock."""
-    _require(actor, shift.region_id)
+    require_actor(actor, shift.region_id)
     materials = _encounter_materials(shift, materials)
     encounter = Encounter(
         shift=shift,
@@ -242,19 +235,7 @@ def _distribute_materials(actor: User, encounter: Encounter, materials: list[tup
             raise ValidationError({"materials": exc.messages}) from exc
 
 
-# --- Clues --------------------------------------------------------------------------------------
-
-
-def _clue_event(clue: Clue, from_status: str, actor: User, comment: str) -> None:
-    ClueEvent.objects.create(
-        clue=clue, from_status=from_status, to_status=clue.status, actor=actor, comment=comment
-    )
-
-
-def _lock_clue(actor: User, clue: Clue) -> Clue:
-    clue = Clue.objects.select_for_update().get(pk=clue.pk)
-    _require(actor, clue.region_id)
-    return clue
+# --- Clues (the workflow: patrols/workflows.py) ------------------------------------------------
 
 
 @transaction.atomic
@@ -273,7 +254,7 @@ def clue_report(
 ) -> Clue:
     """Register a clue. Its response deadline comes from the policy parameter clue_response_minutes
     of its region."""
-    _require(actor, region.code)
+    require_actor(actor, region.code)
     reported_at = reported_at or timezone.now()
     if reported_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"reported_at": _("报告时间不能晚于当前时间")})
@@ -293,90 +274,31 @@ def clue_report(
     )
     clue.full_clean()
     clue.save()
-    _clue_event(clue, "", actor, _("登记线索"))
+    clue_workflow.log(clue, action=ClueAction.REPORT, actor=actor, comment=_("登记线索"))
     return clue
 
 
-@transaction.atomic
 def clue_dispatch(*, actor: User, clue: Clue, team: PatrolTeam, comment: str = "") -> Clue:
     """Send a clue to a patrol team (again, if the first team cannot go)."""
-    clue = _lock_clue(actor, clue)
-    require_in_scope(actor, team.region_id)
-    if clue.status not in (ClueStatus.NEW, ClueStatus.DISPATCHED):
-        raise ValidationError(_("只有待派发或已派发（未到场）的线索可以派发"))
-    if not team.active:
-        raise ValidationError({"team": _("该巡查队已停用")})
-    before = clue.status
-    clue.team = team
-    clue.dispatched_at = timezone.now()
-    clue.status = ClueStatus.DISPATCHED
-    clue.save(update_fields=["team", "dispatched_at", "status"])
-    _clue_event(clue, before, actor, comment or _("派发至 %(team)s") % {"team": team})
-    return clue
+    return clue_workflow.run("dispatch", actor=actor, obj=clue, team=team, comment=comment)
 
 
-@transaction.atomic
 def clue_respond(
     *, actor: User, clue: Clue, responded_at: datetime.datetime | None = None, comment: str = ""
 ) -> Clue:
     """The team has reached the place: the response time is measured from the report."""
-    clue = _lock_clue(actor, clue)
-    if clue.status != ClueStatus.DISPATCHED:
-        raise ValidationError(_("只有已派发的线索可以登记到场"))
-    responded_at = responded_at or timezone.now()
-    if responded_at < clue.reported_at:
-        raise ValidationError({"responded_at": _("到场时间不能早于报告时间")})
-    clue.responded_at = responded_at
-    clue.response_minutes = int((responded_at - clue.reported_at).total_seconds() // 60)
-    clue.status = ClueStatus.RESPONDED
-    clue.save(update_fields=["responded_at", "response_minutes", "status"])
-    _clue_event(clue, ClueStatus.DISPATCHED, actor, comment)
-    return clue
+    return clue_workflow.run("respond", actor=actor, obj=clue, responded_at=responded_at, comment=comment)
 
 
-# Outcomes that need no one on the spot: a duplicate or a false report may be closed straight away.
-_CLOSE_WITHOUT_RESPONSE = {ClueOutcome.DUPLICATE, ClueOutcome.FALSE_REPORT}
-
-
-@transaction.atomic
 def clue_close(
     *, actor: User, clue: Clue, outcome: str, outcome_note: str = "", encounter: Encounter | None = None
 ) -> Clue:
-    clue = _lock_clue(actor, clue)
-    if clue.status == ClueStatus.CLOSED:
-        raise ValidationError(_("该线索已办结"))
-    if outcome not in ClueOutcome.values:
-        raise ValidationError({"outcome": _("请选择办理结果")})
-    if clue.status != ClueStatus.RESPONDED and outcome not in _CLOSE_WITHOUT_RESPONSE:
-        raise ValidationError({"outcome": _("未到场的线索只能以“重复线索”或“不属实”办结")})
-    if outcome == ClueOutcome.REFUSED and not outcome_note.strip():
-        raise ValidationError({"outcome_note": _("本人拒绝救助时必须填写拒绝原因")})
-    if encounter is not None:
-        require_in_scope(actor, encounter.region_id)
-    before = clue.status
-    clue.status = ClueStatus.CLOSED
-    clue.outcome = outcome
-    clue.outcome_note = outcome_note
-    clue.encounter = encounter
-    clue.closed_at = timezone.now()
-    clue.save(update_fields=["status", "outcome", "outcome_note", "encounter", "closed_at"])
-    _clue_event(clue, before, actor, outcome_note)
-    return clue
-
-
-# --- Rescue station cases -----------------------------------------------------------------------
-
-
-def _case_event(case: StationCase, action: str, from_status: str, actor: User, comment: str) -> None:
-    StationCaseEvent.objects.create(
-        case=case, action=action, from_status=from_status, to_status=case.status, actor=actor, comment=comment
+    return clue_workflow.run(
+        "close", actor=actor, obj=clue, outcome=outcome, outcome_note=outcome_note, encounter=encounter
     )
 
 
-def _lock_case(actor: User, case: StationCase) -> StationCase:
-    case = StationCase.objects.select_for_update().get(pk=case.pk)
-    _require(actor, case.region_id)
-    return case
+# --- Rescue station cases (the workflow: patrols/workflows.py) -----------------------------------
 
 
 @transaction.atomic
@@ -401,7 +323,7 @@ def station_case_intake(
 ) -> StationCase:
     """Register a person arriving at a rescue station. Identity is known when an ID number is
     given; otherwise the family-search milestones start counting from the intake time."""
-    _require(actor, region.code)
+    require_actor(actor, region.code)
     if encounter is not None:
         require_in_scope(actor, encounter.region_id)
     id_number = normalize_id_number(id_number)
@@ -428,64 +350,29 @@ def station_case_intake(
         raise ValidationError({"description": _("请填写姓名、身份证号或体貌特征中的至少一项")})
     case.full_clean()
     case.save()
-    _case_event(case, "intake", "", actor, _("接收登记"))
+    case_workflow.log(case, action=CaseAction.INTAKE, actor=actor, comment=_("接收登记"))
     return case
 
 
-@transaction.atomic
 def station_case_hospitalize(*, actor: User, case: StationCase, comment: str = "") -> StationCase:
     """Send to hospital first (先行送医); the case stays open and comes back with `admit`."""
-    case = _lock_case(actor, case)
-    if case.status not in (CaseStatus.INTAKE, CaseStatus.IN_STATION, CaseStatus.LONG_TERM):
-        raise ValidationError(_("当前状态不能送医"))
-    before, case.status = case.status, CaseStatus.IN_HOSPITAL
-    case.save(update_fields=["status"])
-    _case_event(case, "hospitalize", before, actor, comment)
-    return case
+    return case_workflow.run("hospitalize", actor=actor, obj=case, comment=comment)
 
 
-@transaction.atomic
 def station_case_admit(*, actor: User, case: StationCase, comment: str = "") -> StationCase:
     """Into the station after screening (or back from hospital)."""
-    case = _lock_case(actor, case)
-    if case.status not in (CaseStatus.INTAKE, CaseStatus.IN_HOSPITAL):
-        raise ValidationError(_("只有接收登记或送医中的个案可以入站"))
-    if case.status == CaseStatus.INTAKE and case.needs_hospital_first:
-        raise ValidationError(_("疑似精神障碍、受伤或危重人员须先送医救治，再入站"))
-    before, case.status = case.status, CaseStatus.IN_STATION
-    case.save(update_fields=["status"])
-    _case_event(case, "admit", before, actor, comment)
-    return case
+    return case_workflow.run("admit", actor=actor, obj=case, comment=comment)
 
 
-@transaction.atomic
 def station_case_identify(
     *, actor: User, case: StationCase, person_name: str, id_number: str = "", comment: str = ""
 ) -> StationCase:
     """Identity established (by ID check, DNA match or the person's own account)."""
-    case = _lock_case(actor, case)
-    if not case.is_open:
-        raise ValidationError(_("个案已结束，不能修改身份"))
-    if not person_name.strip():
-        raise ValidationError({"person_name": _("请填写姓名")})
-    case.person_name = person_name.strip()
-    case.id_number = normalize_id_number(id_number) or case.id_number
-    case.identity_status = IdentityStatus.KNOWN
-    case.full_clean()
-    case.save(update_fields=["person_name", "id_number", "identity_status"])
-    _case_event(case, "identify", case.status, actor, comment or _("身份已查明"))
-    return case
+    return case_workflow.run(
+        "identify", actor=actor, obj=case, person_name=person_name, id_number=id_number, comment=comment
+    )
 
 
-MILESTONE_FIELDS = {
-    "search_notice": "search_notice_at",
-    "dna_sample": "dna_sampled_at",
-    "records_update": "records_updated_at",
-    "settlement": "settlement_started_at",
-}
-
-
-@transaction.atomic
 def station_case_record_milestone(
     *,
     actor: User,
@@ -495,36 +382,16 @@ def station_case_record_milestone(
     comment: str = "",
 ) -> StationCase:
     """Record that a milestone was done: search notice published, DNA sampled, records updated,
-    settlement started."""
-    case = _lock_case(actor, case)
-    field = MILESTONE_FIELDS.get(milestone)
-    if field is None:
+    settlement started. Each milestone is its own step of the workflow."""
+    if milestone not in MILESTONE_FIELDS:
         raise ValidationError({"milestone": _("未知的节点")})
-    if not case.is_open:
-        raise ValidationError(_("个案已结束"))
-    if getattr(case, field) is not None:
-        raise ValidationError({"milestone": _("该节点已登记")})
-    at = at or timezone.now()
-    if at < case.intake_at or at > timezone.now() + datetime.timedelta(minutes=5):
-        raise ValidationError({"at": _("完成时间应在入站之后、当前时间之前")})
-    setattr(case, field, at)
-    case.save(update_fields=[field])
-    _case_event(case, milestone, case.status, actor, comment)
-    return case
+    return case_workflow.run(milestone, actor=actor, obj=case, at=at, comment=comment)
 
 
-@transaction.atomic
 def station_case_long_term(*, actor: User, case: StationCase, comment: str = "") -> StationCase:
-    case = _lock_case(actor, case)
-    if case.status != CaseStatus.IN_STATION:
-        raise ValidationError(_("只有站内救助的个案可以转为长期滞留照料"))
-    before, case.status = case.status, CaseStatus.LONG_TERM
-    case.save(update_fields=["status"])
-    _case_event(case, "long_term", before, actor, comment)
-    return case
+    return case_workflow.run("long_term", actor=actor, obj=case, comment=comment)
 
 
-@transaction.atomic
 def station_case_exit(
     *,
     actor: User,
@@ -536,49 +403,22 @@ def station_case_exit(
 ) -> StationCase:
     """Leave the station: family found, escorted home, to hospital, or by the person's own choice
     with a signed statement. Children under 16 are escorted home, never left to leave alone."""
-    case = _lock_case(actor, case)
-    if not case.is_open:
-        raise ValidationError(_("个案已结束"))
-    if exit_type not in ExitType.values:
-        raise ValidationError({"exit_type": _("请选择离站方式")})
-    if exit_type == ExitType.LEFT_BY_SELF:
-        if case.is_child:
-            raise ValidationError({"exit_type": _("未满16周岁的未成年人应护送返回，不能自行离站")})
-        if not signed_statement:
-            raise ValidationError({"signed_statement": _("自愿离站须本人签署离站声明")})
-    exited_at = exited_at or timezone.now()
-    if exited_at < case.intake_at:
-        raise ValidationError({"exited_at": _("离站时间不能早于入站时间")})
-    before = case.status
-    case.status = CaseStatus.EXITED
-    case.exit_type = exit_type
-    case.signed_statement = signed_statement
-    case.exited_at = exited_at
-    case.exit_note = comment
-    case.save(update_fields=["status", "exit_type", "signed_statement", "exited_at", "exit_note"])
-    _case_event(case, "exit", before, actor, comment)
-    return case
+    return case_workflow.run(
+        "exit",
+        actor=actor,
+        obj=case,
+        exit_type=exit_type,
+        signed_statement=signed_statement,
+        exited_at=exited_at,
+        comment=comment,
+    )
 
 
-@transaction.atomic
 def station_case_settle(
     *, actor: User, case: StationCase, institution: str, comment: str = ""
 ) -> StationCase:
     """Long-term care ends in settlement (落户安置), usually in a welfare institution."""
-    case = _lock_case(actor, case)
-    if case.status != CaseStatus.LONG_TERM:
-        raise ValidationError(_("只有长期滞留照料的个案可以落户安置"))
-    if not institution.strip():
-        raise ValidationError({"institution": _("请填写安置机构")})
-    now = timezone.now()
-    before = case.status
-    case.status = CaseStatus.SETTLED
-    case.settled_at = now
-    case.settlement_institution = institution.strip()
-    case.settlement_started_at = case.settlement_started_at or now
-    case.save(update_fields=["status", "settled_at", "settlement_institution", "settlement_started_at"])
-    _case_event(case, "settle", before, actor, comment)
-    return case
+    return case_workflow.run("settle", actor=actor, obj=case, institution=institution, comment=comment)
 
 
 # --- Cold-wave warnings -------------------------------------------------------------------------
@@ -599,6 +439,21 @@ def _require_cold_wave_official(actor: User, region_code: str) -> None:
     if not can_issue_cold_warning(actor):
         raise PermissionDenied(_("只有县级及以上民政官员可以发布寒潮预警"))
     require_in_scope(actor, region_code)
+
+
+def _has_ended(warning: ColdWaveWarning, at: datetime.datetime) -> bool:
+    return warning.ends_at is not None and warning.ends_at <= at
+
+
+def can_lift_cold_warning(user: User, warning: ColdWaveWarning) -> bool:
+    """Whether `cold_warning_lift` would let `user` lift `warning` now: an official whose scope
+    covers the warning's own region (a county official sees the city's warning, which applies to
+    the county, but does not lift it), while it has not ended."""
+    return (
+        can_issue_cold_warning(user)
+        and in_scope(user, warning.region_id)
+        and not _has_ended(warning, timezone.now())
+    )
 
 
 @transaction.atomic
@@ -634,7 +489,7 @@ def cold_warning_lift(
     warning = ColdWaveWarning.objects.select_for_update().get(pk=warning.pk)
     _require_cold_wave_official(actor, warning.region_id)
     at = at or timezone.now()
-    if warning.ends_at is not None and warning.ends_at <= at:
+    if _has_ended(warning, at):
         raise ValidationError(_("该预警已结束"))
     if at <= warning.starts_at:
         # Not started yet: lifting cancels it; keep the row valid (end after start).

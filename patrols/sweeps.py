@@ -1,9 +1,9 @@
-"""Monitoring sweeps of the patrols app (see relief/sweeps.py): a clue from the public that no team
+"""Monitoring sweeps of the patrols app (see relief/alerts/sweeps.py): a clue from the public that no team
 has reached within its response time raises an alert, which resolves itself once someone responds;
 a rescue-station stay over the limit raises an alert, which resolves itself once the person leaves.
 
 Patrols also tells other apps' sweeps where a cold-wave warning is in force (the "cold_wave"
-condition of relief.sweeps), so the visit sweep of people shortens its intervals without importing
+condition of relief.alerts.sweeps), so the visit sweep of people shortens its intervals without importing
 patrols."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def station_stays_over_limit(county_code: str, today: datetime.date) -> QuerySet
     """Cases still in the station (intake or in station) past the stay limit (station_stay_limit_days
     of the county): adults without suspected mental disorder or intellectual disability, as the limit
     is for them; a child (estimated under 16) is escorted home and watched by its own milestones."""
-    from relief.sweeps import sql_message
+    from relief.alerts.sweeps import sql_message
 
     limit = int(policy_value("station_stay_limit_days", county_code, today))
     # The limit runs to the end of the intake day + limit days (as patrols.selectors.case_milestones).
@@ -107,8 +107,8 @@ def cold_wave_in_force(county_code: str, region_ref, at: datetime.datetime) -> Q
 
 
 def register() -> None:
-    from relief.sweeps import Sweep, register_condition
-    from relief.sweeps import register as register_sweep
+    from relief.alerts.sweeps import Sweep, register_condition
+    from relief.alerts.sweeps import register as register_sweep
 
     register_sweep(
         Sweep(

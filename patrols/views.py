@@ -1,10 +1,12 @@
-"""Pages of the patrols app. Every record is fetched through `visible_to` (outside the region: 404);
-every write needs a writer role (403) and goes through one service."""
+"""Pages of the patrols app. Every record is fetched through `access` / `visible_to` (outside the
+region: 404); every write needs a writer role (403) and goes through one service or workflow step.
+Clue and case pages draw their buttons from the workflows (patrols/workflows.py) alone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,8 +31,10 @@ from patrols.models import (
     PatrolShift,
     StationCase,
 )
+from patrols.workflows import MILESTONE_FIELDS, case_workflow, clue_workflow
 from relief.models import Region
-from relief.scoping import get_visible_or_404, require_writer
+from relief.scoping import access, get_visible_or_404, require_writer
+from relief.workflow import Step, Workflow
 
 
 def writer_required(view: Callable) -> Callable:
@@ -51,6 +55,36 @@ def _page(request: HttpRequest, queryset, per_page: int = 50):
 
 def _error_message(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, "；".join(exc.messages))
+
+
+# --- Workflow steps (patrols/workflows.py) ------------------------------------------------------
+
+
+def _step_buttons(workflow: Workflow, obj, user) -> list[tuple[Step, Any]]:
+    """(step, form) for exactly the steps `user` may take on `obj` now."""
+    return [(step, forms.step_form(step, user, obj=obj)) for step in workflow.available(obj, user)]
+
+
+def _step_for(workflow: Workflow, slug: str) -> Step:
+    """The step a page URL names (its API path, e.g. "long-term")."""
+    for step in workflow.steps.values():
+        if slug in (step.api_path, step.name) and not step.system:
+            return step
+    raise PermissionDenied
+
+
+def _take_step(request: HttpRequest, workflow: Workflow, obj, step: Step) -> None:
+    """Run a step posted from a page; the outcome is a message on the page redirected to."""
+    form = forms.step_form(step, request.user, request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return
+    try:
+        workflow.run(step.name, actor=request.user, obj=obj, **form.cleaned_data)
+    except ValidationError as exc:
+        _error_message(request, exc)
+    else:
+        messages.success(request, _("已保存"))
 
 
 # --- Overview -----------------------------------------------------------------------------------
@@ -111,8 +145,8 @@ def shift_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = get_visible_or_404(PatrolShift.objects.select_related("team"), request.user, pk=pk)
-    encounters = Encounter.objects.filter(shift=shift).order_by("-occurred_at")
+    shift = access(PatrolShift.objects.select_related("team"), request.user, pk)
+    encounters = Encounter.objects.visible_to(request.user).filter(shift=shift).order_by("-occurred_at")
     members = shift.members_present.all()
     return render(
         request,
@@ -124,7 +158,7 @@ def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @writer_required
 def shift_end(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = get_visible_or_404(PatrolShift.objects.all(), request.user, pk=pk)
+    shift = access(PatrolShift.objects.all(), request.user, pk, for_write=True)
     try:
         services.shift_end(actor=request.user, shift=shift)
         messages.success(request, _("班次已结束"))
@@ -136,7 +170,7 @@ def shift_end(request: HttpRequest, pk: int) -> HttpResponse:
 @writer_required
 def encounter_create(request: HttpRequest, pk: int) -> HttpResponse:
     """The phone form: a patrol member records a person met during the shift."""
-    shift = get_visible_or_404(PatrolShift.objects.select_related("team"), request.user, pk=pk)
+    shift = access(PatrolShift.objects.select_related("team"), request.user, pk)
     stocks = selectors.encounter_stock_choices(request.user, shift)
     form = forms.EncounterForm(request.POST or None, stocks=stocks)
     if request.method == "POST" and form.is_valid():
@@ -154,8 +188,8 @@ def encounter_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    encounter = get_visible_or_404(
-        selectors.with_stock_materials(Encounter.objects.select_related("shift__team")), request.user, pk=pk
+    encounter = access(
+        selectors.with_stock_materials(Encounter.objects.select_related("shift__team")), request.user, pk
     )
     return render(request, "patrols/encounter_detail.html", {"encounter": encounter})
 
@@ -194,41 +228,20 @@ def clue_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    clue = get_visible_or_404(Clue.objects.select_related("team"), request.user, pk=pk)
-    context = {"clue": clue, "events": clue.events.select_related("actor")}
-    if request.user.can_write:
-        context |= {
-            "dispatch_form": forms.DispatchForm(user=request.user, initial={"team": clue.team_id}),
-            "respond_form": forms.RespondForm(),
-            "close_form": forms.CloseForm(),
-        }
+    clue = access(Clue.objects.select_related("team"), request.user, pk)
+    context = {
+        "clue": clue,
+        "steps": _step_buttons(clue_workflow, clue, request.user),
+        "events": clue.events.select_related("actor"),
+    }
     return render(request, "patrols/clue_detail.html", context)
 
 
-CLUE_ACTIONS = {
-    "dispatch": (forms.DispatchForm, services.clue_dispatch, True),
-    "respond": (forms.RespondForm, services.clue_respond, False),
-    "close": (forms.CloseForm, services.clue_close, False),
-}
-
-
 @require_POST
-@writer_required
+@login_required
 def clue_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    clue = get_visible_or_404(Clue.objects.all(), request.user, pk=pk)
-    if action not in CLUE_ACTIONS:
-        raise PermissionDenied
-    form_class, service, needs_user = CLUE_ACTIONS[action]
-    form = form_class(request.POST, user=request.user) if needs_user else form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-        return redirect("patrols:clue-detail", pk=clue.pk)
-    data = {k: v for k, v in form.cleaned_data.items() if v is not None}
-    try:
-        service(actor=request.user, clue=clue, **data)
-        messages.success(request, _("已保存"))
-    except ValidationError as exc:
-        _error_message(request, exc)
+    clue = access(Clue.objects.all(), request.user, pk, for_write=True)
+    _take_step(request, clue_workflow, clue, _step_for(clue_workflow, action))
     return redirect("patrols:clue-detail", pk=clue.pk)
 
 
@@ -266,50 +279,26 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_visible_or_404(StationCase.objects.all(), request.user, pk=pk)
+    case = access(StationCase.objects.all(), request.user, pk)
     context = {
         "case": case,
         "milestones": selectors.case_milestones(case),
+        "steps": _step_buttons(case_workflow, case, request.user),
         "events": case.events.select_related("actor"),
     }
-    if request.user.can_write and case.is_open:
-        context |= {
-            "identify_form": forms.IdentifyForm(initial={"person_name": case.person_name}),
-            "milestone_form": forms.MilestoneForm(),
-            "exit_form": forms.ExitForm(),
-            "settle_form": forms.SettleForm(),
-        }
     return render(request, "patrols/case_detail.html", context)
 
 
-CASE_ACTIONS = {
-    "hospitalize": (forms.CommentForm, services.station_case_hospitalize),
-    "admit": (forms.CommentForm, services.station_case_admit),
-    "long-term": (forms.CommentForm, services.station_case_long_term),
-    "identify": (forms.IdentifyForm, services.station_case_identify),
-    "milestone": (forms.MilestoneForm, services.station_case_record_milestone),
-    "exit": (forms.ExitForm, services.station_case_exit),
-    "settle": (forms.SettleForm, services.station_case_settle),
-}
-
-
 @require_POST
-@writer_required
+@login_required
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    case = get_visible_or_404(StationCase.objects.all(), request.user, pk=pk)
-    if action not in CASE_ACTIONS:
-        raise PermissionDenied
-    form_class, service = CASE_ACTIONS[action]
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-        return redirect("patrols:case-detail", pk=case.pk)
-    data = {k: v for k, v in form.cleaned_data.items() if v is not None}
-    try:
-        service(actor=request.user, case=case, **data)
-        messages.success(request, _("已保存"))
-    except ValidationError as exc:
-        _error_message(request, exc)
+    case = access(StationCase.objects.all(), request.user, pk, for_write=True)
+    if action == "milestone":  # the one form of earlier pages: {"milestone": <its step>}
+        action = request.POST.get("milestone", "")
+        if action not in MILESTONE_FIELDS:
+            messages.error(request, _("未知的节点"))
+            return redirect("patrols:case-detail", pk=case.pk)
+    _take_step(request, case_workflow, case, _step_for(case_workflow, action))
     return redirect("patrols:case-detail", pk=case.pk)
 
 
@@ -334,13 +323,16 @@ def coldwave(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("寒潮预警已发布"))
                 return redirect("patrols:coldwave")
+    warnings = list(ColdWaveWarning.objects.visible_to(user).select_related("region")[:100])
+    for warning in warnings:  # 解除 only where the service would let this user lift it
+        warning.can_lift = services.can_lift_cold_warning(user, warning)
     code = request.GET.get("region") or user.scope_code
     region = get_visible_or_404(Region.objects.all(), user, code=code) if code else None
     context = {
         "form": form,
         "region": region,
         "frequency": selectors.patrol_frequency(region.code, timezone.localdate()) if region else None,
-        "warnings": ColdWaveWarning.objects.visible_to(user).select_related("region")[:100],
+        "warnings": warnings,
         "rules": PatrolFrequencyRule.objects.all(),
     }
     return render(request, "patrols/coldwave.html", context)
@@ -349,7 +341,7 @@ def coldwave(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def coldwave_lift(request: HttpRequest, pk: int) -> HttpResponse:
-    warning = get_visible_or_404(ColdWaveWarning.objects.all(), request.user, pk=pk)
+    warning = access(ColdWaveWarning.objects.all(), request.user, pk)
     try:
         services.cold_warning_lift(actor=request.user, warning=warning)
         messages.success(request, _("寒潮预警已解除"))

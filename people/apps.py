@@ -7,7 +7,7 @@ class PeopleConfig(AppConfig):
     verbose_name = _("困难群众")
 
     def ready(self) -> None:
-        from people import exports, imports  # noqa: F401  (register the roster job handlers)
+        from people import exports, roster  # noqa: F401  (register the roster job handlers)
         from people.demo import seed_people
         from relief import demo, navigation
 

@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from people.forms import HouseholdSearchForm
-from people.imports import COLUMNS, TEMPLATE_FIELDS
 from people.models import Assistance, Person
 from people.privacy import id_for, phone_for
-from relief.jobs import JobContext, job_handler
+from people.roster.columns import COLUMNS, TEMPLATE_FIELDS
+from people.selectors import search_households
+from relief.jobs.registry import JobContext, job_handler
+from relief.spreadsheets import safe_sheet
 
 CHUNK = 2000
 
@@ -31,8 +33,6 @@ def export_filters(data) -> dict[str, str]:
 
 def roster_rows(user, filters: dict[str, Any]):
     """The active members of the households `user` may see that match `filters`, streamed."""
-    from people.views import search_households
-
     form = HouseholdSearchForm(filters or None, user=user)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     households = search_households(user, data)
@@ -89,7 +89,7 @@ def _row(user, person: Person) -> list[Any]:
 
 def roster_workbook(user, filters: dict[str, Any], progress=None) -> tuple[bytes, int]:
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("花名册"))
+    ws = safe_sheet(wb.create_sheet(_("花名册")))
     ws.append(
         [
             *(COLUMNS[f][0] for f in TEMPLATE_FIELDS),

@@ -1,11 +1,11 @@
-"""Monitoring sweeps of the people app (see relief/sweeps.py): who is being missed on the register.
+"""Monitoring sweeps of the people app (see relief/alerts/sweeps.py): who is being missed on the register.
 
-Each function returns one QuerySet for one county, annotated as relief.sweeps expects; the numbers it
+Each function returns one QuerySet for one county, annotated as relief.alerts.sweeps expects; the numbers it
 needs (policy parameters, visit rules) are read first with a handful of queries whatever the number
 of people, and the rest is set-based SQL:
 
 - visits overdue by rule (VisitRule, editable in the admin), shortened while a cold-wave warning is
-  in force (read through the "cold_wave" condition of relief.sweeps, which patrols registers, so
+  in force (read through the "cold_wave" condition of relief.alerts.sweeps, which patrols registers, so
   people never imports patrols; without patrols installed the cold-wave interval is not applied);
 - 应保未保 candidates: income per head below the local 低保 standard, not covered by 低保/特困;
 - rigid expenditure above the local share of annual income: a 支出型临时救助 candidate;
@@ -49,9 +49,9 @@ from people.models import (
     VisitRule,
     years_ago,
 )
+from relief.alerts.sweeps import condition, sql_message
 from relief.models import Severity
 from relief.policy import policy_value
-from relief.sweeps import condition, sql_message
 
 VISIT_OVERDUE = "people.visit_overdue"
 DIBAO_UNCOVERED = "people.dibao_uncovered"
@@ -351,8 +351,8 @@ def unable_self_care_without_carer(county_code: str, today: datetime.date) -> Qu
 
 
 def register() -> None:
-    from relief.sweeps import Sweep
-    from relief.sweeps import register as register_sweep
+    from relief.alerts.sweeps import Sweep
+    from relief.alerts.sweeps import register as register_sweep
 
     for kind, label, findings, severity, model in (
         (VISIT_OVERDUE, _("探访逾期"), overdue_visits, Severity.WARNING, "people.Person"),

@@ -14,24 +14,29 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from people import services
+from people.exports import export_filters
 from people.forms import (
     AssistanceForm,
     HouseholdForm,
     HouseholdSearchForm,
     PersonForm,
+    RosterUploadForm,
     VisitForm,
     apply_service_errors,
 )
-from people.models import Assistance, Household, Person, Relation, Visit
+from people.models import Household, Person, Relation, RosterUpload, Visit
+from people.roster import template_workbook
+from people.selectors import search_households, with_list_data
+from relief.jobs.services import job_start
+from relief.pages import xlsx_response
 from relief.policy import MissingPolicyParameter, policy_value
 from relief.scoping import get_visible_or_404, require_writer
 
@@ -39,61 +44,6 @@ PAGE_SIZE = 25
 
 
 # --- search --------------------------------------------------------------------------------------
-
-
-def search_households(user, data: dict[str, Any]) -> QuerySet[Household]:
-    """The households `user` may see that match the search form's cleaned data.
-
-    The text search is one `pk IN (…)` over a UNION ALL of index-backed look-ups (members by ID
-    number, phone or name prefix; households by contact phone or household number). Written as one
-    OR across a member sub-select and the household's own columns, PostgreSQL could use no index
-    and filtered every household in scope (a province: 415,000 rows, twice per page with the count).
-    """
-    qs = Household.objects.visible_to(user)
-    if data.get("region"):
-        qs = qs.in_region(data["region"].code)
-    q = (data.get("q") or "").strip()
-    if q:
-        people = Person.objects.visible_to(user).order_by().values("household_id")
-        households = Household.objects.visible_to(user).order_by().values("pk")
-        if q[:1].isdigit():
-            number = services.normalize_id_number(q)
-            matches = people.filter(id_number__startswith=number).union(
-                people.filter(phone__startswith=q),
-                households.filter(contact_phone__startswith=q),
-                households.filter(household_number=q),
-                all=True,
-            )
-        else:
-            matches = people.filter(name__startswith=q).union(households.filter(household_number=q), all=True)
-        qs = qs.filter(pk__in=matches)
-    if data.get("category"):
-        qs = qs.with_category(data["category"])
-    if data.get("flag"):
-        qs = qs.with_member_flag(data["flag"])
-    return qs
-
-
-def with_list_data(qs: QuerySet[Household]) -> QuerySet[Household]:
-    """What a list of households shows, in a fixed number of queries."""
-    member_count = (
-        Person.objects.filter(household=OuterRef("pk"), active=True)
-        .order_by()
-        .values("household")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        qs.select_related("region", "head")
-        .annotate(member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), 0))
-        .prefetch_related(
-            Prefetch(
-                "assistances",
-                queryset=Assistance.objects.current().order_by("category"),
-                to_attr="current_assistances",
-            )
-        )
-    )
 
 
 @login_required
@@ -312,29 +262,20 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_template(request: HttpRequest) -> HttpResponse:
-    from people.imports import template_workbook
-
-    response = HttpResponse(
-        template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
-    )
+    response = xlsx_response(template_workbook(), "roster-template.xlsx")
+    # keep the Chinese file name: xlsx_response writes a plain `filename="…"`, which only suits ASCII
+    response["Content-Disposition"] = content_disposition_header(True, "花名册模板.xlsx")
     return response
 
 
 @login_required
 def roster_upload(request: HttpRequest) -> HttpResponse:
     """Upload a roster; its dry run starts at once and the upload's page shows the result."""
-    from people.forms import RosterUploadForm
-    from people.imports import roster_upload_create
-    from people.models import RosterUpload
-
     require_writer(request.user)
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            upload = roster_upload_create(actor=request.user, file=form.cleaned_data["file"])
+            upload = services.roster_upload_create(actor=request.user, file=form.cleaned_data["file"])
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -353,8 +294,6 @@ ERRORS_SHOWN = 2000
 @login_required
 def roster_upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The dry run's report (every bad row), the commit button, and the commit's progress."""
-    from people.models import RosterUpload
-
     upload = get_visible_or_404(
         RosterUpload.objects.select_related("dry_run_job", "commit_job", "uploaded_by"), request.user, pk=pk
     )
@@ -390,13 +329,10 @@ def roster_upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def roster_commit(request: HttpRequest, pk: int) -> HttpResponse:
-    from people.imports import roster_commit_start
-    from people.models import RosterUpload
-
     upload = get_visible_or_404(RosterUpload.objects.all(), request.user, pk=pk)
     require_writer(request.user)
     try:
-        roster_commit_start(actor=request.user, upload=upload)
+        services.roster_commit_start(actor=request.user, upload=upload)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     return redirect("people:roster-upload-detail", pk=upload.pk)
@@ -406,9 +342,6 @@ def roster_commit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def roster_export(request: HttpRequest) -> HttpResponse:
     """Export the roster with the search page's current filters (in the query string), as a job."""
-    from people.exports import export_filters
-    from relief.services import job_start
-
     job = job_start(
         actor=request.user,
         kind="people.roster_export",

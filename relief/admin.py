@@ -71,7 +71,7 @@ class JobAdmin(admin.ModelAdmin):
 class AlertEventInline(admin.TabularInline):
     model = AlertEvent
     extra = 0
-    readonly_fields = ["action", "actor", "note", "at"]
+    readonly_fields = ["action", "from_state", "to_state", "actor", "comment", "at"]
 
 
 @admin.register(Alert)

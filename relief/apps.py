@@ -7,9 +7,14 @@ class ReliefConfig(AppConfig):
     verbose_name = _("基础：区划、用户、任务、参数、预警")
 
     def ready(self) -> None:
-        from relief import exports, navigation, sweeps  # noqa: F401  (registers the job handlers)
+        # relief's own job handlers, Celery tasks and dashboard figures (a worker runs ready() too,
+        # so it knows every task; relief has no relief/tasks.py for Celery's autodiscovery)
+        from relief import exports, navigation  # noqa: F401
+        from relief.alerts import dashboard, tasks  # noqa: F401
+        from relief.dashboard import tasks as dashboard_tasks  # noqa: F401
+        from relief.jobs import runner  # noqa: F401
+        from relief.jobs import tasks as job_tasks  # noqa: F401
 
-        sweeps.register_job_handler()
         navigation.register(_("预警"), "alert-list", order=5)
         navigation.register(_("数据看板"), "dashboard:index", order=3)
         navigation.register(_("首页"), "home", order=0)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.apps import apps
 
-from relief.workflow import Param, Step
+if TYPE_CHECKING:  # relief.workflow builds its forms here: a real import would be a cycle
+    from relief.workflow import Param, Step
 
 
 def _field(param: Param, user: Any) -> forms.Field:

@@ -4,7 +4,6 @@ the base of alerts. Region scoping lives in `ScopedQuerySet.visible_to` (see rel
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -224,18 +223,16 @@ class JobState(models.TextChoices):
 
 
 class JobQuerySet(ScopedQuerySet):
-    def visible_to(self, user) -> JobQuerySet:
-        """A job is shown to the person who started it, and to administrators."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_region_admin:
-            return self.all()
-        return self.filter(started_by=user)
+    #: a job is shown to the person who started it, and to administrators
+    scope_owner_field = "started_by"
 
     def stalled(self, now: datetime.datetime | None = None) -> JobQuerySet:
+        """Running jobs whose worker stopped reporting: no heartbeat for JOB_STALL_SECONDS and no
+        part (a task of a job split into several) still on its way (`JobPartQuerySet.alive`)."""
         now = now or timezone.now()
         limit = now - datetime.timedelta(seconds=settings.JOB_STALL_SECONDS)
-        return self.filter(state=JobState.RUNNING, heartbeat_at__lt=limit)
+        alive = JobPart.objects.alive(now).filter(job=models.OuterRef("pk"))
+        return self.filter(state=JobState.RUNNING, heartbeat_at__lt=limit).exclude(models.Exists(alive))
 
 
 class Job(models.Model):
@@ -299,30 +296,73 @@ class Job(models.Model):
 
     @property
     def is_stalled(self) -> bool:
+        """The same rule as `JobQuerySet.stalled`, for one job (its parts are read only when its own
+        heartbeat is old)."""
         if self.state != JobState.RUNNING or not self.heartbeat_at:
             return False
-        return timezone.now() - self.heartbeat_at > datetime.timedelta(seconds=settings.JOB_STALL_SECONDS)
+        now = timezone.now()
+        if now - self.heartbeat_at <= datetime.timedelta(seconds=settings.JOB_STALL_SECONDS):
+            return False
+        return not self.parts.alive(now).exists()
 
     @property
     def can_retry(self) -> bool:
         return self.state in (JobState.FAILED, JobState.LOST) or self.is_stalled
 
 
+class JobPartQuerySet(models.QuerySet):
+    def outstanding(self) -> JobPartQuerySet:
+        return self.filter(done_at__isnull=True)
+
+    def alive(self, now: datetime.datetime | None = None) -> JobPartQuerySet:
+        """Parts not done that are still on their way: waiting in the queue for less than
+        JOB_PART_QUEUE_SECONDS (a queue can be long: the nightly sweeps go first), or taken by a
+        worker that reported less than JOB_STALL_SECONDS ago."""
+        now = now or timezone.now()
+        queued_since = now - datetime.timedelta(seconds=settings.JOB_PART_QUEUE_SECONDS)
+        beat_since = now - datetime.timedelta(seconds=settings.JOB_STALL_SECONDS)
+        return self.outstanding().filter(
+            Q(started_at__isnull=True, queued_at__gte=queued_since)
+            | Q(started_at__isnull=False, heartbeat_at__gte=beat_since)
+        )
+
+
+class JobPart(models.Model):
+    """One task of a job split into several (a sweep's (kind, county) pairs). A part counts towards
+    its job's progress once, however often its task is delivered; the job is complete when no part
+    is outstanding (relief/jobs/parts.py)."""
+
+    job = models.ForeignKey(Job, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="parts")
+    key = models.CharField(_("部分"), max_length=100)
+    queued_at = models.DateTimeField(_("排队时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+
+    objects = JobPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("后台任务分片")
+        verbose_name_plural = _("后台任务分片")
+        constraints = [models.UniqueConstraint(fields=["job", "key"], name="jobpart_once_per_job")]
+        indexes = [
+            models.Index(
+                fields=["job", "queued_at"], condition=Q(done_at__isnull=True), name="jobpart_outstanding"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.key}"
+
+
 # --- Policy parameters -------------------------------------------------------------------------
 
 
 class PolicyParameterQuerySet(ScopedQuerySet):
-    def visible_to(self, user) -> PolicyParameterQuerySet:
-        """Everyone sees the values that apply to their region: national defaults, those of
-        enclosing regions, and those inside their region."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_region_admin:
-            return self.all()
-        code = user.scope_code
-        return self.filter(
-            Q(region__isnull=True) | Q(region_id__in=ancestor_codes(code)) | Q(region__code__startswith=code)
-        )
+    #: everyone sees the values that apply to their region: national defaults, those of enclosing
+    #: regions, and those inside their region
+    scope_with_ancestors = True
 
 
 class PolicyParameter(models.Model):
@@ -370,18 +410,6 @@ class PolicyParameter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value} @ {self.region_id or '全国'} ({self.valid_from})"
-
-    @property
-    def definition(self):
-        from relief.policy import PARAMETERS
-
-        return PARAMETERS.get(self.key)
-
-    @property
-    def display_value(self) -> str:
-        value = self.value.normalize() if isinstance(self.value, Decimal) else self.value
-        unit = self.definition.unit if self.definition else ""
-        return f"{value:f} {unit}".strip()
 
 
 # --- Alerts (the base; each app's sweeps raise them) ---------------------------------------------
@@ -484,8 +512,9 @@ class Alert(models.Model):
         return f"[{self.get_severity_display()}] {self.message[:40]}"
 
 
-class AlertEvent(models.Model):
-    """Every change of an alert: raised, acknowledged, resolved, escalated, reopened."""
+class AlertEvent(TransitionLog):
+    """Every change of an alert: raised, then the steps of relief/alerts/workflows.py (acknowledged,
+    resolved, auto_resolved, escalated), each with the state before and after."""
 
     ACTIONS = [
         ("raised", _("产生")),
@@ -496,17 +525,12 @@ class AlertEvent(models.Model):
     ]
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("动作"), max_length=32, choices=ACTIONS)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    note = models.TextField(_("说明"), blank=True)
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    from_state = models.CharField(_("原状态"), max_length=24, blank=True, choices=AlertStatus.choices)
+    to_state = models.CharField(_("新状态"), max_length=24, blank=True, choices=AlertStatus.choices)
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("预警处理记录")
+        verbose_name_plural = _("预警处理记录")
 
 
 __all__ = [
@@ -514,6 +538,7 @@ __all__ = [
     "AlertEvent",
     "AlertStatus",
     "Job",
+    "JobPart",
     "JobState",
     "PolicyParameter",
     "Region",

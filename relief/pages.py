@@ -36,11 +36,17 @@ def workflow_buttons(
 
 
 def workflow_post(
-    request: HttpRequest, workflow: Workflow, obj: models.Model, step_name: str | None = None
+    request: HttpRequest,
+    workflow: Workflow,
+    obj: models.Model,
+    step_name: str | None = None,
+    *,
+    raise_denied: bool = False,
 ) -> tuple[bool, dict[str, Any]]:
     """Take the step posted from a page. Returns (done, bound forms): on success a message is queued
     and the caller redirects; on failure the bound form (with the errors and what was typed) goes
-    back to the page through `workflow_buttons(..., bound=...)`."""
+    back to the page through `workflow_buttons(..., bound=...)`. `raise_denied`: a refusal of the
+    actor (PermissionDenied) is not a message but propagates, so the page answers 403."""
     name = step_name or request.POST.get("step", "")
     step = workflow.step(name)
     form = workflow.form_for(step, data=request.POST, files=request.FILES, user=request.user)
@@ -58,6 +64,8 @@ def workflow_post(
         messages.error(request, "；".join(exc.messages))
         return False, {name: form}
     except PermissionDenied as exc:
+        if raise_denied:
+            raise
         messages.error(request, str(exc) or _("您无权执行该操作"))
         return False, {name: form}
     messages.success(request, _("已%(step)s") % {"step": step.label})

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relief.models import PolicyParameter
 from relief.regions import ancestor_codes
 
 
@@ -71,8 +72,6 @@ def policy_value(key: str, region_code: str | None, on: datetime.date | None = N
     """The value of `key` in force on `on` for a region: the nearest enclosing region's newest
     value that has taken effect, else the national default. Raises MissingPolicyParameter when
     none is set, so a rule never runs on a guessed number."""
-    from relief.models import PolicyParameter
-
     if key not in PARAMETERS:
         raise KeyError(f"unknown policy parameter {key!r}")
     on = on or timezone.localdate()
@@ -95,8 +94,6 @@ def policy_value(key: str, region_code: str | None, on: datetime.date | None = N
 def effective_parameters(region_code: str | None, on: datetime.date | None = None) -> list[dict]:
     """Every known parameter as it applies to a region on a date, with where its value comes from.
     One query for all keys."""
-    from relief.models import PolicyParameter
-
     on = on or timezone.localdate()
     codes = ancestor_codes(region_code) if region_code else []
     rows = (

@@ -30,6 +30,24 @@ register(
 )
 register(
     Schedule(
+        "sweeps-nightly",
+        "relief.sweeps_nightly",
+        minute="30",
+        hour="1",
+        description="每晚运行全部主动发现监测（按县拆分）",
+    )
+)
+register(
+    Schedule(
+        "alerts-escalate",
+        "relief.alerts_escalate",
+        minute="15",
+        hour="*",
+        description="逾期未处理的预警提级督办",
+    )
+)
+register(
+    Schedule(
         "dashboard-refresh", "relief.dashboard_refresh", minute="*/10", description="刷新数据看板汇总指标"
     )
 )

@@ -74,10 +74,12 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         if self.scope_with_ancestors:
             field = self.scope_field if self.scope_field == "code" else f"{self.scope_field}_id"
+            # the prefix match goes through the code: a foreign key has no `startswith` lookup
+            prefix = self.scope_field if self.scope_field == "code" else f"{self.scope_field}__code"
             return self.filter(
                 models.Q(**{f"{field}__isnull": True})
                 | models.Q(**{f"{field}__in": ancestor_codes(code)})
-                | models.Q(**{f"{field}__startswith": code})
+                | models.Q(**{f"{prefix}__startswith": code})
             )
         return self.in_region(code)
 

@@ -243,6 +243,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 
 # A running job whose worker has not reported for this long is considered lost.
 JOB_STALL_SECONDS = env.int("JOB_STALL_SECONDS", default=300)
+# A job split into tasks (a sweep over counties) is not lost while one of its tasks still waits in
+# the queue, for up to this long (the queue may hold the nightly sweeps first).
+JOB_PART_QUEUE_SECONDS = env.int("JOB_PART_QUEUE_SECONDS", default=3600)
 
 # --- Logging: never log request bodies or URLs with personal data ------------------------------
 LOGGING = {

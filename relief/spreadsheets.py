@@ -50,13 +50,19 @@ class SafeSheet:
     """A worksheet whose `append()` escapes every text cell; everything else is passed through."""
 
     def __init__(self, ws: Any) -> None:
-        self._ws = ws
+        object.__setattr__(self, "_ws", ws)
 
     def append(self, row: Iterable[Any]) -> None:
         self._ws.append([_to_cell(self._ws, safe_value(v)) for v in row])
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ws, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._ws, name, value)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._ws[key]
 
 
 def safe_sheet(ws: Any) -> SafeSheet:

@@ -2,9 +2,11 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import include, path
 
-from relief import alert_views, views
+from relief import views
+from relief.alerts import views as alert_views
+from relief.jobs import views as job_views
 
 handler500 = "relief.api.errors.server_error"
 
@@ -16,18 +18,17 @@ urlpatterns = [
     path("regions/", views.region_list, name="region-list"),
     path("regions/export/", views.region_export, name="region-export"),
     path("regions/<str:code>/", views.region_detail, name="region-detail"),
-    path("jobs/", views.job_list, name="job-list"),
-    path("jobs/<int:pk>/", views.job_detail, name="job-detail"),
-    path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
-    path("jobs/<int:pk>/download/", views.job_download, name="job-download"),
+    path("jobs/", job_views.job_list, name="job-list"),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/download/", job_views.job_download, name="job-download"),
+    path("jobs/<int:pk>/retry/", job_views.job_step, {"step": "retry"}, name="job-retry"),
+    path("jobs/<int:pk>/<slug:step>/", job_views.job_step, name="job-step"),
     path("policy/", views.policy, name="policy"),
     path("reveal/<str:model_label>/<str:pk>/<str:field>/", views.reveal, name="reveal"),
     path("alerts/", alert_views.alert_list, name="alert-list"),
     path("alerts/sweep/", alert_views.sweep_run, name="sweep-run"),
     path("alerts/<int:pk>/", alert_views.alert_detail, name="alert-detail"),
-    re_path(
-        r"^alerts/(?P<pk>\d+)/(?P<action>acknowledge|resolve)/$", alert_views.alert_act, name="alert-act"
-    ),
+    path("alerts/<int:pk>/<slug:step>/", alert_views.alert_step, name="alert-step"),
     path("dashboard/", include("relief.dashboard.urls")),
     path("people/", include("people.urls")),
     path("funds/", include("funds.urls")),

@@ -1,18 +1,18 @@
-"""Pages of the core: home, regions, jobs, policy parameters."""
+"""Pages of the core: home, regions, policy parameters (jobs: relief/jobs/views.py; alerts:
+relief/alerts/views.py)."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relief import services
+from relief.exports import EXPORT_KIND
+from relief.jobs.services import job_start
 from relief.models import Alert, Job, Region
 from relief.policy import effective_parameters
 from relief.scoping import get_visible_or_404
@@ -23,9 +23,8 @@ from relief.workdays import add_working_days
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     region = user.region
-    children = (
-        Region.objects.visible_to(user).filter(parent=region) if region else Region.objects.filter(level=1)
-    )
+    visible = Region.objects.visible_to(user)
+    children = visible.filter(parent=region) if region else visible.filter(level=1)
     context = {
         "region": region,
         "children": children.order_by("code")[:50],
@@ -45,7 +44,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
         "relief/region_detail.html",
         {
             "region": None,
-            "children": Region.objects.filter(level=1).order_by("code"),
+            "children": Region.objects.visible_to(user).filter(level=1).order_by("code"),
             "ancestors": [],
         },
     )
@@ -70,41 +69,11 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def region_export(request: HttpRequest) -> HttpResponse:
-    job = services.job_start(actor=request.user, kind="relief.regions_export", title=_("导出行政区划"))
+    """Export the regions the user can see, as a job. Exports are reads: every role may export what
+    it may see, here and in the API (relief.api.views.RegionViewSet.export) alike; the workbook holds
+    only the regions visible to the job's owner (relief/exports.py)."""
+    job = job_start(actor=request.user, kind=EXPORT_KIND, title=_("导出行政区划"))
     return redirect("job-detail", pk=job.pk)
-
-
-@login_required
-def job_list(request: HttpRequest) -> HttpResponse:
-    jobs = Job.objects.visible_to(request.user).select_related("started_by")[:100]
-    return render(request, "relief/job_list.html", {"jobs": jobs})
-
-
-@login_required
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_visible_or_404(Job.objects.all(), request.user, pk=pk)
-    template = "relief/_job_status.html" if request.headers.get("HX-Request") else "relief/job_detail.html"
-    return render(request, template, {"job": job})
-
-
-@login_required
-@require_POST
-def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_visible_or_404(Job.objects.all(), request.user, pk=pk)
-    try:
-        services.job_retry(actor=request.user, job=job)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    return redirect("job-detail", pk=job.pk)
-
-
-@login_required
-def job_download(request: HttpRequest, pk: int) -> FileResponse:
-    job = get_visible_or_404(Job.objects.all(), request.user, pk=pk)
-    if not job.result_file:
-        raise Http404(_("该任务没有结果文件"))
-    name = job.result_file.name.rsplit("/", 1)[-1]
-    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)
 
 
 @login_required

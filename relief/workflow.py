@@ -84,6 +84,15 @@ class Step:
     #: button style on pages (Bootstrap colour) and an optional confirmation question
     style: str = "primary"
     confirm: Any = None
+    #: the message when the object is in none of `sources` (may use %(state)s, the current state's
+    #: label); default: "当前状态为“…”，不能<label>"
+    state_message: Any = None
+    #: a `who` refusal is a ValidationError (400) rather than PermissionDenied (403): for rules on
+    #: this object's history ("not the applicant", "not the owner") that were always answered 400
+    who_invalid: bool = False
+    #: the log row's `action` (default: the step's name), for logs whose actions were named before
+    #: the step was declared (an alert's "acknowledged" is the step "acknowledge")
+    log_action: str = ""
 
     @property
     def api_path(self) -> str:
@@ -120,6 +129,7 @@ class Workflow:
         lock_related: Sequence[str] = (),
         history: bool = False,
         updated_field: str = "",
+        writers_only: bool = True,
     ) -> None:
         self.name = name
         self.model = model
@@ -130,6 +140,9 @@ class Workflow:
         self.lock_related = tuple(lock_related)
         self.history = history
         self.updated_field = updated_field
+        #: False: a read-only role may take steps too, as the steps' `who` allows (a background job
+        #: is its owner's, whatever the role: a province official retries the export they started)
+        self.writers_only = writers_only
         self.steps: dict[str, Step] = {}
         for step in steps:
             if step.name in self.steps:
@@ -166,7 +179,7 @@ class Workflow:
             return _("该操作由系统自动执行")
         if not (user is not None and getattr(user, "is_authenticated", False) and user.is_active):
             return _("请先登录")
-        if not user.can_write:
+        if self.writers_only and not user.can_write:
             return _("您的角色只能查看，不能修改记录")
         if not in_scope(user, self.region_of(obj)):
             return _("该区划不在您的管辖范围内")
@@ -187,10 +200,10 @@ class Workflow:
 
     def _state_message(self, step: Step, obj: models.Model) -> str:
         display = getattr(obj, f"get_{self.state_field}_display", None)
-        return _("当前状态为“%(state)s”，不能%(what)s") % {
-            "state": display() if display else self.state_of(obj),
-            "what": step.label,
-        }
+        state = display() if display else self.state_of(obj)
+        if step.state_message:
+            return str(step.state_message) % {"state": state}
+        return _("当前状态为“%(state)s”，不能%(what)s") % {"state": state, "what": step.label}
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -211,7 +224,8 @@ class Workflow:
             else:
                 if step.system:
                     raise PermissionDenied(_("该操作由系统自动执行"))
-                require_writer(actor)
+                if self.writers_only:
+                    require_writer(actor)
             locked = self.lock(obj)
             if actor is not None:
                 require_in_scope(actor, self.region_of(locked))
@@ -221,7 +235,7 @@ class Workflow:
             if step.when is not None and (message := step.when(locked)):
                 raise ValidationError(message)
             if actor is not None and step.who is not None and (message := step.who(actor, locked)):
-                raise PermissionDenied(message)
+                raise (ValidationError if step.who_invalid else PermissionDenied)(message)
             comment = data.get(step.comment_param, "")
             comment = comment.strip() if isinstance(comment, str) else ""
             if step.comment_required and not comment:
@@ -243,11 +257,11 @@ class Workflow:
                 if self.history:
                     locked._history_user = actor
                     locked._change_reason = f"{step.label}：{ctx.comment}" if ctx.comment else str(step.label)
-                locked.save(update_fields=sorted(fields))
+                locked.save(update_fields=sorted(fields))  # lint: allow-save (a service step)
             if self.log_model is not None:
                 self.log_model.objects.create(
                     **{self.log_fk: locked},
-                    action=step.name,
+                    action=step.log_action or step.name,
                     from_state=old,
                     to_state=self.state_of(locked),
                     actor=actor,

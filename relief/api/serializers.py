@@ -3,7 +3,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from relief.alerts.workflows import alert_workflow
+from relief.api.workflow import AvailableActionsField
+from relief.jobs.workflows import job_workflow
 from relief.models import Alert, Job, PolicyParameter, Region, User
+from relief.policy import PARAMETERS
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -42,6 +46,7 @@ class JobSerializer(serializers.ModelSerializer):
     is_stalled = serializers.BooleanField(read_only=True)
     can_retry = serializers.BooleanField(read_only=True)
     result_file = serializers.SerializerMethodField()
+    available_actions = AvailableActionsField(job_workflow)
 
     class Meta:
         model = Job
@@ -61,6 +66,7 @@ class JobSerializer(serializers.ModelSerializer):
             "attempts",
             "is_stalled",
             "can_retry",
+            "available_actions",
             "created_at",
             "started_at",
             "heartbeat_at",
@@ -86,10 +92,12 @@ class PolicyParameterSerializer(serializers.ModelSerializer):
         fields = ["id", "key", "label", "unit", "region", "value", "valid_from", "note", "updated_at"]
 
     def get_label(self, obj: PolicyParameter) -> str:
-        return str(obj.definition.label) if obj.definition else obj.key
+        definition = PARAMETERS.get(obj.key)
+        return str(definition.label) if definition else obj.key
 
     def get_unit(self, obj: PolicyParameter) -> str:
-        return str(obj.definition.unit) if obj.definition else ""
+        definition = PARAMETERS.get(obj.key)
+        return str(definition.unit) if definition else ""
 
 
 class EffectiveParameterSerializer(serializers.Serializer):
@@ -104,6 +112,7 @@ class EffectiveParameterSerializer(serializers.Serializer):
 class AlertSerializer(serializers.ModelSerializer):
     severity_display = serializers.CharField(source="get_severity_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    available_actions = AvailableActionsField(alert_workflow)
 
     class Meta:
         model = Alert
@@ -122,12 +131,9 @@ class AlertSerializer(serializers.ModelSerializer):
             "escalation_level",
             "created_at",
             "resolved_at",
+            "available_actions",
         ]
         read_only_fields = fields
-
-
-class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class RevealRequestSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from relief import services
+from relief.alerts.workflows import alert_workflow
 from relief.api.filters import RegionPrefixFilter
 from relief.api.mixins import ScopedViewSetMixin
 from relief.api.permissions import IsActiveUser
@@ -17,12 +17,15 @@ from relief.api.serializers import (
     EffectiveParameterSerializer,
     JobSerializer,
     MeSerializer,
-    NoteSerializer,
     PolicyParameterSerializer,
     RegionSerializer,
     RevealRequestSerializer,
     RevealResponseSerializer,
 )
+from relief.api.workflow import workflow_actions
+from relief.exports import EXPORT_KIND
+from relief.jobs.services import job_start
+from relief.jobs.workflows import job_workflow
 from relief.models import Alert, Job, PolicyParameter, Region
 from relief.policy import effective_parameters
 from relief.scoping import get_visible_or_404
@@ -72,27 +75,29 @@ class RegionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["code", "name"]
 
     @extend_schema(request=None, responses={202: JobSerializer})
-    @action(detail=False, methods=["post"], url_path="export")
+    @action(detail=False, methods=["post"], url_path="export", permission_classes=[IsActiveUser])
     def export(self, request):
-        """Start an Excel export of the regions you can see; poll the returned job."""
-        job = services.job_start(actor=request.user, kind="relief.regions_export", title=_("导出行政区划"))
+        """Start an Excel export of the regions you can see; poll the returned job. Exports are
+        reads: every role may export what it may see (as on the page, relief.views.region_export)."""
+        job = job_start(actor=request.user, kind=EXPORT_KIND, title=_("导出行政区划"))
         return Response(
             JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
         )
 
 
+@workflow_actions(job_workflow)
 class JobViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Background jobs you started (administrators: all)."""
+    """Background jobs you started (administrators: all). Their steps (retry) are the owner's,
+    whatever the role, as on the job's page: the workflow decides, not the read-only rule of POST."""
 
     queryset = Job.objects.select_related("started_by")
     serializer_class = JobSerializer
     filterset_fields = ["state", "kind"]
 
-    @extend_schema(request=None, responses=JobSerializer)
-    @action(detail=True, methods=["post"])
-    def retry(self, request, pk=None):
-        job = services.job_retry(actor=request.user, job=self.get_object())
-        return Response(JobSerializer(job, context={"request": request}).data)
+    def get_permissions(self):
+        if self.action in job_workflow.steps:
+            return [IsActiveUser()]
+        return super().get_permissions()
 
 
 class PolicyParameterViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -138,30 +143,13 @@ class AlertFilter(filters.FilterSet):
         fields = ["kind", "status", "severity", "region"]
 
 
+@workflow_actions(alert_workflow)
 class AlertViewSet(
     ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    """Alerts in your region; their steps (acknowledge, resolve) come from the alert workflow."""
+
     queryset = Alert.objects.all()
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
     ordering_fields = ["created_at", "due_at", "severity"]
-
-    @extend_schema(request=NoteSerializer, responses=AlertSerializer)
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request, pk=None):
-        note = NoteSerializer(data=request.data)
-        note.is_valid(raise_exception=True)
-        alert = services.alert_acknowledge(
-            actor=request.user, alert=self.get_object(), note=note.validated_data.get("note", "")
-        )
-        return Response(AlertSerializer(alert).data)
-
-    @extend_schema(request=NoteSerializer, responses=AlertSerializer)
-    @action(detail=True, methods=["post"])
-    def resolve(self, request, pk=None):
-        note = NoteSerializer(data=request.data)
-        note.is_valid(raise_exception=True)
-        alert = services.alert_resolve(
-            actor=request.user, alert=self.get_object(), note=note.validated_data.get("note", "")
-        )
-        return Response(AlertSerializer(alert).data)

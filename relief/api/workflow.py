@@ -7,7 +7,7 @@ from typing import Any
 
 from django.apps import apps
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -79,13 +79,16 @@ def workflow_actions(workflow: Workflow, *, response: Any = None, exclude: tuple
         for step in workflow.steps.values():
             if step.system or step.name in exclude:
                 continue
-            setattr(viewset, step.name, _make_action(workflow, step, response))
+            # A step named like a method every view has (`dispatch`) gets another attribute name;
+            # its URL and URL name stay the step's.
+            attr = f"{step.name}_step" if hasattr(viewsets.GenericViewSet, step.name) else step.name
+            setattr(viewset, attr, _make_action(workflow, step, response, attr))
         return viewset
 
     return decorate
 
 
-def _make_action(workflow: Workflow, step: Step, response: Any):
+def _make_action(workflow: Workflow, step: Step, response: Any, attr: str = ""):
     input_serializer = step_serializer(workflow, step)
 
     def handler(self, request, pk=None):
@@ -97,7 +100,7 @@ def _make_action(workflow: Workflow, step: Step, response: Any):
         serializer_class = response or self.get_serializer_class()
         return Response(serializer_class(obj, context=self.get_serializer_context()).data)
 
-    handler.__name__ = step.name
+    handler.__name__ = attr or step.name
     handler.__doc__ = str(step.label)
     handler = action(detail=True, methods=["post"], url_path=step.api_path, url_name=step.api_path)(handler)
     return extend_schema(request=input_serializer, responses=response, summary=str(step.label))(handler)

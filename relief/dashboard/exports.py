@@ -11,12 +11,13 @@ from openpyxl.styles import Font
 
 from relief.dashboard import selectors
 from relief.regions import full_code
+from relief.spreadsheets import safe_sheet
 
 
 def table_workbook(summary: selectors.Summary) -> bytes:
     figures = selectors.table_figures()
     wb = Workbook()
-    ws = wb.active
+    ws = safe_sheet(wb.active)
     ws.title = _("分区划指标")
     title = str(summary.region) if summary.region else _("全国")
     computed = timezone.localtime(summary.computed_at)

@@ -163,9 +163,3 @@ def as_decimal(value: Any) -> Decimal:
     if value is None:
         return Decimal(0)
     return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-# relief's own figures (alerts) and the refresh task: loaded with the registry, which every app's
-# ready() imports, so a Celery worker knows the task too.
-from relief.dashboard import alerts as _alerts  # noqa: E402, F401
-from relief.dashboard import tasks as _tasks  # noqa: E402, F401

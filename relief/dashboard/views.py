@@ -32,7 +32,7 @@ def _breadcrumbs(user, region: Region | None) -> list[dict]:
         return []
     scope = user.scope_code or ""
     codes = [c for c in ancestor_codes(region.code) if c.startswith(scope) or user.is_region_admin]
-    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    names = dict(Region.objects.visible_to(user).filter(code__in=codes).values_list("code", "name"))
     crumbs = [
         {"code": c, "name": names.get(c, c), "url": _drill_url(c) if c != region.code else ""} for c in codes
     ]

@@ -7,8 +7,19 @@ import importlib
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
-from funds.models import Allocation, MaterialItem, Program, Warehouse
+from funds.models import (
+    Allocation,
+    ApplicationKind,
+    AppStatus,
+    AssistanceApplication,
+    BatchStatus,
+    DisbursementBatch,
+    MaterialItem,
+    Program,
+    Warehouse,
+)
 from tests.factories import region
 from tests.people.factories import AssistanceFactory, PersonFactory, household_with_head, make_id_number
 
@@ -61,6 +72,41 @@ class AllocationFactory(factory.django.DjangoModelFactory):
     document_number = factory.Sequence(lambda n: f"财社〔2026〕{n}号")
 
 
+class BatchFactory(factory.django.DjangoModelFactory):
+    """A batch built directly in any state (`status=...`), drawing 1500 yuan on its allocation."""
+
+    class Meta:
+        model = DisbursementBatch
+
+    allocation = factory.SubFactory(AllocationFactory)
+    region = factory.LazyAttribute(lambda o: o.allocation.region)
+    program = factory.LazyAttribute(lambda o: o.allocation.program)
+    period = factory.Sequence(lambda n: f"2026-{n:03d}")
+    title = factory.LazyAttribute(lambda o: f"{o.program.name} {o.period}")
+    status = BatchStatus.DRAFT
+    total_amount = Decimal("1500.00")
+    payment_count = 3
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A 临时救助 application built directly in any state (`status=...`), in the home 街道 by
+    default; 支出型 ones (`kind="expense"`) get 3 months."""
+
+    class Meta:
+        model = AssistanceApplication
+
+    region = factory.LazyFunction(lambda: region("510121001"))
+    kind = ApplicationKind.URGENT
+    cause = "fire"
+    year = factory.LazyFunction(lambda: timezone.localdate().year)
+    applicant_name = factory.Sequence(lambda n: f"申请人{n}")
+    id_number = factory.LazyFunction(make_id_number)
+    place = "赵镇滨河路"
+    months = factory.LazyAttribute(lambda o: 3 if o.kind == ApplicationKind.EXPENSE else None)
+    amount_requested = Decimal("1000.00")
+    status = AppStatus.SUBMITTED
+
+
 class WarehouseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Warehouse
@@ -86,6 +132,8 @@ def tekun_household(region_code: str = "510121001001", birth=datetime.date(1940,
 
 __all__ = [
     "AllocationFactory",
+    "ApplicationFactory",
+    "BatchFactory",
     "WarehouseFactory",
     "dibao_household",
     "item",

@@ -235,3 +235,86 @@ def test_detail_of_application_with_transitions(county_api, many, django_assert_
     r = county_api.get(f"/api/v1/assistance-applications/{pk}/")
     assert r.status_code == 200 and r.json()["transitions"][0]["action"] == "submit"
     assert DisbursementBatch.objects.count() == 3
+
+
+def test_an_urgent_case_has_no_public_notice(api, users, regions):
+    """Bug: an 急难型 application could be put into 公示 and then never approved."""
+    app = services.application_submit(
+        actor=users["township"],
+        region=regions["township"],
+        kind="urgent",
+        cause="fire",
+        place="x",
+        applicant_name="甲",
+        id_number=make_id_number(),
+    )
+    services.application_review(actor=users["township"], application=app, amount=Decimal("1000"))
+    api.force_authenticate(users["township"])
+    r = api.post(f"/api/v1/assistance-applications/{app.pk}/notice-start/", {})
+    assert r.status_code == 400 and "只有支出型救助需要公示" in r.json()["error"]["message"]
+    app.refresh_from_db()
+    assert app.status == AppStatus.REVIEWED and app.notice_start is None
+    assert list(app.transitions.values_list("action", flat=True)) == ["submit", "review"]
+    detail = api.get(f"/api/v1/assistance-applications/{app.pk}/").json()
+    assert [a["name"] for a in detail["available_actions"]] == ["approve", "reject"]
+    assert (
+        api.post(f"/api/v1/assistance-applications/{app.pk}/approve/", {"amount": "1000"}).status_code == 200
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/allocations/",
+        "/api/v1/batches/",
+        "/api/v1/payments/",
+        "/api/v1/assistance-applications/",
+        "/api/v1/materials/",
+    ],
+)
+def test_region_prefix_filter(api, users, many, url):
+    """Bug: `?region=51` answered 500 ("Unsupported lookup 'startswith'")."""
+    api.force_authenticate(users["province"])
+    everything = api.get(url).json()["count"]
+    assert everything >= 3
+    for prefix in ("51", "5101", "510121"):
+        r = api.get(url, {"region": prefix})
+        assert r.status_code == 200, r.content[:300]
+        assert r.json()["count"] == everything
+        assert all(str(row["region"]).startswith(prefix) for row in r.json()["results"])
+    assert api.get(url, {"region": "510129"}).json()["count"] == 0
+    assert api.get(url, {"region": "14"}).json()["count"] == 0
+    assert api.get(url, {"region": "x1"}).status_code == 400
+
+
+def test_available_actions_are_what_the_caller_may_do_now(api, users, county_people, allocation):
+    batch = make_batch(users, allocation)
+    url = f"/api/v1/batches/{batch.pk}/"
+    for who, names in (("county", ["review", "cancel"]), ("api_write", ["review", "cancel"]), ("city", [])):
+        api.force_authenticate(users[who])
+        assert [a["name"] for a in api.get(url).json()["available_actions"]] == names, who
+    api.force_authenticate(users["county"])
+    listed = api.get("/api/v1/batches/").json()["results"][0]["available_actions"]
+    assert listed == [{"name": "review", "label": "审核通过"}, {"name": "cancel", "label": "作废"}]
+    r = api.post(f"{url}review/", {"comment": "ok"})
+    assert [a["name"] for a in r.json()["available_actions"]] == ["approve", "cancel"]
+    assert batch.transitions.get(action="review").comment == "ok"
+
+
+def test_a_township_lists_applications_with_their_actions_in_fixed_queries(
+    api, users, regions, django_assert_max_num_queries
+):
+    from tests.funds.factories import ApplicationFactory, dibao_household
+
+    household = dibao_household("510121001001")
+    for proposed in ("1000", "2000", "5000", "800"):
+        ApplicationFactory(status=AppStatus.REVIEWED, proposed_amount=Decimal(proposed))
+    ApplicationFactory(status=AppStatus.REVIEWED, proposed_amount=Decimal("900"), household=household)
+    api.force_authenticate(users["township"])
+    api.get("/api/v1/assistance-applications/")  # warm the content types
+    # count + page + the township's limit once per kind of place (3 policy values each, 2 kinds)
+    with django_assert_max_num_queries(2 + 3 * 2):
+        rows = api.get("/api/v1/assistance-applications/").json()["results"]
+    offered = {r["proposed_amount"]: [a["name"] for a in r["available_actions"]] for r in rows}
+    assert offered["5000.00"] == ["reject"]  # above the township's 3000: the county approves
+    assert offered["1000.00"] == offered["2000.00"] == offered["900.00"] == ["approve", "reject"]

@@ -9,11 +9,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from rest_framework.test import APIClient
 
 from funds import services
 from funds.models import (
+    Allocation,
     ApplicationTransition,
     AppStatus,
     BatchStatus,
@@ -105,7 +106,7 @@ def test_approving_twice_at_once_approves_once(users, county_people, allocation)
     batch = services.batch_review(actor=users["county"], batch=batch)
     results = race(lambda: services.batch_approve(actor=users["county"], batch=batch))
     assert errors(results) == 1
-    assert BatchTransition.objects.filter(batch=batch, to_status=BatchStatus.APPROVED).count() == 1
+    assert BatchTransition.objects.filter(batch=batch, to_state=BatchStatus.APPROVED).count() == 1
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPROVED
 
@@ -127,7 +128,92 @@ def test_approve_clicked_twice_through_the_api(users, county_people, allocation)
 
     codes = sorted(race(click))
     assert codes == [200, 400]
-    assert BatchTransition.objects.filter(batch=batch, to_status=BatchStatus.APPROVED).count() == 1
+    assert BatchTransition.objects.filter(batch=batch, to_state=BatchStatus.APPROVED).count() == 1
+
+
+def test_approving_a_batch_still_being_generated_does_not_wait_for_its_allocation(
+    users, county_people, allocation
+):
+    """Bug: generation locked the batch, then the allocation; approval the allocation, then the
+    batch: approving a batch while its payments were still being generated could deadlock. One lock
+    order now (the batch first): approval of a generating batch is refused at once, while another
+    transaction (a generation in progress) holds the allocation."""
+    batch = DisbursementBatch.objects.create(
+        region_id=allocation.region_id,
+        program=allocation.program,
+        allocation=allocation,
+        period="2026",
+        title="生成中的批次",
+        created_by=users["county"],
+    )
+    held, release = threading.Event(), threading.Event()
+
+    def generation_in_progress():
+        try:
+            with transaction.atomic():
+                Allocation.objects.select_for_update().get(pk=allocation.pk)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=generation_in_progress)
+    thread.start()
+    try:
+        assert held.wait(5)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            try:
+                services.batch_approve(actor=users["county"], batch=batch)
+            except OperationalError as exc:  # the old lock order: waited for the allocation
+                pytest.fail(f"approval waited for the allocation lock: {exc}")
+            except ValidationError as exc:
+                assert "只有已审核的批次可以审批（当前：生成中）" in exc.messages[0]
+            else:
+                pytest.fail("a batch being generated was approved")
+    finally:
+        release.set()
+        thread.join()
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.GENERATING and not batch.transitions.exists()
+
+
+def test_generating_and_approving_the_same_batch_at_once(users, county_people):
+    """The deadlock itself, on two connections: the job fills a batch while someone presses 审批 on
+    it. With one lock order the approval waits for the batch (or finds it still generating) and is
+    refused; the generation completes. Repeated, since the timing varies."""
+    from tests.funds.factories import AllocationFactory, program
+
+    heating = AllocationFactory(program=program("heating_subsidy"), amount="100000")
+    for month in range(1, 6):
+        batch = DisbursementBatch.objects.create(
+            region_id=heating.region_id,
+            program=heating.program,
+            allocation=heating,
+            period=f"2026-{month:02d}",
+            title=f"取暖补贴 {month} 月",
+            created_by=users["county"],
+        )
+        steps = iter(
+            [
+                lambda batch=batch: services.batch_fill(batch_id=batch.pk),
+                lambda batch=batch: services.batch_approve(actor=users["county"], batch=batch),
+            ]
+        )
+        lock = threading.Lock()
+
+        def go(steps=steps, lock=lock):
+            with lock:
+                step = next(steps)
+            return step()
+
+        results = race(go)
+        assert len(results) == 2, "a thread died (deadlock?)"
+        assert errors(results) == 1  # the approval
+        batch.refresh_from_db()
+        assert batch.status == BatchStatus.DRAFT and batch.payment_count == 2
+        assert list(batch.transitions.values_list("action", flat=True)) == ["fill"]
 
 
 def test_paying_an_application_twice_at_once_pays_once(users, regions):
@@ -144,7 +230,7 @@ def test_paying_an_application_twice_at_once_pays_once(users, regions):
     app = services.application_approve(actor=users["township"], application=app, amount=Decimal("1000"))
     results = race(lambda: services.application_pay(actor=users["township"], application=app))
     assert errors(results) == 1
-    assert ApplicationTransition.objects.filter(application=app, to_status=AppStatus.PAID).count() == 1
+    assert ApplicationTransition.objects.filter(application=app, to_state=AppStatus.PAID).count() == 1
 
 
 def test_submitting_the_same_case_twice_at_once_keeps_one(users, regions):

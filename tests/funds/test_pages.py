@@ -74,10 +74,10 @@ def test_generate_review_approve_pay_and_export(
     assert "不能重复生成" in r.content.decode()
     assert DisbursementBatch.objects.count() == 1
     for step in ("review", "approve", "approve", "pay"):
-        c.post(f"/funds/batches/{batch.pk}/{step}/", {"comment": "同意"})
+        c.post(f"/funds/batches/{batch.pk}/{step}/", {f"{step}-comment": "同意"})
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PAID
-    assert batch.transitions.filter(to_status="approved").count() == 1
+    assert batch.transitions.filter(to_state="approved").count() == 1
     export = c.get(f"/funds/batches/{batch.pk}/export/")
     assert export["Content-Disposition"].startswith("attachment")
     rows = list(load_workbook(io.BytesIO(export.content), read_only=True).active.iter_rows(values_only=True))
@@ -135,7 +135,7 @@ def test_application_on_a_phone_through_every_step(users, as_user, regions):
     assert "先行救助时限" in page and "3000.00" in page
     c.post(
         f"/funds/applications/{app.pk}/emergency-pay/",
-        {"emergency-pay-amount": "500", "emergency-pay-comment": "现金"},
+        {"emergency_pay-amount": "500", "emergency_pay-comment": "现金"},
     )
     c.post(f"/funds/applications/{app.pk}/review/", {"review-amount": "1000"})
     r = c.post(f"/funds/applications/{app.pk}/approve/", {"approve-amount": "4000"})
@@ -230,3 +230,28 @@ def test_heating_subsidy_program_from_the_migration_is_offered(users, as_user, r
     AllocationFactory(program=program("heating_subsidy"), amount="3000")
     page = as_user(users["county"]).get("/funds/batches/new/").content.decode()
     assert "取暖补贴" in page
+
+
+def test_step_buttons_post_to_the_page_and_a_refusal_keeps_what_was_typed(users, as_user, regions):
+    from tests.funds.factories import AllocationFactory, BatchFactory
+
+    batch = BatchFactory(allocation=AllocationFactory(region=regions["county"]))
+    c = as_user(users["county"])
+    url = f"/funds/batches/{batch.pk}/"
+    page = c.get(url).content.decode()
+    assert 'data-step="review"' in page and 'data-step="cancel"' in page and 'data-step="approve"' not in page
+    r = c.post(url, {"step": "cancel", "cancel-comment": "  "})
+    assert r.status_code == 200 and "作废批次须填写原因" in r.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DRAFT and not batch.transitions.exists()
+    r = c.post(url, {"step": "review", "review-comment": "名单核对无误"})
+    assert r.status_code == 302 and r.url == url
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.REVIEWED and batch.reviewed_by == users["county"]
+    assert batch.transitions.get().comment == "名单核对无误"
+    page = c.get(url).content.decode()
+    assert 'data-step="approve"' in page and "名单核对无误" in page
+    assert c.post(url, {"step": "fill"}).status_code == 404  # the job's step, never a person's
+    assert as_user(users["city"]).post(url, {"step": "approve"}).status_code == 403
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.REVIEWED

@@ -181,7 +181,7 @@ CASES = [
         "post",
         lambda w: f"/funds/batches/{w['draft'].pk}/cancel/",
         "write-obj",
-        lambda w: {"comment": "作废"},
+        lambda w: {"cancel-comment": "作废"},
         allowed=302,
     ),
     Case(
@@ -190,7 +190,7 @@ CASES = [
         "post",
         lambda w: f"/funds/applications/{w['app'].pk}/emergency-pay/",
         "write-obj",
-        lambda w: {"emergency-pay-amount": "300"},
+        lambda w: {"emergency_pay-amount": "300"},
         allowed=302,
     ),
     Case(

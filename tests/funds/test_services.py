@@ -213,14 +213,14 @@ def test_batch_workflow_and_ledger(users, county_people, allocation):
     batch = services.batch_mark_paid(actor=users["county"], batch=batch)
     row = selectors.ledger(users["county"], 2026).rows[0]
     assert (row.committed, row.paid, row.available) == (D("0"), D("1500.00"), D("98500.00"))
-    assert list(batch.transitions.values_list("to_status", flat=True)) == [
+    assert list(batch.transitions.values_list("to_state", flat=True)) == [
         "generating",
         "draft",
         "reviewed",
         "approved",
         "paid",
     ]
-    assert batch.transitions.get(to_status="reviewed").comment == "名单核对无误"
+    assert batch.transitions.get(to_state="reviewed").comment == "名单核对无误"
     # The other county sees none of it.
     assert selectors.ledger(users["other_county"], 2026).rows == []
 

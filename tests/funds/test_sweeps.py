@@ -13,8 +13,8 @@ from django.utils import timezone
 from funds import services
 from funds.models import AssistanceApplication, BatchStatus, DisbursementBatch
 from funds.sweeps import BATCH_OVERDUE, EMERGENCY_LATE
+from relief.alerts.sweeps import SWEEPS, sweep_county
 from relief.models import Alert, AlertStatus, Severity
-from relief.sweeps import SWEEPS, sweep_county
 from tests.conftest import HOME_COUNTY, OTHER_COUNTY
 from tests.funds.factories import AllocationFactory, make_id_number
 

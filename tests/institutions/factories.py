@@ -1,5 +1,6 @@
-"""Factories of the institutions app. Hazards and inspections are made through the services in
-tests (conftest.py), so their transitions and deadlines are real."""
+"""Factories of the institutions app. Hazards and inspections are mostly made through the services in
+tests (conftest.py), so their transitions and deadlines are real; `HazardFactory` writes a hazard
+directly in a given state (for the table of every state × step × role)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from institutions import services
 from institutions.models import (
     ChecklistItem,
     ChecklistTemplate,
+    Hazard,
     HazardSeverity,
     Institution,
     InstitutionType,
@@ -54,6 +56,19 @@ class ChecklistItemFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n)
     text = factory.Sequence(lambda n: f"检查项{n}")
     default_severity = HazardSeverity.GENERAL
+
+
+class HazardFactory(factory.django.DjangoModelFactory):
+    """A hazard written directly (no transition rows): set `state` and what that state implies."""
+
+    class Meta:
+        model = Hazard
+
+    institution = factory.SubFactory(InstitutionFactory)
+    title = factory.Sequence(lambda n: f"隐患{n}")
+    severity = HazardSeverity.GENERAL
+    found_on = factory.LazyFunction(timezone.localdate)
+    deadline = factory.LazyAttribute(lambda o: o.found_on + datetime.timedelta(days=7))
 
 
 def all_pass(items, overrides: dict | None = None):

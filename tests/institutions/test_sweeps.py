@@ -13,8 +13,8 @@ from institutions import services
 from institutions.models import Hazard, HazardSeverity
 from institutions.services import MAJOR_HAZARD_ALERT
 from institutions.sweeps import HAZARD_OVERDUE
+from relief.alerts.sweeps import sweep_county
 from relief.models import Alert, AlertStatus, Severity
-from relief.sweeps import sweep_county
 from tests.conftest import HOME_COUNTY, OTHER_COUNTY
 from tests.institutions.factories import InstitutionFactory, evidence
 

@@ -83,7 +83,7 @@ def test_clue_workflow_api(api, users, team, regions):
     r = api.post(f"/api/v1/clues/{pk}/close/", {"outcome": "helped", "outcome_note": "送棉被"})
     assert r.status_code == 200 and r.json()["status"] == "closed"
     detail = api.get(f"/api/v1/clues/{pk}/").json()
-    assert [e["to_status"] for e in detail["events"]] == ["new", "dispatched", "responded", "closed"]
+    assert [e["to_state"] for e in detail["events"]] == ["new", "dispatched", "responded", "closed"]
     # Closed: no more steps.
     r = api.post(f"/api/v1/clues/{pk}/respond/", {})
     assert r.status_code == 400

@@ -49,4 +49,4 @@ def test_concurrent_respond_happens_once(regions, users, team):
     clue = ClueFactory(region=regions["county"], team=team, status=ClueStatus.DISPATCHED)
     results = _race(lambda: services.clue_respond(actor=users["county"], clue=clue))
     assert sum(isinstance(r, ValidationError) for r in results) == 1
-    assert clue.events.filter(to_status=ClueStatus.RESPONDED).count() == 1
+    assert clue.events.filter(to_state=ClueStatus.RESPONDED).count() == 1

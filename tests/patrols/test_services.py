@@ -197,7 +197,7 @@ def test_clue_workflow_and_response_time(regions, users, team):
     assert clue.response_met is False  # 30-minute default
     clue = services.clue_close(actor=users["county"], clue=clue, outcome=ClueOutcome.ESCORTED)
     assert clue.status == ClueStatus.CLOSED and clue.closed_at
-    steps = list(ClueEvent.objects.filter(clue=clue).values_list("from_status", "to_status"))
+    steps = list(ClueEvent.objects.filter(clue=clue).values_list("from_state", "to_state"))
     assert steps == [("", "new"), ("new", "dispatched"), ("dispatched", "responded"), ("responded", "closed")]
     assert all(e.actor == users["county"] for e in ClueEvent.objects.filter(clue=clue))
 
@@ -259,7 +259,7 @@ def test_station_case_hospital_first_then_admit(regions, users):
     case = services.station_case_hospitalize(actor=users["county"], case=case, comment="送县医院")
     case = services.station_case_admit(actor=users["county"], case=case, comment="出院")
     assert case.status == CaseStatus.IN_STATION
-    actions = list(case.events.values_list("action", "from_status", "to_status"))
+    actions = list(case.events.values_list("action", "from_state", "to_state"))
     assert actions == [
         ("intake", "", "intake"),
         ("hospitalize", "intake", "in_hospital"),

@@ -9,7 +9,7 @@ from patrols import services
 from relief.models import Alert, AlertStatus
 from tests.patrols.factories import ClueFactory
 
-sweeps = pytest.importorskip("relief.sweeps")
+sweeps = pytest.importorskip("relief.alerts.sweeps")
 pytestmark = pytest.mark.django_db
 
 

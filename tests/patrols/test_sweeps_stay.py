@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from patrols.models import StationCase
 from patrols.sweeps import STATION_STAY
+from relief.alerts.sweeps import sweep_county
 from relief.models import Alert, AlertStatus, PolicyParameter
-from relief.sweeps import sweep_county
 from tests.conftest import HOME_COUNTY, OTHER_COUNTY
 from tests.patrols.factories import StationCaseFactory
 

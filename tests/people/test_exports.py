@@ -10,9 +10,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from people.exports import roster_workbook
-from people.imports import roster_import
 from people.models import Person
 from people.privacy import mask_id_number
+from people.roster import roster_import
 from relief.models import Job, JobState
 from tests.conftest import login
 

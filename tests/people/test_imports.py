@@ -14,10 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from people import imports
-from people.imports import find_header, parse_amount, parse_date, roster_import
 from people.models import Assistance, Household, Person, RosterUpload
-from relief.jobs import JobError
+from people.roster import find_header, loader, parse_amount, parse_date, roster_import
+from relief.jobs.registry import JobError
 from relief.models import JobState
 from tests.conftest import login
 from tests.people.factories import household_with_head, make_id_number
@@ -409,13 +408,14 @@ def test_query_count_does_not_grow_with_the_rows(users, commit):
 def test_a_conflict_found_only_by_the_database_rolls_everything_back(users, monkeypatch):
     """The one-active-ID constraint stays the final guard: someone registers a person of the file
     between the check and the write; the commit reports the row in Chinese and writes nothing."""
-    load = imports.RosterImporter.load
+    load = loader.load_register
 
-    def load_then_race(self, rows):
-        load(self, rows)
+    def load_then_race(rows):
+        register = load(rows)
         household_with_head("510121001001", id_number=LI_CHILD_ID)
+        return register
 
-    monkeypatch.setattr(imports.RosterImporter, "load", load_then_race)
+    monkeypatch.setattr(loader, "load_register", load_then_race)
     with pytest.raises(JobError) as exc:
         run(users["county"], roster(GOOD_ROWS), commit=True)
     assert "第8行" in str(exc.value)

@@ -77,7 +77,7 @@ class TestDetail:
         assert 'data-testid="alerts"' in html
 
     def test_shows_alerts_about_the_household(self, as_user, users, home_household):
-        from relief.services import alert_raise
+        from relief.alerts.services import alert_raise
 
         alert_raise(
             kind="people.test",

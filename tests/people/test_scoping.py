@@ -223,3 +223,72 @@ def test_masking_per_role(api, users, home_household, who, masked):
     assert household["head"]["id_number"] == expected_id
     assert (household["contact_phone"] == home_household.contact_phone) is not masked
     assert (household["members"][0]["id_number"] == head.id_number) is not masked
+
+
+# --- persons and visits: the household's region decides ------------------------------------------
+
+OTHER_HOUSEHOLD = {
+    "person create": ("post", lambda mine: "/api/v1/persons/", {"name": "新", "id_number": make_id_number()}),
+    "person put": (
+        "put",
+        lambda mine: f"/api/v1/persons/{mine.head_id}/",
+        {"name": "改名", "id_number": "", "relation": "head"},
+    ),
+    "person patch": ("patch", lambda mine: f"/api/v1/persons/{mine.head_id}/", {}),
+    "visit create": ("post", lambda mine: "/api/v1/visits/", {"kind": "general"}),
+    "visit patch": ("patch", lambda mine: f"/api/v1/visits/{mine.visits.first().pk}/", {}),
+}
+
+
+@pytest.mark.parametrize("case", OTHER_HOUSEHOLD, ids=list(OTHER_HOUSEHOLD))
+def test_a_household_of_another_county_is_refused(api, users, home_household, other_household, case):
+    """A county user naming the other county's household, on create or update: refused as if the
+    household did not exist, and nothing changes."""
+    method, url, body = OTHER_HOUSEHOLD[case]
+    body = {**body, "household": other_household.pk}
+    if body.get("id_number") == "":
+        body["id_number"] = home_household.head.id_number
+    before = snapshot()
+    api.force_authenticate(users["county"])
+    response = getattr(api, method)(url(home_household), body)
+    assert response.status_code in (400, 404), response.json()
+    assert "未找到" in str(response.json()) or "不存在" in str(response.json())
+    assert snapshot() == before
+    assert set(other_household.members.values_list("pk", flat=True)) == {other_household.head_id}
+
+
+@pytest.mark.parametrize(
+    ("kind", "service", "body"),
+    [
+        ("persons", "person_add", {"name": "新", "id_number": make_id_number()}),
+        ("visits", "visit_record", {"kind": "general"}),
+    ],
+)
+def test_the_viewset_checks_the_households_region_itself(
+    api, users, home_household, other_household, monkeypatch, kind, service, body
+):
+    """The region check of a person's or visit's create reads the household's region: with the
+    household field not scoped (as a plain PrimaryKeyRelatedField would be), a household of another
+    county is still not found (404), before any service runs. (It used to look for a
+    `household__region` key that validated data never has, and skipped the check.)"""
+    from rest_framework.serializers import PrimaryKeyRelatedField
+
+    from people import services
+    from people.api import PersonSerializer, VisitSerializer
+
+    for serializer in (PersonSerializer, VisitSerializer):
+        unscoped = PrimaryKeyRelatedField(queryset=Household.objects.all())
+        monkeypatch.setitem(serializer._declared_fields, "household", unscoped)
+    called = []
+    monkeypatch.setattr(services, service, lambda **kwargs: called.append(kwargs))
+    before = snapshot()
+    api.force_authenticate(users["county"])
+
+    response = api.post(f"/api/v1/{kind}/", {**body, "household": other_household.pk})
+
+    assert response.status_code == 404, response.json()
+    assert called == []
+    assert snapshot() == before
+    # the own county's household still goes through
+    monkeypatch.undo()
+    assert api.post(f"/api/v1/{kind}/", {**body, "household": home_household.pk}).status_code == 201

@@ -26,6 +26,42 @@ def test_valid_id_fixture():
     assert check_digit(VALID_ID[:17]) == VALID_ID[-1]
 
 
+def _with_check(body: str) -> str:
+    return body + check_digit(body)
+
+
+ID_CASES = [
+    VALID_ID,
+    BAD_MONTH,
+    _with_check("51012119500230001"),  # 30 February
+    _with_check("99999919500101001"),  # no such address code
+    _with_check("11010320050101001"),  # 崇文区 until 2010: born 2005, valid
+    _with_check("11010320150101001"),  # ... born 2015, invalid
+    _with_check("11011119800101001"),  # 房山区 from 1986: born 1980, invalid
+    _with_check("11011119900101001"),  # ... born 1990, valid
+    VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1"),  # checksum
+    "51012119500307001",  # 17 characters
+    "5101211950030700A3",  # a letter inside
+    "51012119500307001X",
+]
+
+
+@pytest.mark.parametrize("number", ID_CASES)
+def test_id_validation_agrees_with_stdnum(number):
+    """`services._ric_validate` (stdnum's checks with the address look-up cached) answers as
+    `stdnum.cn.ric.validate` does: the same number, or the same kind of error."""
+    from stdnum.cn import ric
+
+    def outcome(fn):
+        try:
+            return fn(number)
+        except Exception as exc:
+            return type(exc)
+
+    assert outcome(services._ric_validate) == outcome(ric.validate)
+    assert outcome(services._ric_validate) == outcome(services._ric_validate)  # cached: the same again
+
+
 def _household(users, regions, **kw):
     return services.household_create(
         actor=users["village"], region=regions["village"], address="滨河社区1组3号", **kw

@@ -18,8 +18,8 @@ from django.utils import timezone
 from people import services
 from people.models import Person, VisitRule, years_ago
 from people.sweeps import DIBAO_UNCOVERED, NO_CARER, NO_GUARDIAN, RIGID_EXPENSE, VISIT_OVERDUE
+from relief.alerts.sweeps import SWEEPS, sweep_county
 from relief.models import Alert, AlertStatus, PolicyParameter, Severity
-from relief.sweeps import SWEEPS, sweep_county
 from tests.conftest import HOME_COUNTY, OTHER_COUNTY
 from tests.people.factories import AssistanceFactory, HouseholdFactory, PersonFactory, VisitFactory
 

@@ -80,3 +80,56 @@ def test_swagger_ui_is_served_from_vendored_assets(client, users):
     assert "swagger-ui" in body
     assert "cdn" not in body.lower()
     assert "/static/drf_spectacular_sidecar/" in body
+
+
+@pytest.mark.parametrize(
+    "who, expected",
+    [
+        ("village", ["acknowledge", "resolve"]),
+        ("admin", ["acknowledge", "resolve"]),
+        ("city", []),
+        ("api_read", []),
+    ],
+)
+def test_alerts_show_the_steps_the_caller_may_take(api, users, regions, who, expected):
+    alert = AlertFactory(region=regions["village"])
+    api.force_authenticate(users[who])
+    listed = api.get("/api/v1/alerts/").json()["results"]
+    assert [a["name"] for a in listed[0]["available_actions"]] == expected
+    detail = api.get(f"/api/v1/alerts/{alert.pk}/").json()
+    assert [a["name"] for a in detail["available_actions"]] == expected
+    assert all(a["label"] for a in detail["available_actions"])
+
+
+def test_alert_actions_follow_the_workflow(api, users, regions):
+    alert = AlertFactory(region=regions["village"])
+    api.force_authenticate(users["township"])
+    r = api.post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {"note": "已安排走访"}, format="json")
+    assert r.status_code == 200
+    assert (r.json()["status"], r.json()["assignee"]) == ("acknowledged", users["township"].pk)
+    assert [a["name"] for a in r.json()["available_actions"]] == ["resolve"]
+    r = api.post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {}, format="json")
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == "只有待处理的预警可以签收"
+    r = api.post(f"/api/v1/alerts/{alert.pk}/resolve/", {"note": "已送去棉被"}, format="json")
+    assert r.status_code == 200 and r.json()["available_actions"] == []
+    assert list(alert.events.values_list("action", "from_state", "to_state", "comment")) == [
+        ("acknowledged", "open", "acknowledged", "已安排走访"),
+        ("resolved", "acknowledged", "resolved", "已送去棉被"),
+    ]
+    r = api.post(f"/api/v1/alerts/{alert.pk}/resolve/", {"note": "再次"}, format="json")
+    assert r.status_code == 400  # resolved already: nothing changes
+    assert alert.events.count() == 2
+
+
+def test_job_list_shows_available_actions_without_extra_queries(api, users, django_assert_max_num_queries):
+    from relief.models import Job, JobState
+
+    for state in (JobState.FAILED, JobState.SUCCEEDED, JobState.LOST) * 5:
+        Job.objects.create(
+            kind="relief.regions_export", title="导出", started_by=users["county"], state=state
+        )
+    api.force_authenticate(users["county"])
+    with django_assert_max_num_queries(3):
+        rows = api.get("/api/v1/jobs/").json()["results"]
+    assert {tuple(a["name"] for a in row["available_actions"]) for row in rows} == {("retry",), ()}

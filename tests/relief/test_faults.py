@@ -57,7 +57,7 @@ def test_redis_down_pages_and_api_work_and_say_background_work_is_delayed(
         assert "将在服务恢复后自动开始" in c.get(r.url).content.decode()
 
     # Redis is back (in-process here): the watchdog queues the stranded job and it runs.
-    from relief.services import jobs_requeue_stranded
+    from relief.jobs.services import jobs_requeue_stranded
 
     Job.objects.filter(pk=job.pk).update(created_at=job.created_at.replace(year=job.created_at.year - 1))
     assert jobs_requeue_stranded() == 1

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from relief.jobs import HANDLERS, JobError, job_handler
-from relief.models import Job, JobState
-from relief.services import job_retry, job_start, jobs_mark_lost
+from relief.jobs.registry import HANDLERS, JobError, job_handler
+from relief.jobs.services import job_retry, job_start, jobs_mark_lost
+from relief.models import Job, JobState, Region
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -91,7 +91,7 @@ def test_a_job_whose_worker_died_is_noticed_and_can_be_retried(
 
 
 def test_a_running_job_with_a_live_worker_is_not_taken_over(users):
-    from relief.tasks import run_job
+    from relief.jobs.runner import run_job
 
     job = Job.objects.create(
         kind="relief.regions_export",
@@ -147,3 +147,67 @@ def test_schedules_are_written_to_celery_beat(db):
     task.save()
     schedules_sync()
     assert not PeriodicTask.objects.get(name="jobs-watchdog").enabled  # the administrator's choice stays
+
+
+def test_every_schedule_names_a_real_task_and_the_nightly_work_is_scheduled():
+    """Beat runs what is scheduled and nothing else: the nightly sweeps and the escalation of
+    overdue alerts (督办) were once written as tasks but never scheduled, so they never ran."""
+    from relief.celery import app
+    from relief.schedules import SCHEDULES
+
+    tasks = {s.task for s in SCHEDULES.values()}
+    assert {"relief.sweeps_nightly", "relief.alerts_escalate", "relief.jobs_watchdog"} <= tasks
+    assert tasks <= set(app.tasks)
+
+
+@pytest.mark.parametrize("who", ["province", "city", "api_read", "county"])
+def test_exports_are_reads_on_the_page_and_in_the_api_alike(
+    who, users, as_user, api, django_capture_on_commit_callbacks
+):
+    """Read-only officials could export regions from the page but the API refused them: exports are
+    reads, so every role may export what it sees, through either door, and gets only that."""
+    user = users[who]
+    with django_capture_on_commit_callbacks(execute=True):
+        page = as_user(user).post("/regions/export/")
+    assert page.status_code == 302
+    api.force_authenticate(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api.post("/api/v1/regions/export/")
+    assert r.status_code == 202, r.content
+    jobs = Job.objects.filter(started_by=user, kind="relief.regions_export")
+    assert jobs.count() == 2
+    assert page.url == f"/jobs/{jobs.order_by('pk').first().pk}/"
+    visible = Region.objects.visible_to(user).count()
+    for job in jobs:
+        job.refresh_from_db()
+        assert job.state == JobState.SUCCEEDED
+        assert job.result == {"rows": visible}
+
+
+def test_exports_refuse_anonymous_callers_at_both_doors(client, api, db):
+    assert client.post("/regions/export/").status_code == 302  # to the login page
+    assert api.post("/api/v1/regions/export/").status_code == 401
+    assert not Job.objects.exists()
+
+
+def test_a_read_only_official_retries_the_export_they_started_at_both_doors(users, as_user, api):
+    """A job is its owner's: the page and the API let its owner retry it, whatever the role, and
+    nobody else but an administrator."""
+    official = users["province"]
+    job = Job.objects.create(
+        kind="relief.regions_export", title="导出", started_by=official, state=JobState.FAILED
+    )
+    api.force_authenticate(users["city"])  # someone else: not even found
+    assert api.post(f"/api/v1/jobs/{job.pk}/retry/").status_code == 404
+    api.force_authenticate(official)
+    detail = api.get(f"/api/v1/jobs/{job.pk}/").json()
+    assert [a["name"] for a in detail["available_actions"]] == ["retry"]
+    r = api.post(f"/api/v1/jobs/{job.pk}/retry/")
+    assert r.status_code == 200, r.content
+    assert r.json()["state"] == JobState.PENDING
+    assert r.json()["available_actions"] == []
+    Job.objects.filter(pk=job.pk).update(state=JobState.FAILED)
+    page = as_user(official).post(f"/jobs/{job.pk}/retry/")
+    assert page.status_code == 302
+    job.refresh_from_db()
+    assert job.state == JobState.PENDING

@@ -109,3 +109,17 @@ def test_unknown_year_counts_weekdays_and_says_so():
     count, exact = working_days_between(D(2027, 1, 1), D(2027, 1, 8))
     assert count == 5
     assert not exact
+
+
+def test_everyone_sees_the_values_that_apply_to_their_region(users, regions):
+    rows = {
+        where: PolicyParameter.objects.create(
+            key="alert_due_days", region=regions.get(where), value=Decimal(n), valid_from=D(2031, 1, 1)
+        )
+        for n, where in enumerate(["province", "county", "village", "other_county"], start=2)
+    }
+    seen = set(PolicyParameter.objects.visible_to(users["township"]).filter(valid_from=D(2031, 1, 1)))
+    assert seen == {rows["province"], rows["county"], rows["village"]}  # above, and inside; not beside
+    national = PolicyParameter.objects.filter(region__isnull=True)
+    assert set(national) <= set(PolicyParameter.objects.visible_to(users["village"]))
+    assert PolicyParameter.objects.visible_to(users["admin"]).count() == PolicyParameter.objects.count()

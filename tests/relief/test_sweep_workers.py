@@ -21,8 +21,8 @@ from django.db.models import Count
 
 import tests.workers as workers
 from people.sweeps import NO_CARER, NO_GUARDIAN
+from relief.alerts.services import sweep_start
 from relief.models import Alert, AlertEvent, AlertStatus, Job, JobState
-from relief.services import sweep_start
 from tests.factories import region
 from tests.people.factories import HouseholdFactory, PersonFactory
 from tests.workers import Worker, new_queue, redis_or_skip, wait_for

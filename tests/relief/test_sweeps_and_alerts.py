@@ -9,9 +9,9 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from relief.alerts.services import alerts_escalate_overdue, sweep_start
+from relief.alerts.sweeps import SWEEPS, Sweep, register, sweep_county
 from relief.models import Alert, AlertStatus, Job, JobState, Region
-from relief.services import alerts_escalate_overdue, sweep_start
-from relief.sweeps import SWEEPS, Sweep, register, sweep_county
 from tests.factories import AlertFactory, region
 
 pytestmark = pytest.mark.django_db
@@ -143,14 +143,14 @@ def test_inbox_acknowledge_and_resolve_with_a_note(users, regions, as_user):
     c = as_user(users["township"])
     page = c.get("/alerts/").content.decode()
     assert "困境儿童无监护人记录" in page
-    c.post(f"/alerts/{alert.pk}/acknowledge/", {"note": "已联系村儿童主任"})
+    c.post(f"/alerts/{alert.pk}/acknowledge/", {"acknowledge-note": "已联系村儿童主任"})
     alert.refresh_from_db()
     assert alert.status == AlertStatus.ACKNOWLEDGED
     assert alert.assignee == users["township"]
     assert "困境儿童无监护人记录" in c.get("/alerts/?tab=mine").content.decode()
-    r = c.post(f"/alerts/{alert.pk}/resolve/", {"note": ""}, follow=True)
+    r = c.post(f"/alerts/{alert.pk}/resolve/", {"resolve-note": ""}, follow=True)
     assert "解除预警需要填写处理说明" in r.content.decode()
-    c.post(f"/alerts/{alert.pk}/resolve/", {"note": "已指定监护人"})
+    c.post(f"/alerts/{alert.pk}/resolve/", {"resolve-note": "已指定监护人"})
     alert.refresh_from_db()
     assert alert.status == AlertStatus.RESOLVED
     detail = c.get(f"/alerts/{alert.pk}/").content.decode()
@@ -163,10 +163,10 @@ def test_inbox_pages_are_scoped(users, regions, as_user):
     c = as_user(users["county"])
     assert "邻县的预警" not in c.get("/alerts/").content.decode()
     assert c.get(f"/alerts/{other.pk}/").status_code == 404
-    assert c.post(f"/alerts/{other.pk}/resolve/", {"note": "x"}).status_code == 404
+    assert c.post(f"/alerts/{other.pk}/resolve/", {"resolve-note": "x"}).status_code == 404
     other.refresh_from_db()
     assert other.status == AlertStatus.OPEN
     c = as_user(users["city"])
-    assert c.post(f"/alerts/{other.pk}/resolve/", {"note": "x"}).status_code == 403
+    assert c.post(f"/alerts/{other.pk}/resolve/", {"resolve-note": "x"}).status_code == 403
     other.refresh_from_db()
     assert other.status == AlertStatus.OPEN

@@ -1,6 +1,6 @@
 """Run monitoring sweeps now, in this process, county by county: `manage.py run_sweeps --all`.
 
-The same work as the nightly Celery fan-out (relief.tasks.sweeps_nightly) without a broker, for an
+The same work as the nightly Celery fan-out (relief.alerts.tasks.sweeps_nightly) without a broker, for an
 operator or a cron job; it prints, per kind, how many alerts were raised and resolved.
 """
 
@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from relief.sweeps import SWEEPS, SweepResult, counties_under, sweep_county
+from relief.alerts.sweeps import SWEEPS, SweepResult, counties_under, sweep_county
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""relief's own dashboard figures: alerts by kind, and the share handled before their due time.
+"""relief's own dashboard figures: alerts by kind, and the share handled before their due time
+(registered by ReliefConfig.ready(), as each app registers its dashboard.py).
 
 An alert counts as handled at its first acknowledgement or resolution (by a person, or by itself
 when its condition cleared). The share on time is over the alerts raised this winter with a due
@@ -12,15 +13,15 @@ from collections.abc import Iterable
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from relief.alerts.sweeps import SWEEPS
+from relief.alerts.workflows import log_action
 from relief.dashboard.registry import Figure, FigureQuery, Row, Section, Source, grouped, register
 from relief.models import Alert, AlertEvent, AlertStatus
 
-HANDLED_ACTIONS = ("acknowledged", "resolved", "auto_resolved")
+HANDLED_ACTIONS = tuple(log_action(step) for step in ("acknowledge", "resolve", "auto_resolve"))
 
 
 def alert_kind_labels() -> dict[str, str]:
-    from relief.sweeps import SWEEPS
-
     return {kind: sweep.label for kind, sweep in SWEEPS.items()}
 
 

@@ -11,12 +11,13 @@ number of people:
 
 1. INSERT ... SELECT the findings ... ON CONFLICT DO NOTHING (the partial unique index on `dedup_key`
    among unresolved alerts makes a second run raise nothing new), with the "raised" events;
-2. UPDATE the county's unresolved alerts of this kind that are no longer found to resolved, with the
-   "auto_resolved" events (an alert resolves itself when its condition clears; its history stays).
+2. the alert workflow's auto_resolve step (relief/alerts/workflows.py) over the county's unresolved
+   alerts of this kind that are no longer found, with its log rows (an alert resolves itself when its
+   condition clears; its history stays).
 
-Counties are the unit of work: `relief.tasks.sweep_county` runs one (kind, county) pair, so several
-Celery workers share a province; a worker that dies mid-county leaves nothing half-written (one
-transaction) and late acknowledgement delivers the task again.
+Counties are the unit of work: `relief.alerts.tasks.sweep_county_task` runs one (kind, county) pair,
+so several Celery workers share a province; a worker that dies mid-county leaves nothing
+half-written (one transaction) and late acknowledgement delivers the task again.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from relief.models import Severity
+from relief.alerts.workflows import AUTO_RESOLVED_COMMENT, RAISED, alert_workflow, log_action
+from relief.models import AlertStatus, Region, Severity
+from relief.policy import policy_value
+from relief.regions import Level
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,8 @@ class SweepResult:
 
 def sweep_county(kind: str, county_code: str, today: datetime.date | None = None) -> SweepResult:
     """Apply one sweep to one county: raise what is new, resolve what cleared. Idempotent."""
-    from relief.policy import policy_value
-
     sweep = SWEEPS[kind]
+    auto_resolve = alert_workflow.steps["auto_resolve"]
     today = today or timezone.localdate()
     now = timezone.now()
     due_at = now + datetime.timedelta(days=int(policy_value("alert_due_days", county_code, today)))
@@ -93,36 +96,63 @@ def sweep_county(kind: str, county_code: str, today: datetime.date | None = None
                 INSERT INTO relief_alert (kind, severity, region_code, subject_type_id, subject_id,
                     subject_label, message, due_at, status, escalation_level, dedup_key, created_at)
                 SELECT %s, %s, f.region_code, %s, f.subject_id::text, left(f.subject_label, 200), f.message,
-                    %s, 'open', %s, f.dedup_key, %s
+                    %s, %s, %s, f.dedup_key, %s
                 FROM f
                 ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO NOTHING
                 RETURNING id, message
             ),
             ev AS (
-                INSERT INTO relief_alertevent (alert_id, action, note, at)
-                SELECT id, 'raised', message, %s FROM inserted
+                INSERT INTO relief_alertevent (alert_id, action, from_state, to_state, comment, at)
+                SELECT id, %s, '', %s, message, %s FROM inserted
             )
             SELECT count(*) FROM inserted
             """,  # noqa: S608 - the findings SQL comes from the ORM, with its own parameters
-            [*params, kind, int(sweep.severity), subject_type_id, due_at, sweep.escalation_level, now, now],
+            [
+                *params,
+                kind,
+                int(sweep.severity),
+                subject_type_id,
+                due_at,
+                AlertStatus.OPEN.value,
+                sweep.escalation_level,
+                now,
+                RAISED,
+                AlertStatus.OPEN.value,
+                now,
+            ],
         )
         raised = cur.fetchone()[0]
         cur.execute(
             f"""
             WITH f AS ({sql}),
-            resolved AS (
-                UPDATE relief_alert a SET status = 'resolved', resolved_at = %s
-                WHERE a.kind = %s AND a.region_code LIKE %s AND a.status <> 'resolved'
+            gone AS (
+                SELECT a.id, a.status FROM relief_alert a
+                WHERE a.kind = %s AND a.region_code LIKE %s AND a.status = ANY(%s)
                   AND a.dedup_key NOT IN (SELECT f.dedup_key FROM f)  -- hashed, whatever the estimates
-                RETURNING a.id
+                FOR UPDATE OF a
+            ),
+            resolved AS (
+                UPDATE relief_alert a SET status = %s, resolved_at = %s FROM gone WHERE a.id = gone.id
+                RETURNING a.id, gone.status AS from_state
             ),
             ev AS (
-                INSERT INTO relief_alertevent (alert_id, action, note, at)
-                SELECT id, 'auto_resolved', %s, %s FROM resolved
+                INSERT INTO relief_alertevent (alert_id, action, from_state, to_state, comment, at)
+                SELECT id, %s, from_state, %s, %s, %s FROM resolved
             )
             SELECT count(*) FROM resolved
             """,  # noqa: S608
-            [*params, now, kind, county_code + "%", "情况已消除，系统自动解除", now],
+            [
+                *params,
+                kind,
+                county_code + "%",
+                [str(s) for s in auto_resolve.sources],
+                auto_resolve.target,
+                now,
+                log_action("auto_resolve"),
+                auto_resolve.target,
+                AUTO_RESOLVED_COMMENT,
+                now,
+            ],
         )
         resolved = cur.fetchone()[0]
     return SweepResult(raised=raised, resolved=resolved)
@@ -162,9 +192,6 @@ def condition(name: str) -> Callable[[str, object, datetime.datetime], QuerySet]
 
 def counties_under(region_code: str | None) -> list[str]:
     """The counties a sweep over `region_code` visits (all counties when None)."""
-    from relief.models import Region
-    from relief.regions import Level
-
     qs = Region.objects.filter(level=Level.COUNTY)
     if region_code:
         qs = (
@@ -173,39 +200,3 @@ def counties_under(region_code: str | None) -> list[str]:
             else qs.filter(code__startswith=region_code)
         )
     return list(qs.order_by("code").values_list("code", flat=True))
-
-
-# --- On demand, as a job --------------------------------------------------------------------------
-
-
-def _sweep_job(ctx) -> dict:
-    from relief.jobs import DETACHED
-    from relief.models import Job
-    from relief.tasks import sweep_county_task
-
-    kinds = [k for k in ctx.params.get("kinds") or SWEEPS if k in SWEEPS]
-    counties = counties_under(ctx.params.get("region"))
-    total = len(kinds) * len(counties)
-    Job.objects.filter(pk=ctx.job.pk).update(progress_total=total, progress_done=0, result={})
-    if total == 0:
-        return {"raised": 0, "resolved": 0}
-    queue = _current_queue()
-    for county in counties:
-        for kind in kinds:
-            sweep_county_task.apply_async((ctx.job.pk, kind, county), queue=queue)
-    return DETACHED
-
-
-def _current_queue() -> str | None:
-    """The queue the running job's task came from (None when run in-process), so the job's parts go
-    to the same queue and the workers serving it share them."""
-    from celery import current_task
-
-    info = getattr(getattr(current_task, "request", None), "delivery_info", None) or {}
-    return info.get("routing_key") or None
-
-
-def register_job_handler() -> None:
-    from relief.jobs import job_handler
-
-    job_handler("relief.sweep")(_sweep_job)

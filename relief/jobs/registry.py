@@ -1,15 +1,15 @@
-"""Background jobs: long work recorded as a `Job` with state, progress, result and error.
+"""The registry of job handlers: what does each kind of background job.
 
 An app registers a handler for a kind of job:
 
     @job_handler("people.roster_import")
     def roster_import(ctx: JobContext) -> dict: ...
 
-`relief.services.job_start` records the job and queues `relief.tasks.run_job`; the handler reports
-progress through `ctx.progress()`. Progress is written through a connection of its own in autocommit
-mode, so it is visible while the handler's own transaction is still open (an all-or-nothing import
-shows its progress bar). A handler must be safe to run again after a crash: do its writes in
-one transaction, or make them idempotent.
+`relief.jobs.services.job_start` records the job and queues `relief.jobs.runner.run_job`, which
+calls the handler; the handler reports progress through `ctx.progress()`. Progress is written
+through a connection of its own in autocommit mode, so it is visible while the handler's own
+transaction is still open (an all-or-nothing import shows its progress bar). A handler must be safe
+to run again after a crash: do its writes in one transaction, or make them idempotent.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-# A handler returns DETACHED when it has queued its work as separate tasks that finish the job.
+# A handler returns DETACHED when it has queued its work as separate tasks that finish the job
+# (recorded as parts first: relief/jobs/parts.py).
 DETACHED: dict[str, Any] = {"detached": True}
 
 

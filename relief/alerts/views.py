@@ -1,4 +1,5 @@
-"""The alert inbox: mine, my region, escalated to me (督办); acknowledge or resolve with a note."""
+"""The alert inbox: mine, my region, escalated to me (督办); an alert's page with its steps
+(acknowledge, resolve with a note: relief/alerts/workflows.py); a monitoring sweep on demand."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from relief import services
+from relief.alerts import services
+from relief.alerts.sweeps import SWEEPS
+from relief.alerts.workflows import alert_workflow
 from relief.models import Alert, AlertStatus
-from relief.scoping import get_visible_or_404
-from relief.sweeps import SWEEPS
+from relief.pages import workflow_buttons, workflow_post
+from relief.scoping import access
 
 TABS = {
     "region": gettext_lazy("本辖区"),
@@ -23,6 +26,7 @@ TABS = {
     "escalated": gettext_lazy("督办"),
     "resolved": gettext_lazy("已解除"),
 }
+NOTE_PLACEHOLDER = gettext_lazy("例如：已上门走访，送去棉被两床")
 
 
 def _inbox(user, tab: str):
@@ -30,7 +34,7 @@ def _inbox(user, tab: str):
     if tab == "mine":
         return qs.unresolved().filter(assignee=user)
     if tab == "escalated":
-        return Alert.objects.escalated_to(user).unresolved()
+        return qs.escalated_to(user).unresolved()
     if tab == "resolved":
         return qs.filter(status=AlertStatus.RESOLVED)
     return qs.unresolved()
@@ -60,32 +64,37 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_visible_or_404(Alert.objects.select_related("region", "assignee"), request.user, pk=pk)
+def alert_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> HttpResponse:
+    alert = access(Alert.objects.all(), request.user, pk, related=("region", "assignee"))
+    steps = workflow_buttons(alert_workflow, alert, request.user, bound)
+    for _step, form in steps:
+        if "note" in form.fields:
+            form.fields["note"].widget.attrs.setdefault("placeholder", NOTE_PLACEHOLDER)
     return render(
         request,
         "relief/alert_detail.html",
         {
             "alert": alert,
             "events": alert.events.select_related("actor"),
+            "steps": steps,
+            "action_url": reverse("alert-detail", args=[alert.pk]),
         },
     )
 
 
 @login_required
 @require_POST
-def alert_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    alert = get_visible_or_404(Alert.objects.all(), request.user, pk=pk)
-    services_call = {"acknowledge": services.alert_acknowledge, "resolve": services.alert_resolve}[action]
-    from relief.scoping import require_writer
-
-    require_writer(request.user)
-    try:
-        services_call(actor=request.user, alert=alert, note=request.POST.get("note", ""))
-        messages.success(request, _("已签收") if action == "acknowledge" else _("已解除"))
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    return redirect("alert-detail", pk=alert.pk)
+def alert_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """A step posted from the alert's page: 404 outside the region, 403 for a read-only role; a
+    refusal of the step shows the page again with what was typed."""
+    declared = alert_workflow.steps.get(step)
+    if declared is None or declared.system:
+        raise Http404
+    alert = access(Alert.objects.all(), request.user, pk, for_write=True)
+    done, bound = workflow_post(request, alert_workflow, alert, declared.name, raise_denied=True)
+    if done:
+        return redirect("alert-detail", pk=alert.pk)
+    return alert_detail(request, pk, bound=bound)
 
 
 @login_required

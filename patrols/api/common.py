@@ -1,0 +1,59 @@
+"""What the patrols API's viewsets share: creating through a service, the region filter, and
+personal numbers shown through people/privacy.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django_filters import rest_framework as filters
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from relief.api.filters import RegionPrefixFilter
+
+
+class RegionPrefixFilterSet(filters.FilterSet):
+    region = RegionPrefixFilter()
+
+
+class PersonalNumbersMixin:
+    """ID and phone numbers in full for the roles whose work needs them, masked for the rest
+    (`personal_fields`: field name -> people.privacy.id_for or phone_for)."""
+
+    personal_fields: dict[str, Callable] = {}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = getattr(self.context.get("request"), "user", None)
+        for name, shown_to in self.personal_fields.items():
+            if data.get(name):
+                data[name] = shown_to(user, data[name])
+        return data
+
+
+class ServiceCreateMixin:
+    """`create` validates with `input_serializer_class`, calls `create_with_service(data)` and answers
+    with the output serializer."""
+
+    input_serializer_class: type[serializers.Serializer]
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return self.input_serializer_class
+        return super().get_serializer_class()
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.input_serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        obj = self.create_with_service(dict(serializer.validated_data))
+        return self._respond(obj, status.HTTP_201_CREATED)
+
+    def _respond(self, obj, code=status.HTTP_200_OK):
+        obj = self.get_queryset().get(pk=obj.pk)
+        output = self.output_serializer_class(obj, context=self.get_serializer_context())
+        return Response(output.data, status=code)
+
+    def _input(self, serializer_class, request):
+        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)

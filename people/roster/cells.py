@@ -1,0 +1,241 @@
+"""Reading one cell of a roster: text as the county typed it, into the value the register stores.
+
+Full-width digits and letters become ASCII (NFKC); ID numbers are validated with the services' rules
+(python-stdnum) and an ID stored as a number is reported as lost (Excel keeps 15 significant digits),
+never guessed; dates come as text in several spellings, as date cells or as Excel serial numbers;
+amounts with 元, thousands separators or 万. A value that cannot be read raises `CellError`, whose
+message is shown to the user on the row.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from openpyxl.utils.datetime import from_excel
+
+from people import services
+from people.choices import Category, DibaoClass, MonitoringType, Relation, TekunMode
+
+
+class CellError(ValueError):
+    """A value that cannot be read; the message is shown to the user."""
+
+
+def text(value: Any) -> str:
+    """A cell as text: full-width to ASCII, trimmed; whole numbers without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def parse_id_number(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        shown = f"{int(value)}" if float(value).is_integer() else str(value)
+        raise CellError(
+            _(
+                "身份证号被存成了数字（%(v)s）：Excel 只保留15位有效数字，后几位已丢失，无法还原。"
+                "请将该列设为“文本”格式后重新录入"
+            )
+            % {"v": shown}
+        )
+    raw = text(value)
+    if not raw:
+        raise CellError(_("缺少身份证号"))
+    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", raw):
+        raise CellError(
+            _("身份证号显示为科学计数法（%(v)s），后几位已丢失，无法还原。请将该列设为“文本”格式后重新录入")
+            % {"v": raw}
+        )
+    try:
+        return services.validate_id_number(raw)
+    except ValidationError as exc:
+        raise CellError("；".join(exc.messages)) from None
+
+
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    raw = text(value)
+    if not raw:
+        return None
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if 19000101 <= value <= 21001231 and float(value).is_integer():
+                raw = str(int(value))
+            elif 1 <= value < 100000:  # an Excel serial date in a cell without a date format
+                return from_excel(value).date()
+        m = _DATE_RE.match(raw)
+        if m:
+            return datetime.date(int(m[1]), int(m[2]), int(m[3]))
+        m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", raw)
+        if m:
+            return datetime.date(int(m[1]), int(m[2]), int(m[3]))
+    except (ValueError, OverflowError):
+        pass
+    raise CellError(_("日期“%(v)s”无法识别，请写成 2024-01-05 的形式") % {"v": raw})
+
+
+def parse_amount(value: Any, label: str | Promise) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        amount = Decimal(str(value))
+    else:
+        raw = text(value)
+        cleaned = re.sub(r"[元圆¥￥,，\s]|人民币", "", raw)
+        if not cleaned:
+            return None
+        factor = Decimal(1)
+        if cleaned.endswith("万"):
+            cleaned, factor = cleaned[:-1], Decimal(10000)
+        try:
+            amount = Decimal(cleaned) * factor
+        except InvalidOperation:
+            raise CellError(_("%(label)s“%(v)s”不是有效金额") % {"label": label, "v": raw}) from None
+    if not amount.is_finite():
+        raise CellError(_("%(label)s不是有效金额") % {"label": label})
+    if amount < 0:
+        raise CellError(_("%(label)s不能为负数") % {"label": label})
+    if amount >= Decimal("1e10"):
+        raise CellError(_("%(label)s金额过大") % {"label": label})
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+_RELATIONS: dict[str, str] = {}
+for _rel, _words in {
+    Relation.HEAD: "户主 本人 户主本人 本户主",
+    Relation.SPOUSE: "配偶 妻 夫 妻子 丈夫 之妻 之夫 夫妻 爱人",
+    Relation.CHILD: "子女 子 女 儿子 女儿 长子 次子 三子 四子 长女 次女 三女 四女 独生子 独生女 养子 养女 继子 继女 之子 之女",
+    Relation.PARENT: "父母 父亲 母亲 父 母 继父 继母 养父 养母",
+    Relation.GRANDCHILD: "孙子女 孙子 孙女 外孙子 外孙女 外孙 孙 外孙子女",
+    Relation.GRANDPARENT: "祖父母 祖父 祖母 外祖父 外祖母 爷爷 奶奶 外公 外婆",
+    Relation.SIBLING: "兄弟姐妹 兄 弟 姐 妹 哥哥 弟弟 姐姐 妹妹",
+    Relation.OTHER: "其他 儿媳 女婿 公公 婆婆 岳父 岳母 侄子 侄女 孙媳妇 其他亲属 亲属 非亲属",
+}.items():
+    for _w in _words.split():
+        _RELATIONS[_w] = _rel
+
+
+def parse_relation(value: Any) -> str | None:
+    raw = text(value).replace(" ", "")
+    if not raw:
+        return None
+    if raw in _RELATIONS:
+        return _RELATIONS[raw]
+    for rel, label in Relation.choices:
+        if raw in (rel, str(label)):
+            return rel
+    raise CellError(
+        _("与户主关系“%(v)s”无法识别（可填：户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹、其他）")
+        % {"v": raw}
+    )
+
+
+@dataclass(frozen=True)
+class CategoryValue:
+    category: str
+    dibao_class: str = ""
+    tekun_mode: str = ""
+    monitoring_type: str = ""
+
+
+_CLASS_WORDS = {
+    "A": DibaoClass.A,
+    "B": DibaoClass.B,
+    "C": DibaoClass.C,
+    "一": DibaoClass.A,
+    "二": DibaoClass.B,
+}
+_CLASS_WORDS["三"] = DibaoClass.C
+
+
+def parse_categories(value: Any) -> list[CategoryValue]:
+    raw = text(value)
+    result = []
+    for part in re.split(r"[、,，;；/\s]+", raw):
+        if not part:
+            continue
+        if "特困" in part or "五保" in part:
+            if "集中" in part:
+                result.append(CategoryValue(Category.TEKUN, tekun_mode=TekunMode.CENTRALIZED))
+            elif "分散" in part:
+                result.append(CategoryValue(Category.TEKUN, tekun_mode=TekunMode.DISPERSED))
+            else:
+                raise CellError(_("特困人员须注明集中供养或分散供养（如“特困分散供养”）"))
+        elif any(w in part for w in ("监测", "返贫", "不稳定", "易致贫", "突发")):
+            if "不稳定" in part:
+                kind = MonitoringType.UNSTABLE
+            elif "易致贫" in part:
+                kind = MonitoringType.EDGE
+            elif "突发" in part:
+                kind = MonitoringType.SUDDEN
+            else:
+                raise CellError(_("防止返贫监测对象须注明类型：脱贫不稳定户、边缘易致贫户或突发严重困难户"))
+            result.append(CategoryValue(Category.MONITORING, monitoring_type=kind))
+        elif "边缘" in part:
+            result.append(CategoryValue(Category.DIBAO_EDGE))
+        elif "低保" in part:
+            m = re.search(r"([ABC一二三])类|低保([ABC])", part.upper())
+            klass = _CLASS_WORDS[(m[1] or m[2])] if m else ""
+            result.append(CategoryValue(Category.DIBAO, dibao_class=klass))
+        elif "刚性支出" in part or "支出型" in part:
+            result.append(CategoryValue(Category.RIGID_EXPENSE))
+        elif "低收入" in part or part == "其他":
+            result.append(CategoryValue(Category.OTHER_LOW_INCOME))
+        else:
+            raise CellError(
+                _(
+                    "救助类别“%(v)s”无法识别（可填：低保、特困集中供养/特困分散供养、低保边缘、防止返贫监测、刚性支出困难、其他低收入）"
+                )
+                % {"v": part}
+            )
+    return result
+
+
+def parse_choice(value: Any, kind: type[models.TextChoices], label: str | Promise) -> str | None:
+    raw = text(value).replace(" ", "")
+    if not raw:
+        return None
+    choices = kind.choices
+    for key, name in choices:
+        if raw in (key, str(name)):
+            return key
+    for key, name in choices:
+        if raw in str(name) or str(name) in raw:
+            return key
+    options = "、".join(str(n) for _k, n in choices)
+    raise CellError(
+        _("%(label)s“%(v)s”无法识别（可填：%(options)s）") % {"label": label, "v": raw, "options": options}
+    )
+
+
+def parse_phone(value: Any) -> str:
+    raw = text(value)
+    return re.sub(r"[\s\-]", "", raw)
+
+
+def parse_name(value: Any) -> str:
+    # Rosters pad two-character names with a space ("张  三") to align them.
+    return re.sub(r"\s+", "", text(value))

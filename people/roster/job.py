@@ -1,0 +1,100 @@
+"""The roster import as a background job: the handler that runs a dry run or a commit of an
+uploaded roster (started by `services.roster_upload_create` and `services.roster_commit_start`), and
+`roster_import`, which does the work:
+
+1. read and check every row in Python (streamed workbook; people/roster/rows.py);
+2. ask the database a few questions for the whole file: the villages it names (villages.py), the
+   persons and households it refers to (loader.py);
+3. decide every row in memory, in file order (planner.py: no I/O);
+4. write in bulk (writer.py). The dry run does the same writes and rolls them back, so the database
+   constraints check it too; a commit with any bad row writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from people import services
+from people.models import RosterUpload
+from people.roster import loader, planner, writer
+from people.roster.columns import COLUMNS, Header
+from people.roster.rows import read_roster
+from people.roster.villages import resolve_villages
+from relief.jobs.registry import JobContext, JobError, job_handler
+from relief.models import User
+from relief.scoping import require_writer
+
+
+def roster_import(
+    *,
+    actor: User,
+    source,
+    commit: bool,
+    progress: Callable[..., None] | None = None,
+) -> dict[str, Any]:
+    """Read a roster and apply it (commit) or check it (dry run: the same writes, rolled back).
+
+    `source`: a path or a binary file object. Returns the report (see `Report.as_dict`); a commit
+    with any bad row writes nothing and raises JobError listing the first bad rows.
+    """
+    try:
+        require_writer(actor)
+    except PermissionDenied as exc:
+        raise JobError(str(exc)) from None
+    progress = progress or (lambda *a, **k: None)
+    report = planner.Report(dry_run=not commit)
+
+    def check_header(header: Header) -> None:
+        # a file without a village column is for a township or village user's own place only
+        own_place = len(actor.scope_code or "") in (9, 12)
+        if not own_place and not {"village", "region_code"} & header.columns.keys():
+            raise JobError(_("表格中没有“村（社区）”或“区划代码”列"))
+
+    message = _("正在读取") if not commit else _("正在读取并导入")
+    sheet = read_roster(source, progress, message, check_header)
+    report.sheet = sheet.title
+    report.header_row = sheet.header.last_row
+    report.columns = {COLUMNS[f][0]: label for f, label in sheet.header.labels.items()}
+    report.skipped_rows = sheet.skipped_rows
+    rows, total = sheet.rows, sheet.total
+    progress(total or 0, total, _("正在核对已登记的家庭和人员"), force=True)
+    resolve_villages(actor, rows)
+    with transaction.atomic():
+        register = loader.load_register(rows)
+        plan = planner.plan(
+            rows,
+            actor=actor,
+            columns=sheet.header.columns.keys(),
+            register=register,
+            report=report,
+            today=timezone.localdate(),
+        )
+        del rows, sheet, register
+        if not report.errors:
+            writer.write(plan, actor=actor, report=report, progress=progress)
+        if report.dry_run or report.errors:
+            transaction.set_rollback(True)
+    progress(total or 0, total, force=True)
+    result = report.as_dict()
+    if commit and report.errors:
+        shown = "；".join(_("第%(row)d行：%(reason)s") % e for e in result["errors"][:10])
+        more = _("等共%(n)d处") % {"n": len(result["errors"])} if len(result["errors"]) > 10 else ""
+        raise JobError(_("发现错误，未写入任何数据。%(shown)s%(more)s") % {"shown": shown, "more": more})
+    return result
+
+
+@job_handler(services.ROSTER_IMPORT_JOB)
+def roster_import_job(ctx: JobContext) -> dict[str, Any]:
+    upload = RosterUpload.objects.filter(pk=ctx.params.get("upload_id")).first()
+    if upload is None or not upload.file:
+        raise JobError(_("上传的花名册文件已不存在，请重新上传"))
+    with upload.file.open("rb") as f:
+        return roster_import(
+            actor=ctx.user, source=f, commit=bool(ctx.params.get("commit")), progress=ctx.progress
+        )

@@ -1,0 +1,212 @@
+"""One data row of a roster into a `RosterRow`: every cell read (people/roster/cells.py), every
+problem of the row kept in `errors` in column order, in Chinese. Blank rows, a 合计 row and signature
+lines (制表人/审核人/负责人/签字/盖章) are skipped. The village is resolved later, for the whole file
+at once (people/roster/villages.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+
+from people.choices import HeatingType, HousingCondition
+from people.roster.cells import (
+    CategoryValue,
+    CellError,
+    parse_amount,
+    parse_categories,
+    parse_choice,
+    parse_date,
+    parse_id_number,
+    parse_name,
+    parse_phone,
+    parse_relation,
+    text,
+)
+from people.roster.columns import HEADER_SCAN_ROWS, Header, find_header, norm
+from relief.jobs.registry import JobError
+from relief.models import Region
+
+PROGRESS_EVERY = 2_000  # rows between progress reports while reading
+
+_FOOTER_RE = re.compile(
+    r"^(合计|总计|小计|共计)|制表人|填表人|审核人|负责人|经办人|签字|签名|盖章|制表日期|填报日期|填表日期|审核日期|^注[:：]|^说明[:：]"
+)
+
+
+@dataclass(slots=True)
+class RosterRow:
+    number: int  # the Excel row number
+    name: str = ""
+    id_number: str = ""
+    relation: str | None = None
+    phone: str = ""
+    head_name: str = ""
+    household_number: str = ""
+    village: Region | None = None
+    address: str = ""
+    categories: list[CategoryValue] = field(default_factory=list)
+    category_start: datetime.date | None = None
+    monthly_income: Decimal | None = None
+    heating_type: str | None = None
+    housing_condition: str | None = None
+    note: str = ""
+    errors: list[str] = field(default_factory=list)
+    # the village cell as written, resolved for the whole file at once (VillageResolver.load)
+    village_text: str = ""
+    township_text: str = ""
+    village_error_at: int = 0  # where a village error goes among `errors` (the column order)
+
+
+_SIX_DIGITS = re.compile(r"\d{6}")
+_WHITESPACE = re.compile(r"\s")
+# Labels for messages, translated only when a message is shown (not 3 gettext calls a row).
+_INCOME = gettext_lazy("月收入")
+_HEATING = gettext_lazy("取暖方式")
+_HOUSING = gettext_lazy("住房状况")
+
+
+@functools.lru_cache(maxsize=64)
+def _label(header_text: str) -> str:
+    return norm(header_text)
+
+
+def _cell(row: tuple, columns: dict[str, int], name: str) -> Any:
+    i = columns.get(name)
+    if i is None or i >= len(row):
+        return None
+    return row[i]
+
+
+def parse_row(number: int, row: tuple, header: Header) -> RosterRow | None:
+    """One data row; None for a row to skip (blank, 合计, signature lines). The village is resolved
+    later for the whole file (`VillageResolver.apply`)."""
+    cols = header.columns
+    values = [t for v in row if v is not None and (t := text(v))]
+    if not values:
+        return None
+    raw_id = _cell(row, cols, "id_number")
+    raw_name = _cell(row, cols, "name")
+    has_id = isinstance(raw_id, (int, float)) or bool(_SIX_DIGITS.search(text(raw_id)))
+    if not has_id:
+        footer = any(_FOOTER_RE.search(_WHITESPACE.sub("", t)) for t in values)
+        if footer or (text(raw_name) == "" and all(t.isdigit() for t in values)):
+            return None
+    r = RosterRow(number=number)
+
+    def read(fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except CellError as exc:
+            r.errors.append(str(exc))
+            return None
+
+    r.name = parse_name(raw_name)
+    if not r.name:
+        r.errors.append(_("缺少姓名"))
+    elif len(r.name) > 50:
+        r.errors.append(_("姓名过长"))
+    r.id_number = read(lambda: parse_id_number(raw_id)) or ""
+    r.relation = read(lambda: parse_relation(_cell(row, cols, "relation")))
+    r.phone = parse_phone(_cell(row, cols, "phone"))
+    if len(r.phone) > 20:
+        r.errors.append(_("联系电话“%(v)s”过长") % {"v": r.phone})
+    r.head_name = parse_name(_cell(row, cols, "head_name"))
+    r.household_number = text(_cell(row, cols, "household_number"))[:40]
+    r.village_text = text(_cell(row, cols, "region_code")) or text(_cell(row, cols, "village"))
+    r.township_text = text(_cell(row, cols, "township"))
+    r.village_error_at = len(r.errors)
+    r.address = text(_cell(row, cols, "address"))[:255]
+    r.categories = read(lambda: parse_categories(_cell(row, cols, "category"))) or []
+    r.category_start = read(lambda: parse_date(_cell(row, cols, "category_start")))
+    label = header.labels.get("monthly_income")
+    income = _label(label) if label else _INCOME
+    r.monthly_income = read(lambda: parse_amount(_cell(row, cols, "monthly_income"), income))
+    r.heating_type = read(lambda: parse_choice(_cell(row, cols, "heating_type"), HeatingType, _HEATING))
+    r.housing_condition = read(
+        lambda: parse_choice(_cell(row, cols, "housing_condition"), HousingCondition, _HOUSING)
+    )
+    r.note = text(_cell(row, cols, "note"))
+    return r
+
+
+# --- The sheet -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Sheet:
+    """A roster as read: the sheet holding the header, the parsed rows in file order, and the rows
+    skipped as not data (合计, signatures, notes)."""
+
+    title: str
+    header: Header
+    rows: list[RosterRow]
+    skipped_rows: list[int]
+    total: int | None  # the sheet's row count, as the file declares it (for progress)
+
+
+def open_workbook(source) -> Workbook:
+    try:
+        return load_workbook(source, read_only=True, data_only=True)
+    except Exception:
+        raise JobError(
+            _("无法读取文件：请上传 Excel 2007 及以上（.xlsx）格式的文件，.xls 请先另存为 .xlsx")
+        ) from None
+
+
+def _numbered(ws) -> Iterator[tuple[int, tuple]]:
+    yield from enumerate(ws.iter_rows(values_only=True), start=1)
+
+
+def read_roster(
+    source,
+    progress: Callable[..., None],
+    message: str,
+    check_header: Callable[[Header], None] = lambda header: None,
+) -> Sheet:
+    """Every data row of the first sheet with a 姓名 and a 身份证号 column among its first rows,
+    streamed (`read_only`), each parsed and checked. `check_header` may refuse the header (raise
+    JobError) before any row is read."""
+    wb = open_workbook(source)
+    try:
+        ws, header = None, None
+        for candidate in wb.worksheets:
+            head_rows = []
+            for _number, row in _numbered(candidate):
+                head_rows.append(row)
+                if len(head_rows) >= HEADER_SCAN_ROWS:
+                    break
+            header = find_header(head_rows)
+            if header and {"name", "id_number"} <= header.columns.keys():
+                ws = candidate
+                break
+        if ws is None or header is None:
+            raise JobError(_("没有找到表头：表格前30行中须有“姓名”和“身份证号”列"))
+        check_header(header)
+        total = ws.max_row if isinstance(ws.max_row, int) else None
+        progress(0, total, message, force=True)
+        rows: list[RosterRow] = []
+        skipped: list[int] = []
+        for number, row in _numbered(ws):
+            if number <= header.last_row:
+                continue
+            parsed = parse_row(number, row, header)
+            if parsed is None:
+                if any(v is not None and text(v) != "" for v in row):
+                    skipped.append(number)
+            else:
+                rows.append(parsed)
+            if number % PROGRESS_EVERY == 0:
+                progress(number, total)
+        return Sheet(title=ws.title, header=header, rows=rows, skipped_rows=skipped, total=total)
+    finally:
+        wb.close()

@@ -1,0 +1,107 @@
+"""The village (or township) of each row: a 12-digit (or 9-digit) code, or a name within the user's
+region, with the township where two villages share a name. Anything outside the user's region is
+refused as such, not as unknown. One query for the whole file (`load`); the rows are then answered
+from memory.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from people.roster.cells import CellError
+from people.roster.rows import RosterRow
+from relief.models import Region, User
+from relief.regions import Level
+from relief.scoping import in_scope
+
+
+class VillageResolver:
+    """Village (or township) of a row: a 12-digit (or 9-digit) code, or a name within the user's
+    region; anything outside it is refused. `load` looks up every village the file names in one
+    query; `resolve` then answers from memory."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.cache: dict[tuple[str, str], Region | str] = {}
+        self.by_code: dict[str, Region] = {}
+        self.by_name: dict[str, list[Region]] = {}
+
+    def load(self, pairs: set[tuple[str, str]]) -> None:
+        """Fetch, in one query, every region the (village, township) pairs can mean, in scope or
+        not (an out-of-scope match is reported as such, not as unknown)."""
+        scope = self.user.scope_code or ""
+        codes = {v for v, _t in pairs if v.isdigit() and len(v) in (9, 12)}
+        if any(not v for v, _t in pairs) and len(scope) in (9, 12):
+            codes.add(scope)
+        names = set()
+        for value, _t in pairs:
+            if value and not value.isdigit():
+                names |= {value, value + "村", value + "社区"}
+        if not codes and not names:
+            return
+        regions = Region.objects.filter(
+            Q(code__in=codes) | Q(name__in=names, level__in=[Level.VILLAGE, Level.TOWNSHIP])
+        ).select_related("parent")
+        for region in regions:
+            self.by_code[region.code] = region
+            if region.level in (Level.VILLAGE, Level.TOWNSHIP):
+                self.by_name.setdefault(region.name, []).append(region)
+
+    def resolve(self, value: str, township: str) -> Region:
+        key = (value, township)
+        if key not in self.cache:
+            self.cache[key] = self._resolve(value, township)
+        found = self.cache[key]
+        if isinstance(found, str):
+            raise CellError(found)
+        return found
+
+    def _resolve(self, value: str, township: str) -> Region | str:
+        if not value:
+            scope = self.user.scope_code or ""
+            if len(scope) in (9, 12) and scope in self.by_code:
+                return self.by_code[scope]
+            return _("缺少村（社区）")
+        if value.isdigit():
+            if len(value) not in (9, 12):
+                return _("区划代码“%(v)s”应为12位（村/社区）或9位（乡镇/街道）") % {"v": value}
+            region = self.by_code.get(value)
+            if region is None:
+                return _("区划代码“%(v)s”不存在") % {"v": value}
+            if not in_scope(self.user, region.code):
+                return _("村（社区）“%(v)s”不在您的管辖范围内") % {"v": value}
+            return region
+        candidates = [r for n in (value, value + "村", value + "社区") for r in self.by_name.get(n, ())]
+        if township:
+            if township.isdigit():
+                candidates = [r for r in candidates if r.parent_id == township]
+            else:
+                parents = {township, township + "镇", township + "乡"}
+                candidates = [r for r in candidates if r.parent is not None and r.parent.name in parents]
+        mine = sorted(
+            (r for r in candidates if in_scope(self.user, r.code)), key=lambda r: (-r.level, r.code)
+        )[:3]
+        if not mine:
+            if candidates:
+                return _("村（社区）“%(v)s”不在您的管辖范围内") % {"v": value}
+            return _("未找到名为“%(v)s”的村（社区）") % {"v": value}
+        villages = [r for r in mine if r.level == Level.VILLAGE] or mine
+        if len(villages) > 1:
+            return _("有多个名为“%(v)s”的村（社区），请填写乡镇或12位区划代码") % {"v": value}
+        return villages[0]
+
+    def apply(self, row: RosterRow) -> None:
+        """Set the row's village, or put the reason among its errors where the column stands."""
+        try:
+            row.village = self.resolve(row.village_text, row.township_text)
+        except CellError as exc:
+            row.errors.insert(row.village_error_at, str(exc))
+
+
+def resolve_villages(actor: User, rows: list[RosterRow]) -> None:
+    """Set every row's village (one query for the file), or put the reason among the row's errors."""
+    resolver = VillageResolver(actor)
+    resolver.load({(r.village_text, r.township_text) for r in rows})
+    for row in rows:
+        resolver.apply(row)

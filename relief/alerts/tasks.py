@@ -1,0 +1,93 @@
+"""Celery tasks of the alerts wing: the sweeps (nightly, and on demand as a job split into one part
+per (kind, county)) and the escalation of overdue alerts. Periodic schedules: relief/schedules.py.
+Tasks take ids and codes, and are safe to deliver twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_task, shared_task
+from django.db import OperationalError, transaction
+from django.utils.translation import gettext as _
+
+from relief.alerts.services import alerts_escalate_overdue
+from relief.alerts.sweeps import SWEEPS, counties_under, sweep_county
+from relief.jobs.parts import part_done, part_failed, part_start, parts_queue
+from relief.jobs.registry import DETACHED, JobContext, job_handler
+
+logger = logging.getLogger(__name__)
+
+
+def part_key(kind: str, county_code: str) -> str:
+    return f"{kind}:{county_code}"
+
+
+@job_handler("relief.sweep")
+def sweep_job(ctx: JobContext) -> dict:
+    """A sweep on demand (services.sweep_start): one part per (kind, county), each its own task on
+    the queue this job came from, so the workers serving it share them; the last part completes it."""
+    kinds = [k for k in ctx.params.get("kinds") or SWEEPS if k in SWEEPS]
+    counties = counties_under(ctx.params.get("region"))
+    pairs = [(kind, county) for county in counties for kind in kinds]
+    parts_queue(ctx.job.pk, [part_key(kind, county) for kind, county in pairs])
+    if not pairs:
+        return {"raised": 0, "resolved": 0}
+    queue = _current_queue()
+    for kind, county in pairs:
+        sweep_county_task.apply_async((ctx.job.pk, kind, county), queue=queue)
+    return DETACHED
+
+
+def _current_queue() -> str | None:
+    """The queue the running job's task came from (None when run in-process)."""
+    info = getattr(getattr(current_task, "request", None), "delivery_info", None) or {}
+    return info.get("routing_key") or None
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    name="relief.sweep_county",
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    max_retries=3,
+)
+def sweep_county_task(job_id: int | None, kind: str, county_code: str) -> dict:
+    """One sweep over one county; with a job, one part of it: counted once, however often the task
+    is delivered, and the last part completes the job."""
+    if kind not in SWEEPS:
+        return {}
+    key = part_key(kind, county_code)
+    if job_id and not part_start(job_id, key):
+        return {"duplicate": True}  # delivered again after it was done and counted
+    try:
+        with transaction.atomic():
+            result = sweep_county(kind, county_code)
+            counts = {"raised": result.raised, "resolved": result.resolved}
+            if job_id:
+                part_done(job_id, key, counts)
+    except OperationalError:
+        raise
+    except Exception:
+        logger.exception("sweep %s failed for county %s", kind, county_code)
+        if job_id:
+            part_failed(job_id, _("监测在 %(county)s 出错，已记录日志，可重试。") % {"county": county_code})
+        raise
+    return counts
+
+
+@shared_task(name="relief.sweeps_nightly")
+def sweeps_nightly() -> int:
+    """Periodic: every registered sweep over every county, one task per (sweep, county)."""
+    n = 0
+    for county in counties_under(None):
+        for kind in SWEEPS:
+            sweep_county_task.delay(None, kind, county)
+            n += 1
+    return n
+
+
+@shared_task(name="relief.alerts_escalate")
+def alerts_escalate() -> int:
+    """Periodic: alerts left open past their due time go one level up (督办)."""
+    return alerts_escalate_overdue()
