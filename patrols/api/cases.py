@@ -12,10 +12,9 @@ from patrols.api.common import PersonalNumbersMixin, RegionPrefixFilterSet, Serv
 from patrols.models import Encounter, Sex, StationCase, StationCaseEvent
 from patrols.workflows import MILESTONE_FIELDS, case_workflow
 from people.privacy import id_for
-from relief.api.fields import ScopedRelatedField
+from relief.api.fields import RegionCodeField, ScopedRelatedField
 from relief.api.mixins import ScopedViewSetMixin
 from relief.api.workflow import AvailableActionsField, workflow_actions
-from relief.models import Region
 
 
 class MilestoneSerializer(serializers.Serializer):
@@ -102,7 +101,7 @@ class StationCaseDetailSerializer(StationCaseSerializer):
 
 
 class StationCaseInputSerializer(serializers.Serializer):
-    region = ScopedRelatedField(queryset=Region.objects.all())
+    region = RegionCodeField()
     station_name = serializers.CharField(max_length=100)
     intake_at = serializers.DateTimeField(required=False)
     person_name = serializers.CharField(required=False, allow_blank=True, max_length=64)

@@ -13,10 +13,9 @@ from patrols.api.common import PersonalNumbersMixin, RegionPrefixFilterSet, Serv
 from patrols.models import Clue, ClueEvent
 from patrols.workflows import clue_workflow
 from people.privacy import phone_for
-from relief.api.fields import ScopedRelatedField
+from relief.api.fields import RegionCodeField
 from relief.api.mixins import ScopedViewSetMixin
 from relief.api.workflow import AvailableActionsField, workflow_actions
-from relief.models import Region
 
 
 class ClueEventSerializer(serializers.ModelSerializer):
@@ -79,7 +78,7 @@ class ClueDetailSerializer(ClueSerializer):
 
 
 class ClueInputSerializer(serializers.Serializer):
-    region = ScopedRelatedField(queryset=Region.objects.all(), label=gettext_lazy("区划"))
+    region = RegionCodeField(label=gettext_lazy("区划"))
     channel = serializers.ChoiceField(choices=Clue._meta.get_field("channel").choices)
     place = serializers.CharField(max_length=255)
     reported_at = serializers.DateTimeField(required=False)

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from patrols import selectors, services
 from patrols.api.common import RegionPrefixFilterSet, ServiceCreateMixin
 from patrols.models import ColdWaveLevel, ColdWaveWarning
-from relief.api.fields import ScopedRelatedField
+from relief.api.fields import RegionCodeField
 from relief.api.mixins import ScopedViewSetMixin
 from relief.models import Region
 from relief.scoping import get_visible_or_404
@@ -61,7 +61,7 @@ class ColdWaveWarningSerializer(serializers.ModelSerializer):
 
 
 class ColdWaveWarningInputSerializer(serializers.Serializer):
-    region = ScopedRelatedField(queryset=Region.objects.all())
+    region = RegionCodeField()
     level = serializers.ChoiceField(choices=ColdWaveLevel.choices)
     starts_at = serializers.DateTimeField(required=False)
     ends_at = serializers.DateTimeField(required=False, allow_null=True)
