@@ -38,9 +38,8 @@ from relief.models import Job, JobState, Region, User
 from relief.scoping import require_in_scope, require_writer
 
 ID_CONSTRAINT = "person_id_number_active_once"
-ROSTER_IMPORT_JOB = (
-    "people.roster_import"  # the job kind of a roster's dry run and commit (people/roster/job.py)
-)
+# the job kind of a roster's dry run and commit (people/roster/job.py)
+ROSTER_IMPORT_JOB = "people.roster_import"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 HOUSEHOLD_NUMBER_CONSTRAINT = "household_number_unique_in_region"
 
