@@ -35,7 +35,7 @@ from people.models import (
     VisitKind,
 )
 from relief.models import Job, JobState, Region, User
-from relief.scoping import require_in_scope, require_writer
+from relief.scoping import require_actor, require_in_scope, require_writer
 
 ID_CONSTRAINT = "person_id_number_active_once"
 # the job kind of a roster's dry run and commit (people/roster/job.py)
@@ -170,11 +170,6 @@ def birth_date_from_id(number: str) -> datetime.date:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _check_actor(actor: User, region_code: str | None) -> None:
-    require_writer(actor)
-    require_in_scope(actor, region_code)
-
-
 def _set_fields(obj: Any, changes: dict[str, Any], allowed: set[str]) -> list[str]:
     unknown = set(changes) - allowed
     if unknown:
@@ -260,7 +255,7 @@ def household_create(
     expense_disaster: Decimal = Decimal("0"),
     note: str = "",
 ) -> Household:
-    _check_actor(actor, region.code)
+    require_actor(actor, region.code)
     household = Household(
         region=region,
         address=address,
@@ -287,7 +282,7 @@ def household_update(*, actor: User, household: Household, **changes: Any) -> Ho
     """Change a household's fields (see HOUSEHOLD_FIELDS). Moving it to another region moves its
     members, assistance records and visits with it."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _check_actor(actor, household.region_id)
+    require_actor(actor, household.region_id)
     old_region = household.region_id
     changed = _set_fields(household, changes, HOUSEHOLD_FIELDS)
     if not changed:
@@ -305,7 +300,7 @@ def household_update(*, actor: User, household: Household, **changes: Any) -> Ho
 @transaction.atomic
 def household_set_head(*, actor: User, household: Household, person: Person) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _check_actor(actor, household.region_id)
+    require_actor(actor, household.region_id)
     if person.household_id != household.pk or not person.active:
         raise ValidationError({"head": _("户主必须是本户的有效成员")})
     if household.head_id and household.head_id != person.pk:
@@ -350,7 +345,7 @@ def person_add(
 ) -> Person:
     """Add a member to a household. With `make_head` (or relation=户主 in a household without a
     head) the person becomes the head."""
-    _check_actor(actor, household.region_id)
+    require_actor(actor, household.region_id)
     person = Person(
         household=household,
         region_id=household.region_id,
@@ -387,7 +382,7 @@ def person_add(
 def person_update(*, actor: User, person: Person, **changes: Any) -> Person:
     """Change a member's fields (see PERSON_FIELDS); sex and birth date follow the ID number."""
     person = Person.objects.select_for_update().get(pk=person.pk)
-    _check_actor(actor, person.region_id)
+    require_actor(actor, person.region_id)
     if not _set_fields(person, changes, PERSON_FIELDS):
         return person
     _prepare_person(person)
@@ -400,7 +395,7 @@ def person_deactivate(*, actor: User, person: Person, reason: str) -> Person:
     """Mark a member as no longer active (moved out, died, cancelled); the ID number is then free
     to be registered in another household."""
     person = Person.objects.select_for_update().get(pk=person.pk)
-    _check_actor(actor, person.region_id)
+    require_actor(actor, person.region_id)
     if not reason.strip():
         raise ValidationError({"note": _("请填写注销原因")})
     if not person.active:
@@ -429,7 +424,7 @@ def assistance_add(
     monitoring_type: str = "",
     note: str = "",
 ) -> Assistance:
-    _check_actor(actor, household.region_id)
+    require_actor(actor, household.region_id)
     record = Assistance(
         household=household,
         person=person,
@@ -451,7 +446,7 @@ def assistance_add(
 @transaction.atomic
 def assistance_end(*, actor: User, assistance: Assistance, end_date: datetime.date) -> Assistance:
     assistance = Assistance.objects.select_for_update().get(pk=assistance.pk)
-    _check_actor(actor, assistance.region_id)
+    require_actor(actor, assistance.region_id)
     assistance.end_date = end_date
     assistance.full_clean(exclude=["household", "region", "person"], validate_constraints=False)
     assistance.save(update_fields=["end_date"])
@@ -484,7 +479,7 @@ def visit_record(
     note: str = "",
 ) -> Visit:
     """Record a visit by `actor` (the visitor)."""
-    _check_actor(actor, household.region_id)
+    require_actor(actor, household.region_id)
     visit = Visit(
         household=household,
         person=person,
@@ -514,7 +509,7 @@ def visit_record(
 @transaction.atomic
 def visit_update(*, actor: User, visit: Visit, **changes: Any) -> Visit:
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
-    _check_actor(actor, visit.region_id)
+    require_actor(actor, visit.region_id)
     if _set_fields(visit, changes, VISIT_FIELDS):
         _validate_visit(visit)
         visit.save()
