@@ -348,3 +348,63 @@ def attachment_name(kind: str) -> str:
     """A stored name that says nothing and cannot be guessed: random, with the detected type's
     extension."""
     return uuid.uuid4().hex + ATTACHMENT_TYPES[kind][0]
+
+
+# --- Downloads: the only way an uploaded file leaves the server -------------------------------------
+
+# "institutions.hazard" -> {"evidence"}: file fields that may be downloaded (apps register theirs)
+DOWNLOADABLE: dict[str, set[str]] = {}
+
+
+def register_download(model_label: str, *fields: str) -> None:
+    DOWNLOADABLE.setdefault(model_label.lower(), set()).update(fields)
+
+
+def download_url(obj: Any, field: str) -> str | None:
+    """The scoped download address of `obj.<field>`, or None when it holds no file."""
+    from django.urls import reverse
+
+    if not getattr(obj, field, None):
+        return None
+    return reverse("file-download", args=[obj._meta.label_lower, obj.pk, field])
+
+
+def content_type_of(name: str) -> str:
+    ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    for extension, content_type in ATTACHMENT_TYPES.values():
+        if ext == extension or (ext == ".jpeg" and extension == ".jpg"):
+            return content_type
+    return "application/octet-stream"
+
+
+def attachment_download(*, actor: Any, model_label: str, pk: str, field: str) -> Any:
+    """The stored file of `model_label` `pk`'s `field`, for a record the actor can see (404 otherwise,
+    through `relief.scoping.access`), logged like a reveal (who, which record, which file, when)."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from relief.models import PersonalDataReveal
+    from relief.privacy import _region_code
+    from relief.scoping import access
+
+    label = model_label.lower()
+    if field not in DOWNLOADABLE.get(label, set()):
+        raise Http404(_("未找到该记录"))
+    if not (actor and actor.is_authenticated and actor.is_active):
+        raise PermissionDenied(_("请先登录"))
+    model = apps.get_model(label)
+    obj = access(model, actor, pk)
+    stored = getattr(obj, field)
+    if not stored:
+        raise Http404(_("该记录没有上传文件"))
+    PersonalDataReveal.objects.create(
+        user=actor,
+        subject_type=ContentType.objects.get_for_model(model),
+        subject_id=str(obj.pk),
+        subject_label=str(obj)[:200],
+        field=field,
+        region_id=_region_code(obj),
+    )
+    return stored
