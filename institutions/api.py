@@ -30,6 +30,7 @@ from institutions.workflows import hazard_workflow
 from relief.api.mixins import ScopedViewSetMixin
 from relief.api.workflow import AvailableActionsField, step_serializer, workflow_actions
 from relief.privacy import mask_phone, mask_phones_in_text, sees_personal_data
+from relief.uploads import download_url
 
 # --- Serializers ---------------------------------------------------------------------------------
 
@@ -81,6 +82,7 @@ class InspectionResultSerializer(serializers.ModelSerializer):
     section_display = serializers.CharField(source="item.get_section_display", read_only=True)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
     hazard = serializers.SerializerMethodField()
+    photo = serializers.SerializerMethodField()
 
     class Meta:
         model = InspectionResult
@@ -97,6 +99,9 @@ class InspectionResultSerializer(serializers.ModelSerializer):
             "hazard",
         ]
         read_only_fields = fields
+
+    def get_photo(self, obj: InspectionResult) -> str | None:
+        return download_url(obj, "photo")
 
     def get_hazard(self, obj: InspectionResult) -> int | None:
         hazard = getattr(obj, "hazard", None)
@@ -156,6 +161,7 @@ class HazardSerializer(serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(read_only=True)
     owner_name = serializers.SerializerMethodField()
     verified_by_name = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField()
     available_actions = AvailableActionsField(hazard_workflow)
 
     class Meta:
@@ -193,6 +199,9 @@ class HazardSerializer(serializers.ModelSerializer):
             "available_actions",
         ]
         read_only_fields = fields
+
+    def get_evidence(self, obj: Hazard) -> str | None:
+        return download_url(obj, "evidence")
 
     def get_owner_name(self, obj: Hazard) -> str | None:
         return str(obj.owner) if obj.owner_id else None

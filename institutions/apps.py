@@ -17,3 +17,7 @@ class InstitutionsConfig(AppConfig):
         from institutions.sweeps import register as register_sweeps
 
         register_sweeps()
+        from relief.uploads import register_download
+
+        register_download("institutions.hazard", "evidence")
+        register_download("institutions.inspectionresult", "photo")

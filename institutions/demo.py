@@ -19,6 +19,9 @@ NAMES = [
     ("{county}儿童福利院", "child_welfare", "县民政局", 50, "central"),
 ]
 
+# a one-page PDF (evidence and photos are accepted only as images or PDF, by content)
+DEMO_EVIDENCE = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
 
 def seed_institutions(ctx: DemoContext) -> None:
     from institutions import services
@@ -108,7 +111,7 @@ def _advance(ctx: DemoContext, hazard, *, steps: int, county_code: str) -> None:
         return
     if steps >= 3:
         services.hazard_rectify(
-            actor=owner, hazard=hazard, evidence=ContentFile(b"demo evidence", name="evidence.txt")
+            actor=owner, hazard=hazard, evidence=ContentFile(DEMO_EVIDENCE, name="evidence.pdf")
         )
     if steps >= 4 and second:
         services.hazard_verify(actor=second, hazard=hazard, comment="现场复查合格")

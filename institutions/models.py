@@ -202,6 +202,10 @@ class ResultChoice(models.TextChoices):
     NA = "na", _("不适用")
 
 
+class InspectionResultQuerySet(ScopedQuerySet):
+    scope_field = "inspection__institution__region"
+
+
 class InspectionResult(models.Model):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="results")
     item = models.ForeignKey(
@@ -210,6 +214,8 @@ class InspectionResult(models.Model):
     result = models.CharField(_("结果"), max_length=8, choices=ResultChoice.choices)
     note = models.CharField(_("情况说明"), max_length=500, blank=True)
     photo = models.FileField(_("照片"), upload_to="institutions/inspections/%Y/%m/", blank=True)
+
+    objects = ScopedManager.from_queryset(InspectionResultQuerySet)()
 
     class Meta:
         verbose_name = _("检查结果")

@@ -36,6 +36,7 @@ from relief.alerts import services as alert_services
 from relief.models import Region, Severity, User
 from relief.policy import MissingPolicyParameter, policy_value
 from relief.scoping import in_scope, require_actor
+from relief.uploads import attachment_name, check_attachment
 
 # --- Registry ------------------------------------------------------------------------------------
 
@@ -238,6 +239,18 @@ def inspection_record(
             )
         if r.severity and r.severity not in HazardSeverity.values:
             raise ValidationError({"results": _("隐患等级只能是“一般”或“重大”")})
+    photo_kinds = {}
+    for r in results:
+        if r.photo:
+            try:
+                photo_kinds[r.item_id] = check_attachment(r.photo)
+            except ValidationError as exc:
+                raise ValidationError(
+                    {
+                        "results": _("%(item)s 的照片：%(reason)s")
+                        % {"item": items[r.item_id], "reason": exc.messages[0]}
+                    }
+                ) from None
 
     inspection = Inspection.objects.create(
         institution=institution, template=template, inspector=inspector, date=date, note=note
@@ -246,7 +259,7 @@ def inspection_record(
         item = items[r.item_id]
         row = InspectionResult(inspection=inspection, item=item, result=r.result, note=r.note.strip())
         if r.photo:
-            row.photo.save(getattr(r.photo, "name", "photo") or "photo", r.photo, save=False)
+            row.photo.save(attachment_name(photo_kinds[r.item_id]), r.photo, save=False)
         row.save()
         if r.result == ResultChoice.FAIL:
             _hazard_create(

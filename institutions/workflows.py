@@ -24,6 +24,7 @@ from institutions.models import Hazard, HazardAction, HazardState, HazardTransit
 from relief.alerts import services as alert_services
 from relief.models import Alert, User
 from relief.scoping import in_scope
+from relief.uploads import attachment_name, check_attachment
 from relief.workflow import Param, Step, StepContext, Workflow, not_the_same_person
 
 MAJOR_HAZARD_ALERT = "institutions.major_hazard"
@@ -110,7 +111,11 @@ def _rectify(ctx: StepContext) -> None:
     if not evidence and not hazard.evidence:
         raise ValidationError({"evidence": _("请上传整改佐证材料（照片或文件）")})
     if evidence:
-        hazard.evidence.save(getattr(evidence, "name", "evidence") or "evidence", evidence, save=False)
+        try:
+            kind = check_attachment(evidence)
+        except ValidationError as exc:
+            raise ValidationError({"evidence": exc.messages}) from None
+        hazard.evidence.save(attachment_name(kind), evidence, save=False)
         ctx.fields.add("evidence")
     measures = (data.get("measures") or "").strip()
     if measures:

@@ -36,6 +36,7 @@ from people.models import (
 )
 from relief.models import Job, JobState, Region, User
 from relief.scoping import require_actor, require_in_scope, require_writer
+from relief.uploads import check_xlsx
 
 ID_CONSTRAINT = "person_id_number_active_once"
 # the job kind of a roster's dry run and commit (people/roster/job.py)
@@ -540,6 +541,10 @@ def roster_upload_create(*, actor: User, file: UploadedFile) -> RosterUpload:
         raise ValidationError({"file": _("请上传 .xlsx 格式的 Excel 文件（.xls 请先另存为 .xlsx）")})
     if file.size and file.size > MAX_UPLOAD_BYTES:
         raise ValidationError({"file": _("文件过大（上限 50MB）")})
+    try:
+        check_xlsx(file, stream=False)  # the zip and each sheet's declared size; rows in the job
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     upload = RosterUpload(original_name=name[:255], region=actor.region, uploaded_by=actor)
     upload.file.save(name, file, save=False)
     upload.save()

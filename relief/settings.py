@@ -145,6 +145,20 @@ WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
+# Uploaded spreadsheets are inspected before any parser sees them (relief/uploads.py).
+UPLOAD_XLSX_MAX_ROWS = env.int("UPLOAD_XLSX_MAX_ROWS", default=200_000)
+UPLOAD_XLSX_MAX_COLUMNS = env.int("UPLOAD_XLSX_MAX_COLUMNS", default=200)
+UPLOAD_XLSX_MAX_PARTS = env.int("UPLOAD_XLSX_MAX_PARTS", default=500)
+UPLOAD_XLSX_MAX_SHEET_BYTES = env.int("UPLOAD_XLSX_MAX_SHEET_BYTES", default=256 * 1024 * 1024)
+UPLOAD_XLSX_MAX_PART_BYTES = env.int("UPLOAD_XLSX_MAX_PART_BYTES", default=32 * 1024 * 1024)
+UPLOAD_XLSX_MAX_TOTAL_BYTES = env.int("UPLOAD_XLSX_MAX_TOTAL_BYTES", default=512 * 1024 * 1024)
+UPLOAD_XLSX_MAX_RATIO = env.int("UPLOAD_XLSX_MAX_RATIO", default=100)
+UPLOAD_XLSX_MAX_SHARED_STRINGS = env.int("UPLOAD_XLSX_MAX_SHARED_STRINGS", default=1_000_000)
+# Wall-clock budget of one roster import job (reading, checking and writing), in seconds.
+ROSTER_IMPORT_SECONDS = env.int("ROSTER_IMPORT_SECONDS", default=900)
+# Evidence and photos: images (JPEG/PNG/WebP) or PDF, checked by content, at most this size.
+UPLOAD_ATTACHMENT_MAX_BYTES = env.int("UPLOAD_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+
 # --- Security (production) ----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -25,6 +23,7 @@ urlpatterns = [
     path("jobs/<int:pk>/<slug:step>/", job_views.job_step, name="job-step"),
     path("policy/", views.policy, name="policy"),
     path("reveal/<str:model_label>/<str:pk>/<str:field>/", views.reveal, name="reveal"),
+    path("files/<str:model_label>/<str:pk>/<str:field>/", views.file_download, name="file-download"),
     path("alerts/", alert_views.alert_list, name="alert-list"),
     path("alerts/sweep/", alert_views.sweep_run, name="sweep-run"),
     path("alerts/<int:pk>/", alert_views.alert_detail, name="alert-detail"),
@@ -37,5 +36,5 @@ urlpatterns = [
     path("api/v1/", include(("relief.api.urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_URL is never served: uploaded files leave only through the scoped views above
+# (file-download, job-download), as attachments.

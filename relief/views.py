@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -105,3 +105,18 @@ def reveal(request: HttpRequest, model_label: str, pk: str, field: str) -> HttpR
 
     value = personal_data_reveal(actor=request.user, model_label=model_label, pk=pk, field=field)
     return HttpResponse(format_html('<span class="code" data-revealed="1">{}</span>', value))
+
+
+@login_required
+def file_download(request: HttpRequest, model_label: str, pk: str, field: str) -> FileResponse:
+    """An uploaded file (hazard evidence, inspection photo) of a record the user can see, logged, and
+    always as an attachment the browser will not sniff or render on our origin."""
+    from relief.uploads import attachment_download, content_type_of
+
+    stored = attachment_download(actor=request.user, model_label=model_label, pk=pk, field=field)
+    name = stored.name.rsplit("/", 1)[-1]
+    response = FileResponse(
+        stored.open("rb"), as_attachment=True, filename=name, content_type=content_type_of(name)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

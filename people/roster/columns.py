@@ -20,6 +20,7 @@ from openpyxl.styles import Font, PatternFill
 
 from people.choices import HeatingType, HousingCondition
 from people.demo import check_digit
+from relief.spreadsheets import safe_sheet
 
 HEADER_SCAN_ROWS = 30  # the header is looked for among the first rows of a sheet
 
@@ -225,7 +226,7 @@ def find_header(rows: list[tuple]) -> Header | None:
 def template_workbook() -> bytes:
     """The roster template: expected headers, one example household, ID and phone columns as text."""
     wb = Workbook()
-    ws = wb.active
+    ws = safe_sheet(wb.active)
     ws.title = _("花名册")
     headers = [COLUMNS[f][0] for f in TEMPLATE_FIELDS]
     ws.append(headers)
@@ -273,7 +274,7 @@ def template_workbook() -> bytes:
             for r in range(2, 2002):
                 ws.cell(row=r, column=i).number_format = "@"
     ws.freeze_panes = "A2"
-    notes = wb.create_sheet(_("填写说明"))
+    notes = safe_sheet(wb.create_sheet(_("填写说明")))
     for line in (
         _("1. 每位家庭成员一行；同一户的成员填写相同的户编号（没有户编号时填写相同的户主姓名）。"),
         _("2. 身份证号请以文本格式填写18位号码，不要存成数字（Excel 只保留15位有效数字）。"),

@@ -24,7 +24,7 @@ from people import services
 from people.models import RosterUpload
 from people.roster import loader, planner, writer
 from people.roster.columns import COLUMNS, Header
-from people.roster.rows import read_roster
+from people.roster.rows import import_deadline, read_roster
 from people.roster.villages import resolve_villages
 from relief.jobs.registry import JobContext, JobError, job_handler
 from relief.models import User
@@ -57,7 +57,16 @@ def roster_import(
             raise JobError(_("表格中没有“村（社区）”或“区划代码”列"))
 
     message = _("正在读取") if not commit else _("正在读取并导入")
-    sheet = read_roster(source, progress, message, check_header)
+    deadline = import_deadline()
+
+    def timed(report_progress: Callable[..., None]) -> Callable[..., None]:
+        def checked(*args: Any, **kwargs: Any) -> None:
+            deadline.check(now=True)  # a commit over budget rolls back with the transaction
+            report_progress(*args, **kwargs)
+
+        return checked
+
+    sheet = read_roster(source, progress, message, check_header, deadline)
     report.sheet = sheet.title
     report.header_row = sheet.header.last_row
     report.columns = {COLUMNS[f][0]: label for f, label in sheet.header.labels.items()}
@@ -76,8 +85,10 @@ def roster_import(
             today=timezone.localdate(),
         )
         del rows, sheet, register
+        deadline.check(now=True)
         if not report.errors:
-            writer.write(plan, actor=actor, report=report, progress=progress)
+            writer.write(plan, actor=actor, report=report, progress=timed(progress))
+        deadline.check(now=True)
         if report.dry_run or report.errors:
             transaction.set_rollback(True)
     progress(total or 0, total, force=True)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
@@ -35,8 +37,10 @@ from people.roster.cells import (
 from people.roster.columns import HEADER_SCAN_ROWS, Header, find_header, norm
 from relief.jobs.registry import JobError
 from relief.models import Region
+from relief.uploads import Deadline, check_xlsx
 
 PROGRESS_EVERY = 2_000  # rows between progress reports while reading
+DEADLINE_EVERY = 500  # rows between looks at the clock
 
 _FOOTER_RE = re.compile(
     r"^(合计|总计|小计|共计)|制表人|填表人|审核人|负责人|经办人|签字|签名|盖章|制表日期|填报日期|填表日期|审核日期|^注[:：]|^说明[:：]"
@@ -154,7 +158,22 @@ class Sheet:
     total: int | None  # the sheet's row count, as the file declares it (for progress)
 
 
+def import_deadline() -> Deadline:
+    """The wall-clock budget of one roster import (settings.ROSTER_IMPORT_SECONDS)."""
+    seconds = settings.ROSTER_IMPORT_SECONDS
+    message = _("导入超时：处理超过 %(min)d 分钟仍未完成，已停止且未写入任何数据，请将表格拆分后分批上传") % {
+        "min": max(1, round(seconds / 60))
+    }
+    return Deadline(seconds, message, every=DEADLINE_EVERY, error=JobError)
+
+
 def open_workbook(source) -> Workbook:
+    """The workbook, after the file passed the limits of relief/uploads.py (sizes, ratio, declared
+    and real rows and columns): openpyxl never sees a file that would run away with the worker."""
+    try:
+        check_xlsx(source)
+    except ValidationError as exc:
+        raise JobError("；".join(exc.messages)) from None
     try:
         return load_workbook(source, read_only=True, data_only=True)
     except Exception:
@@ -172,10 +191,12 @@ def read_roster(
     progress: Callable[..., None],
     message: str,
     check_header: Callable[[Header], None] = lambda header: None,
+    deadline: Deadline | None = None,
 ) -> Sheet:
     """Every data row of the first sheet with a 姓名 and a 身份证号 column among its first rows,
     streamed (`read_only`), each parsed and checked. `check_header` may refuse the header (raise
-    JobError) before any row is read."""
+    JobError) before any row is read. `deadline` (a wall-clock budget) is checked every few rows."""
+    deadline = deadline or import_deadline()
     wb = open_workbook(source)
     try:
         ws, header = None, None
@@ -197,6 +218,7 @@ def read_roster(
         rows: list[RosterRow] = []
         skipped: list[int] = []
         for number, row in _numbered(ws):
+            deadline.check()
             if number <= header.last_row:
                 continue
             parsed = parse_row(number, row, header)

@@ -54,4 +54,6 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
     if not job.result_file:
         raise Http404(_("该任务没有结果文件"))
     name = job.result_file.name.rsplit("/", 1)[-1]
-    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)
+    response = FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
