@@ -47,6 +47,7 @@ DOMAIN_APPS = ["people", "funds", "patrols", "institutions"]
 INSTALLED_APPS += DOMAIN_APPS
 
 MIDDLEWARE = [
+    "relief.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -171,6 +172,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["relief.api.permissions.RegionRolePermission"],
     "DEFAULT_PAGINATION_CLASS": "relief.api.pagination.Pagination",
+    # A body nested too deep answers 400 (relief/api/parsers.py), not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "relief.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
