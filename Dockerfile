@@ -9,4 +9,4 @@ COPY . .
 RUN useradd --system --home /app relief && mkdir -p /app/var && chown -R relief /app/var
 USER relief
 EXPOSE 8000
-CMD ["gunicorn", "relief.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py"]

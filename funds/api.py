@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -37,9 +36,10 @@ from funds.workflows import application_workflow, batch_workflow, remember_towns
 from people.models import Household, Person
 from people.privacy import id_for, phone_for
 from relief.api.fields import ScopedRelatedField
-from relief.api.filters import RegionPrefixFilter
+from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
 from relief.api.mixins import ScopedViewSetMixin
 from relief.api.workflow import AvailableActionsField, workflow_actions
+from relief.idempotency import IdempotentCreateMixin
 from relief.models import Region
 from relief.pages import xlsx_response
 
@@ -90,7 +90,7 @@ class ProgramViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 # --- allocations ---------------------------------------------------------------------------------
 
 
-class RegionFilterSet(filters.FilterSet):
+class RegionFilterSet(ScopedFilterSet):
     """`?region=5101`: records whose region code starts with 5101 (relief's one prefix filter)."""
 
     region = RegionPrefixFilter()
@@ -420,7 +420,7 @@ class ApplicationFilter(RegionFilterSet):
 
 @workflow_actions(application_workflow, response=ApplicationDetailSerializer)
 class AssistanceApplicationViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    IdempotentCreateMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     """临时救助 applications; each step of funds/workflows.py is an action (emergency-pay, review,
     notice-start, objection, notice-close, approve, pay, reject)."""

@@ -14,10 +14,10 @@ from institutions.models import (
     Institution,
     InstitutionType,
 )
-from relief.api.filters import RegionPrefixFilter
+from relief.api.filters import RegionPrefixFilter, RelatedIdFilter, ScopedFilterSet
 
 
-class InstitutionFilter(filters.FilterSet):
+class InstitutionFilter(ScopedFilterSet):
     q = filters.CharFilter(method="filter_q", label=_("名称或运营主体"))
     region = RegionPrefixFilter()
     type = filters.ChoiceFilter(choices=InstitutionType.choices, label=_("机构类型"))
@@ -30,27 +30,27 @@ class InstitutionFilter(filters.FilterSet):
         return queryset.filter(Q(name__contains=value) | Q(operator__contains=value))
 
 
-class InspectionFilter(filters.FilterSet):
+class InspectionFilter(ScopedFilterSet):
     date_from = filters.DateFilter(field_name="date", lookup_expr="gte", label=_("检查日期起"))
     date_to = filters.DateFilter(field_name="date", lookup_expr="lte", label=_("检查日期止"))
-    # Plain ids, not model choices: a choice field would tell an out-of-region id from a missing one.
-    institution = filters.NumberFilter(field_name="institution_id", label=_("机构"))
-    inspector = filters.NumberFilter(field_name="inspector_id", label=_("检查人"))
+    # Plain ids (RelatedIdFilter): an out-of-region id and a missing one answer alike.
+    institution = RelatedIdFilter(field_name="institution", label=_("机构"))
+    inspector = RelatedIdFilter(field_name="inspector", label=_("检查人"))
 
     class Meta:
         model = Inspection
         fields = ["institution", "inspector", "date_from", "date_to"]
 
 
-class HazardFilter(filters.FilterSet):
+class HazardFilter(ScopedFilterSet):
     state = filters.ChoiceFilter(choices=HazardState.choices, label=_("状态"))
     severity = filters.ChoiceFilter(choices=HazardSeverity.choices, label=_("隐患等级"))
     overdue = filters.BooleanFilter(method="filter_overdue", label=_("已逾期"))
     open = filters.BooleanFilter(method="filter_open", label=_("未销号"))
     region = RegionPrefixFilter("institution__region")
     q = filters.CharFilter(method="filter_q", label=_("隐患或机构名称"))
-    institution = filters.NumberFilter(field_name="institution_id", label=_("机构"))
-    owner = filters.NumberFilter(field_name="owner_id", label=_("整改责任人"))
+    institution = RelatedIdFilter(field_name="institution", label=_("机构"))
+    owner = RelatedIdFilter(field_name="owner", label=_("整改责任人"))
 
     class Meta:
         model = Hazard

@@ -29,8 +29,9 @@ from people.models import (
 from people.privacy import id_for, phone_for
 from people.selectors import with_list_data
 from relief.api.fields import ScopedRelatedField
-from relief.api.filters import RegionPrefixFilter
+from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
 from relief.api.mixins import ScopedViewSetMixin
+from relief.idempotency import IdempotentCreateMixin
 from relief.models import Region
 from relief.scoping import in_scope
 
@@ -291,7 +292,7 @@ class VisitSerializer(serializers.ModelSerializer):
 FLAG_CHOICES = [*((k, label) for k, (label, _years) in AGE_FLAGS.items()), *PERSON_FLAGS.items()]
 
 
-class HouseholdFilter(filters.FilterSet):
+class HouseholdFilter(ScopedFilterSet):
     region = RegionPrefixFilter()
     category = filters.ChoiceFilter(choices=Category.choices, method="filter_category", label=_("救助类别"))
     flag = filters.ChoiceFilter(choices=FLAG_CHOICES, method="filter_flag", label=_("有该类重点成员"))
@@ -314,7 +315,7 @@ class HouseholdFilter(filters.FilterSet):
         return qs.with_member_flag(value) if value else qs
 
 
-class PersonFilter(filters.FilterSet):
+class PersonFilter(ScopedFilterSet):
     region = RegionPrefixFilter()
     category = filters.ChoiceFilter(choices=Category.choices, method="filter_category", label=_("救助类别"))
     aged_60 = filters.BooleanFilter(method="filter_age", label=_("60周岁以上"))
@@ -348,7 +349,7 @@ class PersonFilter(filters.FilterSet):
         return qs.filter(id_number=services.normalize_id_number(value)) if value else qs
 
 
-class VisitFilter(filters.FilterSet):
+class VisitFilter(ScopedFilterSet):
     region = RegionPrefixFilter()
     visited_after = filters.DateFilter(
         field_name="visited_at", lookup_expr="date__gte", label=_("探访日期起")
@@ -378,6 +379,7 @@ class VisitFilter(filters.FilterSet):
 
 
 class WriteViewSet(
+    IdempotentCreateMixin,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

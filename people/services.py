@@ -183,7 +183,29 @@ def _set_fields(obj: Any, changes: dict[str, Any], allowed: set[str]) -> list[st
     return changed
 
 
+HOUSEHOLD_MONEY_FIELDS = (
+    "monthly_income",
+    "expense_medical",
+    "expense_education",
+    "expense_heating",
+    "expense_disaster",
+)
+
+
+def _check_money(household: Household) -> None:
+    """Income and expenses are never negative (the constraint household_money_not_negative says so
+    too; checked here first so the caller gets a message on the field rather than an error)."""
+    errors = {
+        name: _("金额不能为负数")
+        for name in HOUSEHOLD_MONEY_FIELDS
+        if getattr(household, name) is not None and getattr(household, name) < 0
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 def _save_household(household: Household) -> None:
+    _check_money(household)
     try:
         with transaction.atomic():
             household.save()

@@ -35,6 +35,7 @@ from people.forms import (
 from people.models import Household, Person, Relation, RosterUpload, Visit
 from people.roster import template_workbook
 from people.selectors import search_households, with_list_data
+from relief.idempotency import page_once
 from relief.jobs.services import job_start
 from relief.pages import xlsx_response
 from relief.policy import MissingPolicyParameter, policy_value
@@ -224,13 +225,19 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = VisitForm(request.POST or None, household=household, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.visit_record(actor=request.user, household=household, **form.service_kwargs())
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
+
+        def save() -> HttpResponse | None:
+            try:
+                services.visit_record(actor=request.user, household=household, **form.service_kwargs())
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+                return None
             messages.success(request, _("探访记录已保存"))
             return redirect("people:household-detail", pk=household.pk)
+
+        # A resubmitted form (the same idempotency_key) saves one visit and answers the same redirect.
+        if (response := page_once(request, save)) is not None:
+            return response
     return render(request, "people/visit_form.html", {"form": form, "household": household})
 
 

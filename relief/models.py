@@ -622,3 +622,24 @@ class PersonalDataReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.field} {self.subject_label} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyKey(models.Model):
+    """A write a client may send again (a retry, a double click): the first answer, kept under the
+    key the client chose, is the answer to every repeat (relief/idempotency.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("幂等键"), max_length=100)
+    scope = models.CharField(_("请求"), max_length=300, help_text=_("首次使用该键的请求：方法和路径"))
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -10,6 +10,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from relief.idempotency import page_step_once
 from relief.workflow import Workflow
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,6 +48,11 @@ def workflow_post(
     and the caller redirects; on failure the bound form (with the errors and what was typed) goes
     back to the page through `workflow_buttons(..., bound=...)`. `raise_denied`: a refusal of the
     actor (PermissionDenied) is not a message but propagates, so the page answers 403."""
+    # A repeated idempotency_key (a double click, a resubmitted form) takes the step once.
+    return page_step_once(request, lambda: _workflow_post(request, workflow, obj, step_name, raise_denied))
+
+
+def _workflow_post(request, workflow, obj, step_name, raise_denied) -> tuple[bool, dict[str, Any]]:
     name = step_name or request.POST.get("step", "")
     step = workflow.step(name)
     form = workflow.form_for(step, data=request.POST, files=request.FILES, user=request.user)

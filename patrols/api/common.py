@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django_filters import rest_framework as filters
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from relief.api.filters import RegionPrefixFilter
+from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
+from relief.idempotency import api_once
 
 
-class RegionPrefixFilterSet(filters.FilterSet):
+class RegionPrefixFilterSet(ScopedFilterSet):
     region = RegionPrefixFilter()
 
 
@@ -43,6 +43,9 @@ class ServiceCreateMixin:
         return super().get_serializer_class()
 
     def create(self, request, *args, **kwargs):
+        return api_once(request, lambda: self._create(request))  # honours Idempotency-Key
+
+    def _create(self, request):
         serializer = self.input_serializer_class(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         obj = self.create_with_service(dict(serializer.validated_data))

@@ -69,9 +69,14 @@ class SweepResult:
         return self
 
 
-def sweep_county(kind: str, county_code: str, today: datetime.date | None = None) -> SweepResult:
-    """Apply one sweep to one county: raise what is new, resolve what cleared. Idempotent."""
+def sweep_county(
+    kind: str, county_code: str, today: datetime.date | None = None, *, within: str | None = None
+) -> SweepResult:
+    """Apply one sweep to one county: raise what is new, resolve what cleared. Idempotent.
+    `within` (a region code inside the county: a township's or a village's) limits both writes to
+    alerts of that region and below, for a sweep a village or township user starts."""
     sweep = SWEEPS[kind]
+    prefix = within if within and within.startswith(county_code) else county_code
     auto_resolve = alert_workflow.steps["auto_resolve"]
     today = today or timezone.localdate()
     now = timezone.now()
@@ -98,6 +103,7 @@ def sweep_county(kind: str, county_code: str, today: datetime.date | None = None
                 SELECT %s, %s, f.region_code, %s, f.subject_id::text, left(f.subject_label, 200), f.message,
                     %s, %s, %s, f.dedup_key, %s
                 FROM f
+                WHERE f.region_code LIKE %s
                 ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO NOTHING
                 RETURNING id, message
             ),
@@ -116,6 +122,7 @@ def sweep_county(kind: str, county_code: str, today: datetime.date | None = None
                 AlertStatus.OPEN.value,
                 sweep.escalation_level,
                 now,
+                prefix + "%",
                 RAISED,
                 AlertStatus.OPEN.value,
                 now,
@@ -144,7 +151,7 @@ def sweep_county(kind: str, county_code: str, today: datetime.date | None = None
             [
                 *params,
                 kind,
-                county_code + "%",
+                prefix + "%",
                 [str(s) for s in auto_resolve.sources],
                 auto_resolve.target,
                 now,
@@ -188,6 +195,12 @@ def register_condition(name: str, fn: Callable[[str, object, datetime.datetime],
 def condition(name: str) -> Callable[[str, object, datetime.datetime], QuerySet] | None:
     """The registered condition `name`, or None when no installed app provides it."""
     return CONDITIONS.get(name)
+
+
+def within_county(region_code: str | None) -> str | None:
+    """The region a sweep over `region_code` is limited to inside its county: the township or
+    village itself (None for a county or anything wider: whole counties are swept)."""
+    return region_code if region_code and len(region_code) > 6 else None
 
 
 def counties_under(region_code: str | None) -> list[str]:

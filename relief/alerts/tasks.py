@@ -11,7 +11,7 @@ from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from relief.alerts.services import alerts_escalate_overdue
-from relief.alerts.sweeps import SWEEPS, counties_under, sweep_county
+from relief.alerts.sweeps import SWEEPS, counties_under, sweep_county, within_county
 from relief.jobs.parts import part_done, part_failed, part_start, parts_queue
 from relief.jobs.registry import DETACHED, JobContext, job_handler
 
@@ -27,14 +27,16 @@ def sweep_job(ctx: JobContext) -> dict:
     """A sweep on demand (services.sweep_start): one part per (kind, county), each its own task on
     the queue this job came from, so the workers serving it share them; the last part completes it."""
     kinds = [k for k in ctx.params.get("kinds") or SWEEPS if k in SWEEPS]
-    counties = counties_under(ctx.params.get("region"))
+    region = ctx.params.get("region")
+    counties = counties_under(region)
+    within = within_county(region)  # a township's or village's sweep writes inside that region only
     pairs = [(kind, county) for county in counties for kind in kinds]
     parts_queue(ctx.job.pk, [part_key(kind, county) for kind, county in pairs])
     if not pairs:
         return {"raised": 0, "resolved": 0}
     queue = _current_queue()
     for kind, county in pairs:
-        sweep_county_task.apply_async((ctx.job.pk, kind, county), queue=queue)
+        sweep_county_task.apply_async((ctx.job.pk, kind, county, within), queue=queue)
     return DETACHED
 
 
@@ -52,9 +54,9 @@ def _current_queue() -> str | None:
     retry_backoff=5,
     max_retries=3,
 )
-def sweep_county_task(job_id: int | None, kind: str, county_code: str) -> dict:
-    """One sweep over one county; with a job, one part of it: counted once, however often the task
-    is delivered, and the last part completes the job."""
+def sweep_county_task(job_id: int | None, kind: str, county_code: str, within: str | None = None) -> dict:
+    """One sweep over one county (or over `within`, a region inside it); with a job, one part of it:
+    counted once, however often the task is delivered, and the last part completes the job."""
     if kind not in SWEEPS:
         return {}
     key = part_key(kind, county_code)
@@ -62,7 +64,7 @@ def sweep_county_task(job_id: int | None, kind: str, county_code: str) -> dict:
         return {"duplicate": True}  # delivered again after it was done and counted
     try:
         with transaction.atomic():
-            result = sweep_county(kind, county_code)
+            result = sweep_county(kind, county_code, within=within)
             counts = {"raised": result.raised, "resolved": result.resolved}
             if job_id:
                 part_done(job_id, key, counts)

@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -56,6 +59,38 @@ def exception_handler(exc, context):
         body["error"]["fields"] = fields
     response.data = body
     return response
+
+
+def _error_json(status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"status": status_code, "code": code, "message": message}}, status=status_code
+    )
+
+
+def _error_page(request, status_code: int, message: str) -> HttpResponse:
+    # A page of its own (no base layout): it may answer before the session and user are loaded.
+    return HttpResponse(
+        loader.render_to_string("400.html", {"message": message}, request=None), status=status_code
+    )
+
+
+def bad_request(request, exception=None, *args, **kwargs):
+    """handler400 (a malformed or suspicious request): JSON for the API, a Chinese page elsewhere."""
+    if isinstance(exception, RequestDataTooBig):
+        return too_large(request)
+    message = _("请求无法处理，请检查填写的内容后重试。")
+    if request.path.startswith("/api/"):
+        return _error_json(400, "bad_request", message)
+    return _error_page(request, 400, message)
+
+
+def too_large(request) -> HttpResponse:
+    """413: the body is over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    message = _("请求内容过大（上限 %(n)d MB）") % {"n": limit_mb}
+    if request.path.startswith("/api/"):
+        return _error_json(413, "too_large", message)
+    return _error_page(request, 413, message)
 
 
 def server_error(request, *args, **kwargs):

@@ -9,7 +9,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from relief.alerts.workflows import alert_workflow
-from relief.api.filters import RegionPrefixFilter
+from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
 from relief.api.mixins import ScopedViewSetMixin
 from relief.api.permissions import IsActiveUser
 from relief.api.serializers import (
@@ -59,7 +59,7 @@ class RevealView(GenericAPIView):
         return Response({"value": value})
 
 
-class RegionFilter(filters.FilterSet):
+class RegionFilter(ScopedFilterSet):
     code = filters.CharFilter(field_name="code", lookup_expr="startswith", label=_("区划代码前缀"))
     name = filters.CharFilter(field_name="name", lookup_expr="contains", label=_("名称包含"))
 
@@ -135,7 +135,7 @@ class PolicyParameterViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(EffectiveParameterSerializer(rows, many=True).data)
 
 
-class AlertFilter(filters.FilterSet):
+class AlertFilter(ScopedFilterSet):
     region = RegionPrefixFilter()
 
     class Meta:

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from relief.api.fields import ScopedRelatedField
+from relief.idempotency import api_once
 from relief.workflow import Param, Step, Workflow
 
 
@@ -91,7 +92,7 @@ def workflow_actions(workflow: Workflow, *, response: Any = None, exclude: tuple
 def _make_action(workflow: Workflow, step: Step, response: Any, attr: str = ""):
     input_serializer = step_serializer(workflow, step)
 
-    def handler(self, request, pk=None):
+    def take(self, request):
         obj = self.get_object()
         data = input_serializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
@@ -99,6 +100,9 @@ def _make_action(workflow: Workflow, step: Step, response: Any, attr: str = ""):
         obj = self.get_queryset().get(pk=obj.pk)
         serializer_class = response or self.get_serializer_class()
         return Response(serializer_class(obj, context=self.get_serializer_context()).data)
+
+    def handler(self, request, pk=None):
+        return api_once(request, lambda: take(self, request))  # a repeated Idempotency-Key: the first answer
 
     handler.__name__ = attr or step.name
     handler.__doc__ = str(step.label)

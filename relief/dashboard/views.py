@@ -4,9 +4,10 @@ export of the table, and an on-demand refresh of the roll-ups. Every page goes t
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +19,8 @@ from django.views.decorators.http import require_POST
 from relief.dashboard import exports, registry, selectors
 from relief.models import Region
 from relief.regions import ancestor_codes
+
+logger = logging.getLogger(__name__)
 
 
 def _drill_url(code: str) -> str:
@@ -113,7 +116,16 @@ def refresh(request: HttpRequest) -> HttpResponse:
     from relief.dashboard.tasks import dashboard_refresh
 
     region = selectors.region_for(request.user, request.POST.get("region"))
-    transaction.on_commit(dashboard_refresh.delay)
-    messages.info(request, _("已提交刷新，稍后刷新页面即可看到最新数据。"))
+
+    # Nothing is written here, so there is no commit to wait for: queue now and say how it went.
+    try:
+        dashboard_refresh.delay()
+    except Exception:  # the broker is down: say so; the scheduled refresh catches up later
+        logger.warning("could not queue the dashboard refresh", exc_info=True)
+        messages.warning(
+            request, _("后台服务暂时不可用，刷新已延后：服务恢复后汇总数据将按计划（每 10 分钟）自动刷新。")
+        )
+    else:
+        messages.info(request, _("已提交刷新，稍后刷新页面即可看到最新数据。"))
     url = reverse("dashboard:index")
     return redirect(f"{url}?{urlencode({'region': region.code if region else ''})}")

@@ -21,3 +21,16 @@ def masked(context, obj, field: str, masked_value: str = ""):
         "pk": obj.pk,
         "field": field,
     }
+
+
+@register.simple_tag
+def idempotency_field():
+    """The hidden key of a write form (relief/idempotency.py): a fresh one each time the form is drawn,
+    so submitting it twice makes one record."""
+    import uuid
+
+    from django.utils.html import format_html
+
+    from relief.idempotency import FIELD
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, uuid.uuid4())

@@ -86,7 +86,7 @@ def test_a_job_whose_parts_are_stuck_is_still_noticed_and_completes_if_they_come
     deliver(queued[0])
     # a worker took the second part and died: no heartbeat since, and nothing else on its way
     with later(0):
-        alert_tasks.part_start(job.pk, alert_tasks.part_key(*queued[1][1:]))
+        alert_tasks.part_start(job.pk, alert_tasks.part_key(*queued[1][1:3]))
     with later(settings.JOB_STALL_SECONDS + 60):
         assert jobs_mark_lost() == 1
     job.refresh_from_db()

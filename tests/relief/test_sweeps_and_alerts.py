@@ -103,6 +103,32 @@ def test_sweep_on_demand_as_a_job_over_my_counties(needy_sweep, users, django_ca
     assert job.result == {"raised": 2, "resolved": 0}
 
 
+def test_a_village_users_sweep_raises_and_resolves_only_inside_the_village(
+    needy_sweep, django_capture_on_commit_callbacks
+):
+    from relief.models import Role
+    from tests.factories import UserFactory
+
+    make_villages("510121", 4, needy=3)
+    mine, neighbour = Region.objects.get(code="510121002001"), Region.objects.get(code="510121002002")
+    village_user = UserFactory(username="t-needy-village", role=Role.VILLAGE, region=mine)
+    # open alerts whose condition has cleared: one in my village, one in the neighbour's
+    stale_mine = AlertFactory(kind="test.needy", region=mine, dedup_key="test.needy:old-mine")
+    stale_neighbour = AlertFactory(kind="test.needy", region=neighbour, dedup_key="test.needy:old-next")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = sweep_start(actor=village_user, kinds=["test.needy"])
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED
+    assert job.result == {"raised": 1, "resolved": 1}
+    raised = Alert.objects.filter(kind="test.needy").exclude(pk__in=[stale_mine.pk, stale_neighbour.pk])
+    assert list(raised.values_list("region_id", flat=True)) == ["510121002001"]
+    stale_mine.refresh_from_db()
+    stale_neighbour.refresh_from_db()
+    assert stale_mine.status == AlertStatus.RESOLVED
+    assert stale_neighbour.status == AlertStatus.OPEN  # outside the village: untouched
+
+
 def test_read_only_official_cannot_start_a_sweep(users):
     from django.core.exceptions import PermissionDenied
 
