@@ -21,6 +21,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -167,7 +168,7 @@ def number_search(*, actor, kind: str, value: str, model_label: str) -> None:
     when, and a keyed hash of the number."""
     if sees_personal_data(actor) or not (actor and actor.is_authenticated):
         return
-    type(actor).objects.select_for_update().filter(pk=actor.pk).first()  # one count at a time per user
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()  # one count at a time per user
     since = timezone.now() - datetime.timedelta(hours=1)
     done = PersonalDataReveal.objects.filter(
         user=actor, field__startswith=SEARCH_FIELD_PREFIX, at__gte=since
