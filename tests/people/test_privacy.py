@@ -18,7 +18,7 @@ from tests.people.factories import VisitFactory, household_with_head, make_id_nu
 
 pytestmark = pytest.mark.django_db
 
-BIRTH = datetime.date(1931, 12, 17)
+BIRTH = datetime.date(1931, 6, 17)
 MASKED_ROLES = ("province", "city", "api_read")
 
 
@@ -68,21 +68,22 @@ def test_nothing_a_masked_role_receives_rebuilds_the_id(role, api, client, users
     texts.append(" ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row))
     joined = "\n".join(texts)
     assert person.name in joined  # the person is there ...
-    assert "1931" in joined  # ... with the year of birth
-    for secret in (person.id_number, f"{BIRTH:%Y-%m-%d}", f"{BIRTH:%Y%m%d}", "13800000001"):
+    assert str(person.birth_date.year) in joined  # ... with the year of birth
+    born = person.birth_date  # (the factory moves it by a few days in a long run)
+    for secret in (person.id_number, f"{born:%Y-%m-%d}", f"{born:%Y%m%d}", "13800000001"):
         assert secret not in joined, secret
 
 
 def test_full_roles_still_see_the_birth_date(api, users, person):
     api.force_authenticate(users["county"])
     body = api.get(f"/api/v1/persons/{person.pk}/").json()
-    assert (body["birth_date"], body["id_number"]) == (f"{BIRTH:%Y-%m-%d}", person.id_number)
+    assert (body["birth_date"], body["id_number"]) == (f"{person.birth_date:%Y-%m-%d}", person.id_number)
 
 
 def test_birth_date_filters_are_by_year_for_masked_roles(api, users, person):
     api.force_authenticate(users["city"])
-    day = f"{BIRTH:%Y-%m-%d}"
-    other_day = "1931-03-01"
+    day = f"{person.birth_date:%Y-%m-%d}"
+    other_day = f"{person.birth_date.year}-03-01"
     assert api.get(f"/api/v1/persons/?born_after={day}&born_before={day}").json()["count"] == 1
     assert api.get(f"/api/v1/persons/?born_after={other_day}&born_before={other_day}").json()["count"] == 1
 
