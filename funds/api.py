@@ -9,8 +9,6 @@ masked for roles that do not need them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -34,7 +32,6 @@ from funds.models import (
 )
 from funds.workflows import application_workflow, batch_workflow, remember_township_limits
 from people.models import Household, Person
-from people.privacy import id_for, phone_for
 from relief.api.fields import ScopedRelatedField
 from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
 from relief.api.mixins import ScopedViewSetMixin
@@ -42,6 +39,7 @@ from relief.api.workflow import AvailableActionsField, workflow_actions
 from relief.idempotency import IdempotentCreateMixin
 from relief.models import Region
 from relief.pages import xlsx_response
+from relief.privacy import MaskedFieldsMixin, mask_id_number, mask_numbers_in_text, mask_phone
 
 
 def _user(serializer: serializers.Serializer):
@@ -253,7 +251,8 @@ class BatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return xlsx_response(batch_workbook(batch, request.user), f"batch-{batch.pk}.xlsx")
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {"id_number": mask_id_number, "phone": mask_phone}
     batch_status = serializers.CharField(source="batch.status", read_only=True)
 
     class Meta:
@@ -276,13 +275,6 @@ class PaymentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, instance: Payment) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        user = _user(self)
-        data["id_number"] = id_for(user, instance.id_number)
-        data["phone"] = phone_for(user, instance.phone)
-        return data
-
 
 class PaymentFilter(RegionFilterSet):
     class Meta:
@@ -299,7 +291,8 @@ class PaymentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 # --- temporary assistance ------------------------------------------------------------------------
 
 
-class ApplicationTransitionSerializer(serializers.ModelSerializer):
+class ApplicationTransitionSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {"comment": mask_numbers_in_text}
     action_label = serializers.CharField(read_only=True)
     actor = serializers.StringRelatedField()
 
@@ -315,7 +308,13 @@ class ApplicationListSerializer(serializers.ListSerializer):
         return super().to_representation(rows)
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {
+        "id_number": mask_id_number,
+        "phone": mask_phone,
+        "description": mask_numbers_in_text,
+        "rejection_reason": mask_numbers_in_text,
+    }
     region = ScopedRelatedField(queryset=Region.objects.all())
     person = ScopedRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
     household = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -383,13 +382,6 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "paid_at",
         ]
         extra_kwargs = {"applicant_name": {"required": False, "allow_blank": True}}
-
-    def to_representation(self, instance: AssistanceApplication) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        user = _user(self)
-        data["id_number"] = id_for(user, instance.id_number)
-        data["phone"] = phone_for(user, instance.phone)
-        return data
 
 
 class ApplicationDetailSerializer(ApplicationSerializer):

@@ -29,13 +29,14 @@ from institutions.models import (
 from institutions.workflows import hazard_workflow
 from relief.api.mixins import ScopedViewSetMixin
 from relief.api.workflow import AvailableActionsField, step_serializer, workflow_actions
-from relief.privacy import mask_phone, mask_phones_in_text, sees_personal_data
+from relief.privacy import MaskedFieldsMixin, mask_numbers_in_text, mask_phone
 from relief.uploads import download_url
 
 # --- Serializers ---------------------------------------------------------------------------------
 
 
-class InstitutionSerializer(serializers.ModelSerializer):
+class InstitutionSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {"contact_phone": mask_phone, "emergency_contacts": mask_numbers_in_text}
     type_display = serializers.CharField(source="get_type_display", read_only=True)
     heating_type_display = serializers.CharField(source="get_heating_type_display", read_only=True)
     region_name = serializers.CharField(source="region.full_name", read_only=True)
@@ -67,16 +68,9 @@ class InstitutionSerializer(serializers.ModelSerializer):
         # Validation is the service's (full_clean), so the model's constraints answer in one place.
         validators = []
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        request = self.context.get("request")
-        if not sees_personal_data(getattr(request, "user", None)):
-            data["contact_phone"] = mask_phone(data.get("contact_phone"))
-            data["emergency_contacts"] = mask_phones_in_text(data.get("emergency_contacts"))
-        return data
 
-
-class InspectionResultSerializer(serializers.ModelSerializer):
+class InspectionResultSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {"note": mask_numbers_in_text}
     item_text = serializers.CharField(source="item.text", read_only=True)
     section = serializers.CharField(source="item.section", read_only=True)
     section_display = serializers.CharField(source="item.get_section_display", read_only=True)
@@ -108,7 +102,8 @@ class InspectionResultSerializer(serializers.ModelSerializer):
         return hazard.pk if hazard else None
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class InspectionSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {"note": mask_numbers_in_text}
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     inspector_name = serializers.CharField(source="inspector.__str__", read_only=True)
     results = InspectionResultSerializer(many=True, read_only=True)
@@ -152,7 +147,8 @@ class InspectionCreateSerializer(serializers.Serializer):
             self.fields["institution"].queryset = Institution.objects.visible_to(request.user)
 
 
-class HazardSerializer(serializers.ModelSerializer):
+class HazardSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {"description": mask_numbers_in_text, "measures": mask_numbers_in_text}
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     region = serializers.CharField(source="institution.region_id", read_only=True)
     region_name = serializers.CharField(source="institution.region.full_name", read_only=True)
@@ -227,7 +223,8 @@ class HazardCreateSerializer(serializers.Serializer):
             self.fields["institution"].queryset = Institution.objects.visible_to(request.user)
 
 
-class HazardTransitionSerializer(serializers.ModelSerializer):
+class HazardTransitionSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {"comment": mask_numbers_in_text}
     action_display = serializers.CharField(source="get_action_display", read_only=True)
     actor_name = serializers.SerializerMethodField()
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import Throttled
 
 from people import services
 from people.models import (
@@ -26,13 +27,22 @@ from people.models import (
     Visit,
     years_ago,
 )
-from people.privacy import id_for, phone_for
+from people.privacy import id_for
 from people.selectors import with_list_data
 from relief.api.fields import ScopedRelatedField
 from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
 from relief.api.mixins import ScopedViewSetMixin
 from relief.idempotency import IdempotentCreateMixin
 from relief.models import Region
+from relief.privacy import (
+    MaskedFieldsMixin,
+    NumberSearchLimited,
+    mask_id_number,
+    mask_numbers_in_text,
+    mask_phone,
+    number_search,
+    sees_personal_data,
+)
 from relief.scoping import in_scope
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -64,7 +74,15 @@ class AssistanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {
+        "id_number": mask_id_number,
+        "phone": mask_phone,
+        "guardian_phone": mask_phone,
+        "carer_phone": mask_phone,
+        "note": mask_numbers_in_text,
+    }
+    birth_date_fields = ("birth_date",)
     household = ScopedRelatedField(queryset=Household.objects.all())
     region = serializers.CharField(source="region_id", read_only=True)
     sex_display = serializers.CharField(source="get_sex_display", read_only=True)
@@ -119,14 +137,6 @@ class PersonSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"household": [_("不能通过修改把成员移到另一户")]})
         return attrs
 
-    def to_representation(self, instance: Person) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        user = _user(self)
-        data["id_number"] = id_for(user, data["id_number"])
-        for name in ("phone", "guardian_phone", "carer_phone"):
-            data[name] = phone_for(user, data[name])
-        return data
-
     def create(self, validated_data: dict[str, Any]) -> Person:
         data = dict(validated_data)
         household = data.pop("household")
@@ -140,19 +150,15 @@ class PersonSerializer(serializers.ModelSerializer):
 class MemberSerializer(PersonSerializer):
     """A member as nested in a household: the essentials."""
 
+    masked_fields = {"id_number": mask_id_number, "phone": mask_phone}
+
     class Meta(PersonSerializer.Meta):
         fields = ["id", "name", "id_number", "sex", "birth_date", "age", "relation", "phone", "active"]
         read_only_fields = fields
 
-    def to_representation(self, instance: Person) -> dict[str, Any]:
-        data = serializers.ModelSerializer.to_representation(self, instance)
-        user = _user(self)
-        data["id_number"] = id_for(user, data["id_number"])
-        data["phone"] = phone_for(user, data["phone"])
-        return data
 
-
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {"contact_phone": mask_phone, "note": mask_numbers_in_text}
     # lint: allow-unscoped (any region code is accepted here; ScopedViewSetMixin refuses one outside the user's: 403)
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
     region_name = serializers.CharField(source="region.name", read_only=True)
@@ -210,11 +216,6 @@ class HouseholdSerializer(serializers.ModelSerializer):
             child = self.__dict__["_assistance_child"] = AssistanceSerializer()
         return [child.to_representation(row) for row in rows]
 
-    def to_representation(self, instance: Household) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["contact_phone"] = phone_for(_user(self), data["contact_phone"])
-        return data
-
     def create(self, validated_data: dict[str, Any]) -> Household:
         return services.household_create(actor=_user(self), **validated_data)
 
@@ -229,7 +230,12 @@ class HouseholdDetailSerializer(HouseholdSerializer):
         fields = [*HouseholdSerializer.Meta.fields, "members"]
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {
+        "needs": mask_numbers_in_text,
+        "follow_up_note": mask_numbers_in_text,
+        "note": mask_numbers_in_text,
+    }
     household = ScopedRelatedField(queryset=Household.objects.all())
     person = ScopedRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
     region = serializers.CharField(source="region_id", read_only=True)
@@ -320,8 +326,8 @@ class PersonFilter(ScopedFilterSet):
     category = filters.ChoiceFilter(choices=Category.choices, method="filter_category", label=_("救助类别"))
     aged_60 = filters.BooleanFilter(method="filter_age", label=_("60周岁以上"))
     aged_80 = filters.BooleanFilter(method="filter_age", label=_("80周岁以上"))
-    born_after = filters.DateFilter(field_name="birth_date", lookup_expr="gte", label=_("出生日期起"))
-    born_before = filters.DateFilter(field_name="birth_date", lookup_expr="lte", label=_("出生日期止"))
+    born_after = filters.DateFilter(method="filter_born", label=_("出生日期起"))
+    born_before = filters.DateFilter(method="filter_born", label=_("出生日期止"))
     id_number = filters.CharFilter(method="filter_id_number", label=_("身份证号"))
     name = filters.CharFilter(field_name="name", lookup_expr="startswith", label=_("姓名（开头）"))
 
@@ -345,8 +351,31 @@ class PersonFilter(ScopedFilterSet):
         limit = years_ago(AGE_FLAGS[name][1])
         return qs.filter(birth_date__lte=limit) if value else qs.filter(birth_date__gt=limit)
 
+    def filter_born(self, qs, name, value):
+        """By birth date; by birth year only for roles that see the year only (a range of one day
+        would give away the date the masked ID hides)."""
+        if not value:
+            return qs
+        if not sees_personal_data(getattr(self.request, "user", None)):
+            value = value.replace(month=1, day=1) if name == "born_after" else value.replace(month=12, day=31)
+        return qs.filter(birth_date__gte=value) if name == "born_after" else qs.filter(birth_date__lte=value)
+
     def filter_id_number(self, qs, name, value):
-        return qs.filter(id_number=services.normalize_id_number(value)) if value else qs
+        """A whole ID number only (the field is exact); for roles that see masked numbers each such
+        search is counted, limited per hour (429) and logged."""
+        if not value:
+            return qs
+        number = services.normalize_id_number(value)
+        try:
+            number_search(
+                actor=getattr(self.request, "user", None),
+                kind="id_number",
+                value=number,
+                model_label="people.person",
+            )
+        except NumberSearchLimited as exc:
+            raise Throttled(detail=str(exc)) from None
+        return qs.filter(id_number=number)
 
 
 class VisitFilter(ScopedFilterSet):

@@ -1,7 +1,8 @@
 """Roster export to Excel: the households the user may see (with the search page's filters), one row
 per active member, in the import template's columns so that a county can edit and re-import it.
 
-Scoped through `visible_to`; ID and phone numbers masked unless `user.sees_personal_data`; written
+Scoped through `visible_to`; ID and phone numbers masked, birth dates reduced to the year and numbers
+in notes masked unless `user.sees_personal_data`; written
 with openpyxl's write-only workbook from a streamed query (`iterator()`), as a background job.
 """
 
@@ -21,6 +22,7 @@ from people.privacy import id_for, phone_for
 from people.roster.columns import COLUMNS, TEMPLATE_FIELDS
 from people.selectors import search_households
 from relief.jobs.registry import JobContext, job_handler
+from relief.privacy import birth_date_for, text_for
 from relief.spreadsheets import safe_sheet
 
 CHUNK = 2000
@@ -75,13 +77,13 @@ def _row(user, person: Person) -> list[Any]:
         "monthly_income": household.monthly_income,
         "heating_type": household.get_heating_type_display(),
         "housing_condition": household.get_housing_condition_display(),
-        "note": person.note,
+        "note": text_for(user, person.note),
     }
     return [
         *(values[f] for f in TEMPLATE_FIELDS),
         region.code,
         person.get_sex_display(),
-        person.birth_date,
+        birth_date_for(user, person.birth_date),
         person.age,
         "、".join(person.flag_labels),
     ]

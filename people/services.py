@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric
 from stdnum.util import isdigits
@@ -35,7 +36,7 @@ from people.models import (
     VisitKind,
 )
 from relief.models import Job, JobState, Region, User
-from relief.scoping import require_actor, require_in_scope, require_writer
+from relief.scoping import in_scope, require_actor, require_in_scope, require_writer
 from relief.uploads import check_xlsx
 
 ID_CONSTRAINT = "person_id_number_active_once"
@@ -217,7 +218,22 @@ def _save_household(household: Household) -> None:
         raise
 
 
-def _id_conflict_message(person: Person) -> str:
+ID_ELSEWHERE_MESSAGE = _lazy("身份证号 %(id)s 已在其他地区登记为有效成员，请联系县级民政部门核实")
+
+
+def id_conflict_message(actor: User | None, id_number: str, other_region: str, other_region_name: str) -> str:
+    """The number is active in another household: inside the actor's region, which one's place;
+    outside it, only that it is registered elsewhere and whom to ask (where it lives is not the
+    actor's to know)."""
+    if in_scope(actor, other_region):
+        return _("身份证号 %(id)s 已在另一户（%(region)s）登记为有效成员，请先在原户注销后再添加") % {
+            "id": id_number,
+            "region": other_region_name,
+        }
+    return ID_ELSEWHERE_MESSAGE % {"id": id_number}
+
+
+def _id_conflict_message(person: Person, actor: User | None) -> str:
     other = (
         Person.objects.filter(id_number=person.id_number, active=True)
         .exclude(pk=person.pk)
@@ -226,24 +242,23 @@ def _id_conflict_message(person: Person) -> str:
     )
     if other is None:
         return _("该身份证号已在另一户登记为有效成员")
-    return _("身份证号 %(id)s 已在另一户（%(region)s）登记为有效成员，请先在原户注销后再添加") % {
-        "id": person.id_number,
-        "region": other.household.region.name,
-    }
+    return id_conflict_message(
+        actor, person.id_number, other.household.region_id, other.household.region.name
+    )
 
 
-def _save_person(person: Person) -> None:
+def _save_person(person: Person, actor: User | None) -> None:
     """Save, turning a breach of the one-active-ID constraint into a Chinese message."""
     try:
         with transaction.atomic():
             person.save()
     except IntegrityError as exc:
         if ID_CONSTRAINT in str(exc):
-            raise ValidationError({"id_number": _id_conflict_message(person)}) from None
+            raise ValidationError({"id_number": _id_conflict_message(person, actor)}) from None
         raise
 
 
-def _prepare_person(person: Person) -> None:
+def _prepare_person(person: Person, actor: User | None) -> None:
     person.id_number = validate_id_number(person.id_number)
     person.sex = sex_from_id(person.id_number)
     person.birth_date = birth_date_from_id(person.id_number)
@@ -254,7 +269,7 @@ def _prepare_person(person: Person) -> None:
         person.active
         and Person.objects.filter(id_number=person.id_number, active=True).exclude(pk=person.pk).exists()
     ):
-        raise ValidationError({"id_number": _id_conflict_message(person)})
+        raise ValidationError({"id_number": _id_conflict_message(person, actor)})
 
 
 # --- Households ----------------------------------------------------------------------------------
@@ -393,8 +408,8 @@ def person_add(
         carer_phone=carer_phone,
         note=note,
     )
-    _prepare_person(person)
-    _save_person(person)
+    _prepare_person(person, actor)
+    _save_person(person, actor)
     if make_head or (relation == Relation.HEAD and not household.head_id):
         household_set_head(actor=actor, household=household, person=person)
         household.refresh_from_db(fields=["head"])
@@ -408,8 +423,8 @@ def person_update(*, actor: User, person: Person, **changes: Any) -> Person:
     require_actor(actor, person.region_id)
     if not _set_fields(person, changes, PERSON_FIELDS):
         return person
-    _prepare_person(person)
-    _save_person(person)
+    _prepare_person(person, actor)
+    _save_person(person, actor)
     return person
 
 

@@ -39,6 +39,7 @@ from relief.idempotency import page_once
 from relief.jobs.services import job_start
 from relief.pages import xlsx_response
 from relief.policy import MissingPolicyParameter, policy_value
+from relief.privacy import NumberSearchLimited, number_kind, number_search
 from relief.scoping import get_visible_or_404, require_writer
 
 PAGE_SIZE = 25
@@ -52,15 +53,38 @@ def index(request: HttpRequest) -> HttpResponse:
     """Household search (the app's home page)."""
     form = HouseholdSearchForm(request.GET or None, user=request.user)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    limited = _number_search_refused(request, data.get("q"))
     qs = with_list_data(search_households(request.user, data)).order_by("region_id", "id")
+    if limited:
+        qs = qs.none()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "people/index.html",
-        {"form": form, "page": page, "query": query.urlencode(), "can_write": request.user.can_write},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_write": request.user.can_write,
+            "search_refused": limited,
+        },
+        status=429 if limited else 200,
     )
+
+
+def _number_search_refused(request: HttpRequest, q: str | None) -> str:
+    """Count and log a search by a whole ID or phone number (roles that see masked numbers); the
+    message to show when the hourly limit is reached, else ""."""
+    kind = number_kind(q)
+    if kind is None:
+        return ""
+    try:
+        number_search(actor=request.user, kind=kind, value=q or "", model_label="people.household")
+    except NumberSearchLimited as exc:
+        return str(exc)
+    return ""
 
 
 # --- household page ------------------------------------------------------------------------------
@@ -349,6 +373,10 @@ def roster_commit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def roster_export(request: HttpRequest) -> HttpResponse:
     """Export the roster with the search page's current filters (in the query string), as a job."""
+    refused = _number_search_refused(request, request.GET.get("q"))
+    if refused:
+        messages.error(request, refused)
+        return redirect("people:index")
     job = job_start(
         actor=request.user,
         kind="people.roster_export",

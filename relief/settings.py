@@ -206,6 +206,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["relief.api.throttling.ApiClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_client": env.str("API_CLIENT_RATE", default="1000/minute")},
 }
+# Searches by a whole ID or phone number per user and hour, for roles that see masked numbers
+# (relief/privacy.py: number_search); each one is logged.
+PERSONAL_NUMBER_SEARCHES_PER_HOUR = env.int("PERSONAL_NUMBER_SEARCHES_PER_HOUR", default=20)
 SPECTACULAR_SETTINGS = {
     "TITLE": "暖冬 WarmWinter API",
     "DESCRIPTION": "Case management for civil-affairs winter relief. Every list is limited to the "

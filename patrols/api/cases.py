@@ -8,13 +8,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 
 from patrols import selectors, services
-from patrols.api.common import PersonalNumbersMixin, RegionPrefixFilterSet, ServiceCreateMixin
+from patrols.api.common import RegionPrefixFilterSet, ServiceCreateMixin
 from patrols.models import Encounter, Sex, StationCase, StationCaseEvent
 from patrols.workflows import MILESTONE_FIELDS, case_workflow
-from people.privacy import id_for
 from relief.api.fields import RegionCodeField, ScopedRelatedField
 from relief.api.mixins import ScopedViewSetMixin
 from relief.api.workflow import AvailableActionsField, workflow_actions
+from relief.privacy import MaskedFieldsMixin, mask_id_number, mask_numbers_in_text
 
 
 class MilestoneSerializer(serializers.Serializer):
@@ -27,7 +27,9 @@ class MilestoneSerializer(serializers.Serializer):
     exact = serializers.BooleanField()
 
 
-class StationCaseEventSerializer(serializers.ModelSerializer):
+class StationCaseEventSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {"comment": mask_numbers_in_text}
+
     class Meta:
         model = StationCaseEvent
         fields = ["action", "from_state", "to_state", "actor", "at", "comment"]
@@ -72,8 +74,14 @@ STATION_CASE_FIELDS = [
 ]
 
 
-class StationCaseSerializer(PersonalNumbersMixin, serializers.ModelSerializer):
-    personal_fields = {"id_number": id_for}
+class StationCaseSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {
+        "id_number": mask_id_number,
+        "description": mask_numbers_in_text,
+        "health_screening": mask_numbers_in_text,
+        "mental_screening": mask_numbers_in_text,
+        "exit_note": mask_numbers_in_text,
+    }
     sex_display = serializers.CharField(source="get_sex_display", read_only=True)
     identity_status_display = serializers.CharField(source="get_identity_status_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)

@@ -9,23 +9,29 @@ from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 
 from patrols import services
-from patrols.api.common import PersonalNumbersMixin, RegionPrefixFilterSet, ServiceCreateMixin
+from patrols.api.common import RegionPrefixFilterSet, ServiceCreateMixin
 from patrols.models import Clue, ClueEvent
 from patrols.workflows import clue_workflow
-from people.privacy import phone_for
 from relief.api.fields import RegionCodeField
 from relief.api.mixins import ScopedViewSetMixin
 from relief.api.workflow import AvailableActionsField, workflow_actions
+from relief.privacy import MaskedFieldsMixin, mask_numbers_in_text, mask_phone
 
 
-class ClueEventSerializer(serializers.ModelSerializer):
+class ClueEventSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {"comment": mask_numbers_in_text}
+
     class Meta:
         model = ClueEvent
         fields = ["action", "from_state", "to_state", "actor", "at", "comment"]
 
 
-class ClueSerializer(PersonalNumbersMixin, serializers.ModelSerializer):
-    personal_fields = {"reporter_phone": phone_for}
+class ClueSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {
+        "reporter_phone": mask_phone,
+        "description": mask_numbers_in_text,
+        "outcome_note": mask_numbers_in_text,
+    }
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)

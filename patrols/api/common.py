@@ -1,9 +1,7 @@
-"""What the patrols API's viewsets share: creating through a service, the region filter, and
-personal numbers shown through people/privacy.py."""
+"""What the patrols API's viewsets share: creating through a service and the region filter
+(personal numbers are masked by relief.privacy.MaskedFieldsMixin)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -14,21 +12,6 @@ from relief.idempotency import api_once
 
 class RegionPrefixFilterSet(ScopedFilterSet):
     region = RegionPrefixFilter()
-
-
-class PersonalNumbersMixin:
-    """ID and phone numbers in full for the roles whose work needs them, masked for the rest
-    (`personal_fields`: field name -> people.privacy.id_for or phone_for)."""
-
-    personal_fields: dict[str, Callable] = {}
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        user = getattr(self.context.get("request"), "user", None)
-        for name, shown_to in self.personal_fields.items():
-            if data.get(name):
-                data[name] = shown_to(user, data[name])
-        return data
 
 
 class ServiceCreateMixin:

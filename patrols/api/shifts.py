@@ -15,12 +15,12 @@ from rest_framework.exceptions import ValidationError
 
 from funds.models import Stock
 from patrols import selectors, services
-from patrols.api.common import PersonalNumbersMixin, RegionPrefixFilterSet, ServiceCreateMixin
+from patrols.api.common import RegionPrefixFilterSet, ServiceCreateMixin
 from patrols.models import Encounter, JointPartner, PatrolShift, PatrolTeam, Sex
-from people.privacy import id_for
 from relief.api.fields import ScopedRelatedField
 from relief.api.mixins import ScopedViewSetMixin
 from relief.models import User
+from relief.privacy import MaskedFieldsMixin, mask_id_number, mask_numbers_in_text
 
 
 class TeamMemberField(serializers.PrimaryKeyRelatedField):
@@ -169,8 +169,13 @@ class StockMaterialSerializer(serializers.Serializer):
     quantity = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
 
 
-class EncounterSerializer(PersonalNumbersMixin, serializers.ModelSerializer):
-    personal_fields = {"id_number": id_for}
+class EncounterSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    masked_fields = {
+        "id_number": mask_id_number,
+        "description": mask_numbers_in_text,
+        "refusal_reason": mask_numbers_in_text,
+        "follow_up": mask_numbers_in_text,
+    }
     sex_display = serializers.CharField(source="get_sex_display", read_only=True)
     conditions = serializers.ListField(source="condition_labels", read_only=True)
     actions = serializers.ListField(source="action_labels", read_only=True)

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from people import services
 from people.choices import Category, HeatingType, HousingCondition, Relation
 from people.roster.cells import CategoryValue
 from people.roster.rows import RosterRow
@@ -341,8 +342,9 @@ class Planner:
             # services._prepare_person: an ID number is active in at most one household
             self.report.error(
                 row,
-                _("身份证号 %(id)s 已在另一户（%(region)s）登记为有效成员，请先在原户注销后再添加")
-                % {"id": row.id_number, "region": existing.other_region},
+                services.id_conflict_message(
+                    self.actor, row.id_number, existing.household_region, existing.other_region
+                ),
             )
             return None
         if existing is None:

@@ -1,5 +1,7 @@
 from django import template
 
+from relief import privacy
+
 register = template.Library()
 
 
@@ -34,3 +36,22 @@ def idempotency_field():
     from relief.idempotency import FIELD
 
     return format_html('<input type="hidden" name="{}" value="{}">', FIELD, uuid.uuid4())
+
+
+@register.filter
+def text_for(value: str | None, user) -> str:
+    """{{ visit.note|text_for:user }}: free text as written, or with the ID and mobile numbers typed
+    into it masked, by the user's role (relief/privacy.py)."""
+    return privacy.text_for(user, value)
+
+
+@register.filter
+def phone_for(value: str | None, user) -> str:
+    """{{ institution.contact_phone|phone_for:user }}: the full number or a masked one, by role."""
+    return (value or "") if privacy.sees_personal_data(user) else privacy.mask_phone(value)
+
+
+@register.filter
+def birth_date_for(value, user):
+    """{{ person.birth_date|birth_date_for:user }}: the date, or its year where IDs are masked."""
+    return privacy.birth_date_for(user, value)

@@ -135,7 +135,7 @@ class TestOneActiveHousehold:
         second = _household(users, regions)
         services.person_add(actor=users["village"], household=first, name="王", id_number=VALID_ID)
         monkeypatch.setattr(
-            services, "_prepare_person", lambda p: setattr(p, "birth_date", datetime.date(1950, 3, 7))
+            services, "_prepare_person", lambda p, actor: setattr(p, "birth_date", datetime.date(1950, 3, 7))
         )
         with pytest.raises(ValidationError) as exc:
             services.person_add(
