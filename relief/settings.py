@@ -202,6 +202,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "relief.api.schema.add_error_responses",
+    ],
     # Choice sets that share a field name across apps get their own names in the schema.
     "ENUM_NAME_OVERRIDES": {
         "PersonSexEnum": "people.models.Sex",

@@ -8,6 +8,7 @@ from relief import views
 from relief.alerts import views as alert_views
 from relief.jobs import views as job_views
 
+handler404 = "relief.api.errors.page_not_found"
 handler500 = "relief.api.errors.server_error"
 
 urlpatterns = [
