@@ -51,6 +51,7 @@ INSTALLED_APPS += DOMAIN_APPS
 MIDDLEWARE = [
     "relief.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "relief.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "relief.middleware.ChineseFirstLocaleMiddleware",
@@ -167,6 +168,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy and Permissions-Policy: relief/middleware.py. CSP_REPORT_ONLY=1 sends the
+# policy as Content-Security-Policy-Report-Only (to try a change on a live site without breaking it).
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -174,7 +178,11 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # Preloading is a promise to browsers that is slow to undo: only when the deployment asks for it.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # check --deploy warns when preload is off (security.W021); off is our considered default.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- Cache: shared by all processes in production (API rate limits count across workers) ---------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
@@ -220,6 +228,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "relief.api.schema.add_error_responses",
+    ],
     # Choice sets that share a field name across apps get their own names in the schema.
     "ENUM_NAME_OVERRIDES": {
         "PersonSexEnum": "people.models.Sex",

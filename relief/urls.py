@@ -7,6 +7,7 @@ from relief.alerts import views as alert_views
 from relief.jobs import views as job_views
 
 handler400 = "relief.api.errors.bad_request"
+handler404 = "relief.api.errors.page_not_found"
 handler500 = "relief.api.errors.server_error"
 
 urlpatterns = [

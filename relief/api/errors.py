@@ -116,3 +116,14 @@ def not_found_json(message: str | None = None) -> Response:
         {"error": {"status": 404, "code": "not_found", "message": message or _("未找到该记录")}},
         status=status.HTTP_404_NOT_FOUND,
     )
+
+
+def page_not_found(request, exception, *args, **kwargs):
+    """handler404: an address under /api/ that matches no route answers in the API's JSON shape."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"status": 404, "code": "not_found", "message": _("未找到该记录")}}, status=404
+        )
+    from django.views.defaults import page_not_found as html_page_not_found
+
+    return html_page_not_found(request, exception, *args, **kwargs)

@@ -1,14 +1,17 @@
-"""Schemathesis against /api/v1/schema/, bounded: for every operation a few generated requests, as
-a county user with write access. No response may be a 5xx, and every documented response must match
-the schema."""
+"""Schemathesis against /api/v1/schema/, bounded, with every check (`--checks all`): for every
+operation a few generated requests, then the stateful phase (sequences of calls linked by the ids one
+returns and the next takes), each as two callers: county staff, who see personal numbers in full, and a
+write-enabled API client, who sees them masked. No response may be a 5xx, and every response must be
+one the schema documents, in the shape it documents."""
 
 from __future__ import annotations
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
+from schemathesis.checks import CHECKS, load_all_checks
 
 from relief.wsgi import application
 
@@ -16,20 +19,41 @@ pytestmark = pytest.mark.schemathesis
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
 
 MAX_EXAMPLES = 3
+STATEFUL_EXAMPLES = 5
+STATEFUL_STEPS = 8
+CALLERS = ["county", "api_write"]  # unmasked, masked
+
+# Every built-in check but two, whose findings are known and not fixed yet: positive_data_acceptance fails on 400s for references to ids
+# that do not exist and for business rules a JSON schema cannot state; negative_data_rejection on
+# boolean filters that ignore a value they cannot read (django-filter) and on empty date filters.
+KNOWN_GAPS = {"positive_data_acceptance", "negative_data_rejection"}
+load_all_checks()
+EXCLUDED = [check for check in CHECKS.get_all() if getattr(check, "__name__", "") in KNOWN_GAPS]
+assert len(EXCLUDED) == len(KNOWN_GAPS)
+# In a sequence the WSGI transport keeps the cookies earlier responses set, so ignored_auth (drop the
+# token, expect 401) sees a request that still carries a session: it runs in the stateless test only.
+STATEFUL_EXCLUDED = EXCLUDED + [
+    check for check in CHECKS.get_all() if getattr(check, "__name__", "") == "ignored_auth"
+]
 
 
 @pytest.fixture
-def token(users):
-    """A write-enabled county user's token. Like Django's test client, keep the test's database
-    connection open across requests (the WSGI handler would close it after each one)."""
+def keep_connection():
+    """Like Django's test client, keep the test's database connection open across requests (the WSGI
+    handler would close it after each one)."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield Token.objects.create(user=users["county"]).key
+    yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(params=CALLERS)
+def token(request, users, keep_connection):
+    return Token.objects.create(user=users[request.param]).key
 
 
 @pytest.mark.django_db
@@ -41,7 +65,35 @@ def token(users):
     derandomize=True,
 )
 def test_api_conforms_to_its_schema(case, token):
-    case.call_and_validate(
-        headers={"Authorization": f"Token {token}"},
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+    # checks=None: every built-in check the configuration enables, which by default is all of them
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=EXCLUDED)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", CALLERS)
+def test_api_sequences_conform_to_its_schema(who, users, keep_connection):
+    key = Token.objects.create(user=users[who]).key
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Token {key}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response,
+                additional_checks=additional_checks,
+                excluded_checks=STATEFUL_EXCLUDED,
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
+
+    run_state_machine_as_test(
+        Workflow,
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STATEFUL_STEPS,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        ),
     )
