@@ -192,8 +192,23 @@ class Workflow:
         return None
 
     def available(self, obj: models.Model, user) -> list[Step]:
-        """The steps `user` may take on `obj` now, in declaration order."""
-        return [s for s in self.steps.values() if self.refusal(s, obj, user) is None]
+        """The steps `user` may take on `obj` now, in declaration order: those `refusal()` has
+        nothing against, found the cheap way (lists show this for every row): the user's role and
+        region once, then the state, before any step's own guards, and no refusal text is built."""
+        if not (user is not None and getattr(user, "is_authenticated", False) and user.is_active):
+            return []
+        user = getattr(user, "_wrapped", user)  # a request's lazy user, read once
+        if (self.writers_only and not user.can_write) or not in_scope(user, self.region_of(obj)):
+            return []
+        state = self.state_of(obj)
+        return [
+            s
+            for s in self.steps.values()
+            if not s.system
+            and state in s.sources
+            and (s.when is None or not s.when(obj))
+            and (s.who is None or not s.who(user, obj))
+        ]
 
     def available_names(self, obj: models.Model, user) -> list[str]:
         return [s.name for s in self.available(obj, user)]
