@@ -455,8 +455,15 @@ class PersonViewSet(InHouseholdViewSet):
     queryset = Person.objects.all()
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
-    ordering_fields = ["id", "birth_date", "name", "region"]
     ordering = ["region_id", "id"]
+
+    @property
+    def ordering_fields(self) -> list[str]:
+        """Where birth dates are reduced to the year, ordering by them would give the dates back."""
+        request = getattr(self, "request", None)
+        if request is not None and not sees_personal_data(request.user):
+            return ["id", "name", "region"]
+        return ["id", "birth_date", "name", "region"]
 
 
 class VisitViewSet(InHouseholdViewSet):

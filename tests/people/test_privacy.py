@@ -88,6 +88,23 @@ def test_birth_date_filters_are_by_year_for_masked_roles(api, users, person):
     assert api.get(f"/api/v1/persons/?born_after={other_day}&born_before={other_day}").json()["count"] == 1
 
 
+def test_masked_roles_cannot_order_by_birth_date(api, users, person):
+    """Ordering by the hidden birth dates would rebuild their order (and, with a few known people,
+    the dates): for masked roles `?ordering=birth_date` is ignored."""
+    older = household_with_head("510121001001", birth=datetime.date(1920, 1, 2)).head
+    younger = household_with_head("510121001001", birth=datetime.date(1950, 1, 2)).head
+    ids = {older.pk, younger.pk, person.pk}
+
+    def order(user, ordering: str) -> list[int]:
+        api.force_authenticate(users[user])
+        rows = api.get(f"/api/v1/persons/?ordering={ordering}&page_size=500").json()["results"]
+        return [r["id"] for r in rows if r["id"] in ids]
+
+    assert order("county", "-birth_date") == [younger.pk, person.pk, older.pk]
+    for role in MASKED_ROLES:
+        assert order(role, "-birth_date") == order(role, "id") == sorted(ids)
+
+
 # --- searches ------------------------------------------------------------------------------------
 
 

@@ -60,3 +60,33 @@ def test_hazard_ledger_keeps_planted_text_as_typed(users, regions, planted):
 
 def test_roster_template_has_no_formula():
     assert_no_formula(template_workbook())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("planted", PLANTED)
+def test_regions_export_keeps_planted_text_as_typed(
+    users, regions, django_capture_on_commit_callbacks, planted
+):
+    from relief.jobs.services import job_start
+    from relief.models import Job, JobState
+
+    regions["village"].name = planted
+    regions["village"].full_name = planted
+    regions["village"].save(update_fields=["name", "full_name"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(actor=users["township"], kind="relief.regions_export", title="导出")
+    job = Job.objects.get(pk=job.pk)
+    assert job.state == JobState.SUCCEEDED
+    values = assert_no_formula(job.result_file.read())
+    assert planted in values
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("planted", PLANTED)
+def test_dashboard_export_keeps_planted_text_as_typed(users, regions, as_user, planted):
+    regions["city"].name = planted
+    regions["city"].save(update_fields=["name"])
+    response = as_user(users["province"]).get("/dashboard/export/", {"region": "51"})
+    assert response.status_code == 200
+    values = assert_no_formula(response.content)
+    assert planted in values
