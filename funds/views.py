@@ -35,6 +35,7 @@ from funds.models import (
 )
 from funds.workflows import application_workflow, batch_workflow
 from people.privacy import id_for, phone_for
+from relief.idempotency import page_once
 from relief.pages import workflow_buttons, workflow_post, xlsx_response
 from relief.scoping import access, require_writer
 from relief.workflow import Workflow
@@ -226,13 +227,19 @@ def application_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["amount_requested"] = data.get("amount_requested") or 0
-        try:
-            app = services.application_submit(actor=request.user, **data)
-        except ValidationError as exc:
-            forms.apply_service_errors(form, exc)
-        else:
+
+        def save() -> HttpResponse | None:
+            try:
+                app = services.application_submit(actor=request.user, **data)
+            except ValidationError as exc:
+                forms.apply_service_errors(form, exc)
+                return None
             messages.success(request, _("申请已受理"))
             return redirect("funds:application-detail", pk=app.pk)
+
+        # a resubmitted form (the same idempotency_key) registers one application
+        if (response := page_once(request, save)) is not None:
+            return response
     return render(request, "funds/application_form.html", {"form": form})
 
 

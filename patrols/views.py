@@ -32,6 +32,7 @@ from patrols.models import (
     StationCase,
 )
 from patrols.workflows import MILESTONE_FIELDS, case_workflow, clue_workflow
+from relief.idempotency import page_once
 from relief.models import Region
 from relief.scoping import access, get_visible_or_404, require_writer
 from relief.workflow import Step, Workflow
@@ -174,15 +175,21 @@ def encounter_create(request: HttpRequest, pk: int) -> HttpResponse:
     stocks = selectors.encounter_stock_choices(request.user, shift)
     form = forms.EncounterForm(request.POST or None, stocks=stocks)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.encounter_record(actor=request.user, shift=shift, **form.service_kwargs())
-        except ValidationError as exc:
-            form.add_service_error(exc)
-        else:
+
+        def save() -> HttpResponse | None:
+            try:
+                services.encounter_record(actor=request.user, shift=shift, **form.service_kwargs())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+                return None
             messages.success(request, _("救助记录已保存"))
             if "another" in request.POST:
                 return redirect("patrols:encounter-create", pk=shift.pk)
             return redirect("patrols:shift-detail", pk=shift.pk)
+
+        # a resubmitted form (the same idempotency_key) records one encounter
+        if (response := page_once(request, save)) is not None:
+            return response
     return render(request, "patrols/encounter_form.html", {"form": form, "shift": shift})
 
 
@@ -216,13 +223,19 @@ def clue_list(request: HttpRequest) -> HttpResponse:
 def clue_create(request: HttpRequest) -> HttpResponse:
     form = forms.ClueForm(request.POST or None, user=request.user, initial={"channel": ClueChannel.HOTLINE})
     if request.method == "POST" and form.is_valid():
-        try:
-            clue = services.clue_report(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_error(exc)
-        else:
+
+        def save() -> HttpResponse | None:
+            try:
+                clue = services.clue_report(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_service_error(exc)
+                return None
             messages.success(request, _("线索已登记"))
             return redirect("patrols:clue-detail", pk=clue.pk)
+
+        # a resubmitted form (the same idempotency_key) registers one clue
+        if (response := page_once(request, save)) is not None:
+            return response
     return render(request, "patrols/form.html", {"form": form, "title": _("登记救助线索")})
 
 

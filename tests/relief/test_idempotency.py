@@ -129,3 +129,31 @@ def test_a_workflow_step_posted_five_times_from_a_page_is_taken_once(as_user, us
     assert {r.status_code for r in responses} == {302}
     assert len({r["Location"] for r in responses}) == 1
     assert application.transitions.filter(to_state="rejected").count() == 1
+
+
+@pytest.mark.parametrize("form", ["clue", "application"])
+def test_create_pages_submitted_five_times_make_one_record(form, as_user, users, regions):
+    """A double tap on 提交 (or a resend after a timeout on a weak signal) registers one clue or one
+    temporary-assistance application: the form's hidden key is honoured."""
+    import re
+
+    if form == "clue":
+        client, url, model = as_user(users["county"]), "/patrols/clues/new/", Clue
+        data = {"region": regions["county"].code, "channel": "taxi", "place": "北站出口"}
+    else:
+        client, url, model = as_user(users["township"]), "/funds/applications/new/", AssistanceApplication
+        data = {
+            "kind": "urgent",
+            "cause": "fire",
+            "region": "510121001",
+            "place": "赵镇滨河路12号",
+            "applicant_name": "外地人",
+            "id_number": make_id_number("110101"),
+            "household_size": 1,
+        }
+    page = client.get(url).content.decode()
+    data["idempotency_key"] = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', page).group(1)
+    responses = [client.post(url, data) for _ in range(5)]
+    assert model.objects.count() == 1, responses[0].content.decode()[:1500]
+    assert {r.status_code for r in responses} == {302}
+    assert len({r["Location"] for r in responses}) == 1
