@@ -2,6 +2,7 @@
 read-only: their state changes only through the services (pages, API), so every move is recorded."""
 
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -15,6 +16,7 @@ from institutions.models import (
     Institution,
     MajorHazardCriterion,
 )
+from relief.uploads import download_url
 
 
 @admin.register(Institution)
@@ -54,9 +56,15 @@ class MajorHazardCriterionAdmin(admin.ModelAdmin):
 class InspectionResultInline(admin.TabularInline):
     model = InspectionResult
     extra = 0
-    fields = ["item", "result", "note", "photo"]
+    fields = ["item", "result", "note", "photo_link"]
     readonly_fields = fields
     can_delete = False
+
+    @admin.display(description=_("照片"))
+    def photo_link(self, obj: InspectionResult) -> str:
+        """Through the scoped, logged download view (/media/ is never served)."""
+        url = download_url(obj, "photo")
+        return format_html('<a href="{}">{}</a>', url, _("下载")) if url else "—"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

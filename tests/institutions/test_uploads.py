@@ -153,6 +153,22 @@ def test_inspection_photo_download_is_scoped(as_user, users, institution, checkl
     assert as_user(users["other_county"]).get(download(row, "photo")).status_code == 404
 
 
+def test_admin_links_inspection_photos_to_the_download_view(as_user, users, institution, checklist):
+    template, items = checklist
+    results = all_pass(items)
+    results[0] = services.ResultInput(item_id=items[0].pk, result="pass", photo=upload("x.png", PNG))
+    inspection = services.inspection_record(
+        actor=users["county"], institution=institution, template=template, results=results
+    )
+    users["admin"].is_staff = users["admin"].is_superuser = True
+    users["admin"].save(update_fields=["is_staff", "is_superuser"])
+    page = as_user(users["admin"]).get(f"/admin/institutions/inspection/{inspection.pk}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert download(inspection.results.get(item=items[0]), "photo") in html
+    assert "/media/" not in html
+
+
 def test_media_is_never_served_and_pages_link_to_the_download_view(as_user, client, users, with_evidence):
     assert client.get("/media/" + with_evidence.evidence.name).status_code == 404
     assert as_user(users["county"]).get("/media/" + with_evidence.evidence.name).status_code == 404
