@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from funds.models import DisbursementBatch, Payment
-from people.privacy import id_for, phone_for
+from relief.privacy import id_for, phone_for
 from relief.spreadsheets import safe_sheet
 
 

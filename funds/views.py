@@ -34,9 +34,9 @@ from funds.models import (
     Stock,
 )
 from funds.workflows import application_workflow, batch_workflow
-from people.privacy import id_for, phone_for
 from relief.idempotency import page_once
 from relief.pages import workflow_buttons, workflow_post, xlsx_response
+from relief.privacy import id_for, phone_for
 from relief.scoping import access, require_writer
 from relief.workflow import Workflow
 

@@ -27,7 +27,6 @@ from people.models import (
     Visit,
     years_ago,
 )
-from people.privacy import id_for
 from people.selectors import with_list_data
 from relief.api.fields import ScopedRelatedField
 from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
@@ -37,6 +36,7 @@ from relief.models import Region
 from relief.privacy import (
     MaskedFieldsMixin,
     NumberSearchLimited,
+    id_for,
     mask_id_number,
     mask_numbers_in_text,
     mask_phone,

@@ -18,11 +18,10 @@ from openpyxl import Workbook
 
 from people.forms import HouseholdSearchForm
 from people.models import Assistance, Person
-from people.privacy import id_for, phone_for
 from people.roster.columns import COLUMNS, TEMPLATE_FIELDS
 from people.selectors import search_households
 from relief.jobs.registry import JobContext, job_handler
-from relief.privacy import birth_date_for, text_for
+from relief.privacy import birth_date_for, id_for, phone_for, text_for
 from relief.spreadsheets import safe_sheet
 
 CHUNK = 2000

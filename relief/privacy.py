@@ -69,6 +69,16 @@ def sees_personal_data(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.sees_personal_data)
 
 
+def id_for(user, value: str | None) -> str:
+    """An ID number as this user may see it: in full for the roles whose work needs it, masked else."""
+    return (value or "") if sees_personal_data(user) else mask_id_number(value)
+
+
+def phone_for(user, value: str | None) -> str:
+    """A phone number as this user may see it."""
+    return (value or "") if sees_personal_data(user) else mask_phone(value)
+
+
 def reduce_birth_date(value: datetime.date | str | None) -> str:
     """The year of a birth date ("1931"): a masked ID hides exactly the date, so a masked view shows
     no more of it than the year."""

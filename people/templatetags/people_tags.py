@@ -1,6 +1,6 @@
 from django import template
 
-from people import privacy
+from relief import privacy
 
 register = template.Library()
 

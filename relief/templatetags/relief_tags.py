@@ -48,7 +48,7 @@ def text_for(value: str | None, user) -> str:
 @register.filter
 def phone_for(value: str | None, user) -> str:
     """{{ institution.contact_phone|phone_for:user }}: the full number or a masked one, by role."""
-    return (value or "") if privacy.sees_personal_data(user) else privacy.mask_phone(value)
+    return privacy.phone_for(user, value)
 
 
 @register.filter

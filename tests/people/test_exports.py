@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 
 from people.exports import roster_workbook
 from people.models import Person
-from people.privacy import mask_id_number
 from people.roster import roster_import
 from relief.models import Job, JobState
+from relief.privacy import mask_id_number
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
