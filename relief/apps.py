@@ -14,10 +14,13 @@ class ReliefConfig(AppConfig):
         from relief.dashboard import tasks as dashboard_tasks  # noqa: F401
         from relief.jobs import runner  # noqa: F401
         from relief.jobs import tasks as job_tasks  # noqa: F401
+        from relief.todo import hooks
 
+        hooks.install()
+        navigation.register(_("待办"), "task-list", order=2)
         navigation.register(_("预警"), "alert-list", order=5)
         navigation.register(_("数据看板"), "dashboard:index", order=3)
-        navigation.register(_("首页"), "home", order=0)
+        navigation.register(_("今日工作"), "home", order=0)
         navigation.register(_("行政区划"), "region-list", order=80)
         navigation.register(_("政策参数"), "policy", order=85)
         navigation.register(_("后台任务"), "job-list", order=90)

@@ -5,13 +5,18 @@ from django.urls import include, path
 from relief import views
 from relief.alerts import views as alert_views
 from relief.jobs import views as job_views
+from relief.todo import views as todo_views
 
 handler400 = "relief.api.errors.bad_request"
 handler404 = "relief.api.errors.page_not_found"
 handler500 = "relief.api.errors.server_error"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", todo_views.today, name="home"),
+    path("tasks/", todo_views.task_list, name="task-list"),
+    path("tasks/<int:pk>/", todo_views.task_detail, name="task-detail"),
+    path("tasks/<int:pk>/supervise/", todo_views.task_supervise, name="task-supervise"),
+    path("tasks/<int:pk>/<slug:step>/", todo_views.task_step, name="task-step"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -13,25 +13,10 @@ from django.views.decorators.http import require_POST
 
 from relief.exports import EXPORT_KIND
 from relief.jobs.services import job_start
-from relief.models import Alert, Job, Region
+from relief.models import Region
 from relief.policy import effective_parameters
 from relief.scoping import get_visible_or_404
 from relief.workdays import add_working_days
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    region = user.region
-    visible = Region.objects.visible_to(user)
-    children = visible.filter(parent=region) if region else visible.filter(level=1)
-    context = {
-        "region": region,
-        "children": children.order_by("code")[:50],
-        "open_alerts": Alert.objects.visible_to(user).unresolved().count(),
-        "jobs": Job.objects.visible_to(user)[:5],
-    }
-    return render(request, "relief/home.html", context)
 
 
 @login_required

@@ -283,6 +283,8 @@ class Workflow:
                     comment=ctx.comment,
                     **ctx.log_extra,
                 )
+            for listener in AFTER_STEP:
+                listener(self, step, locked)
             for callback in ctx.after_commit:
                 transaction.on_commit(callback)
         return locked
@@ -311,6 +313,9 @@ class Workflow:
 
 
 REGISTRY: dict[str, Workflow] = {}
+#: called inside every step's transaction after its log row, with (workflow, step, object): the
+#: tasks (relief/todo) follow the records they are about this way, at once
+AFTER_STEP: list[Callable[[Workflow, Step, models.Model], None]] = []
 
 
 # --- shared guards ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from relief.alerts.workflows import (
     ESCALATED_COMMENT,
     ESCALATION_CAP,
     RAISED,
+    REOPENED_COMMENT,
     alert_workflow,
     escalation_due_days,
     log_action,
@@ -39,10 +40,31 @@ def alert_raise(
     assignee: User | None = None,
 ) -> tuple[Alert, bool]:
     """Raise an alert unless an unresolved one with the same key exists. Returns (alert, created)."""
+    from relief.todo.services import tasks_follow_alerts
+
     region_code = region.code if isinstance(region, Region) else region
     existing = Alert.objects.unresolved().filter(dedup_key=dedup_key).first()
     if existing:
         return existing, False
+    # resolved by hand while the condition remained: it comes back with its original clock
+    earlier = (
+        Alert.objects.filter(dedup_key=dedup_key, status=AlertStatus.RESOLVED, cause_open=True)
+        .order_by("-id")
+        .first()
+    )
+    if earlier is not None:
+        with transaction.atomic():
+            Alert.objects.filter(pk=earlier.pk).update(status=AlertStatus.OPEN, resolved_at=None)
+            earlier.refresh_from_db()
+            alert_workflow.log(
+                earlier,
+                action="reopened",
+                actor=None,
+                comment=REOPENED_COMMENT,
+                from_state=AlertStatus.RESOLVED,
+            )
+            tasks_follow_alerts([earlier.pk])
+        return earlier, False
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
@@ -58,6 +80,7 @@ def alert_raise(
                 subject_id=str(subject.pk) if subject is not None else "",
             )
             alert_workflow.log(alert, action=RAISED, actor=None, comment=message)
+            tasks_follow_alerts([alert.pk])
     except IntegrityError:  # raised concurrently by another worker
         return Alert.objects.unresolved().get(dedup_key=dedup_key), False
     return alert, True
@@ -80,6 +103,18 @@ def alert_resolve(*, actor: User | None, alert: Alert, note: str) -> Alert:
         if current.status == AlertStatus.RESOLVED:
             return current
         raise
+
+
+def alert_resolve_for_task(*, actor: User, task, note: str) -> Alert | None:
+    """The alert's task was completed by hand: the alert is resolved by hand too (its condition may
+    remain: then the next sweep reopens both, with their original due time). Inside the task's step."""
+    from relief.todo.services import handling
+
+    alert = Alert.objects.filter(pk=task.alert_id).first()
+    if alert is None or alert.status == AlertStatus.RESOLVED:
+        return alert
+    with handling({task.pk}):
+        return alert_workflow.run("resolve", actor=actor, obj=alert, note=note)
 
 
 def alert_escalate(*, alert: Alert) -> Alert:
@@ -109,7 +144,7 @@ def alerts_escalate_overdue(now: datetime.datetime | None = None) -> int:
                 INSERT INTO relief_alertevent (alert_id, action, from_state, to_state, comment, at)
                 SELECT id, %s, status, status, replace(%s, %s, escalation_level::text), %s FROM up
             )
-            SELECT count(*) FROM up
+            SELECT coalesce(array_agg(id), '{{}}') FROM up
             """,  # noqa: S608 - the CASE is built from integers of ESCALATION_CAP
             [
                 now,
@@ -122,7 +157,11 @@ def alerts_escalate_overdue(now: datetime.datetime | None = None) -> int:
                 now,
             ],
         )
-        return cur.fetchone()[0]
+        ids = cur.fetchone()[0]
+        from relief.todo.services import tasks_follow_alerts
+
+        tasks_follow_alerts(ids)
+        return len(ids)
 
 
 def sweep_start(*, actor: User, kinds: list[str] | None = None, region: Region | None = None) -> Job:

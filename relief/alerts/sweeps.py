@@ -33,7 +33,13 @@ from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from relief.alerts.workflows import AUTO_RESOLVED_COMMENT, RAISED, alert_workflow, log_action
+from relief.alerts.workflows import (
+    AUTO_RESOLVED_COMMENT,
+    RAISED,
+    REOPENED_COMMENT,
+    alert_workflow,
+    log_action,
+)
 from relief.models import AlertStatus, Region, Severity
 from relief.policy import policy_value
 from relief.regions import Level
@@ -49,6 +55,9 @@ class Sweep:
     subject_model: str = ""
     # 0: raised at the region's own level; 1: supervised (督办) from one level up from the start
     escalation_level: int = 0
+    # the page that answers the alert: a URL name taking the subject's id, and its button label
+    action: str = ""
+    action_label: str = ""
 
 
 SWEEPS: dict[str, Sweep] = {}
@@ -62,10 +71,12 @@ def register(sweep: Sweep) -> None:
 class SweepResult:
     raised: int = 0
     resolved: int = 0
+    reopened: int = 0
 
     def __iadd__(self, other: SweepResult) -> SweepResult:
         self.raised += other.raised
         self.resolved += other.resolved
+        self.reopened += other.reopened
         return self
 
 
@@ -94,14 +105,52 @@ def sweep_county(
     with transaction.atomic(), connection.cursor() as cur:
         # The findings are many small index lookups; JIT compiling them costs more than running them.
         cur.execute("SET LOCAL jit = off")
+        # An alert resolved by hand whose condition is still found comes back as it was: its due
+        # time and escalation level (the clock) are kept, not restarted by a fresh alert.
+        cur.execute(
+            f"""
+            WITH f AS ({sql}),
+            reopened AS (
+                UPDATE relief_alert a SET status = %s, resolved_at = NULL
+                FROM f
+                WHERE a.kind = %s AND a.region_code LIKE %s AND a.status = %s AND a.cause_open
+                  AND a.dedup_key = f.dedup_key
+                  AND a.id = (SELECT max(x.id) FROM relief_alert x WHERE x.dedup_key = a.dedup_key
+                              AND x.status = %s AND x.cause_open)
+                  AND NOT EXISTS (SELECT 1 FROM relief_alert y WHERE y.dedup_key = a.dedup_key
+                                  AND y.status <> %s)
+                RETURNING a.id
+            ),
+            ev AS (
+                INSERT INTO relief_alertevent (alert_id, action, from_state, to_state, comment, at)
+                SELECT id, 'reopened', %s, %s, %s, %s FROM reopened
+            )
+            SELECT coalesce(array_agg(id), '{{}}') FROM reopened
+            """,  # noqa: S608 - the findings SQL comes from the ORM, with its own parameters
+            [
+                *params,
+                AlertStatus.OPEN.value,
+                kind,
+                prefix + "%",
+                AlertStatus.RESOLVED.value,
+                AlertStatus.RESOLVED.value,
+                AlertStatus.RESOLVED.value,
+                AlertStatus.RESOLVED.value,
+                AlertStatus.OPEN.value,
+                REOPENED_COMMENT,
+                now,
+            ],
+        )
+        reopened_ids = cur.fetchone()[0]
         cur.execute(
             f"""
             WITH f AS ({sql}),
             inserted AS (
                 INSERT INTO relief_alert (kind, severity, region_code, subject_type_id, subject_id,
-                    subject_label, message, due_at, status, escalation_level, dedup_key, created_at)
+                    subject_label, message, due_at, status, escalation_level, dedup_key, created_at,
+                    cause_open)
                 SELECT %s, %s, f.region_code, %s, f.subject_id::text, left(f.subject_label, 200), f.message,
-                    %s, %s, %s, f.dedup_key, %s
+                    %s, %s, %s, f.dedup_key, %s, true
                 FROM f
                 WHERE f.region_code LIKE %s
                 ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO NOTHING
@@ -111,7 +160,7 @@ def sweep_county(
                 INSERT INTO relief_alertevent (alert_id, action, from_state, to_state, comment, at)
                 SELECT id, %s, '', %s, message, %s FROM inserted
             )
-            SELECT count(*) FROM inserted
+            SELECT coalesce(array_agg(id), '{{}}') FROM inserted
             """,  # noqa: S608 - the findings SQL comes from the ORM, with its own parameters
             [
                 *params,
@@ -128,7 +177,7 @@ def sweep_county(
                 now,
             ],
         )
-        raised = cur.fetchone()[0]
+        raised_ids = cur.fetchone()[0]
         cur.execute(
             f"""
             WITH f AS ({sql}),
@@ -139,14 +188,23 @@ def sweep_county(
                 FOR UPDATE OF a
             ),
             resolved AS (
-                UPDATE relief_alert a SET status = %s, resolved_at = %s FROM gone WHERE a.id = gone.id
+                UPDATE relief_alert a SET status = %s, resolved_at = %s, cause_open = false
+                FROM gone WHERE a.id = gone.id
                 RETURNING a.id, gone.status AS from_state
             ),
             ev AS (
                 INSERT INTO relief_alertevent (alert_id, action, from_state, to_state, comment, at)
                 SELECT id, %s, from_state, %s, %s, %s FROM resolved
+            ),
+            -- resolved by hand earlier and no longer found: the condition has gone now
+            forgotten AS (
+                UPDATE relief_alert a SET cause_open = false
+                WHERE a.kind = %s AND a.region_code LIKE %s AND a.status = %s AND a.cause_open
+                  AND a.dedup_key NOT IN (SELECT f.dedup_key FROM f)
+                RETURNING a.id
             )
-            SELECT count(*) FROM resolved
+            SELECT (SELECT coalesce(array_agg(id), '{{}}') FROM resolved),
+                   (SELECT coalesce(array_agg(id), '{{}}') FROM forgotten)
             """,  # noqa: S608
             [
                 *params,
@@ -159,10 +217,17 @@ def sweep_county(
                 auto_resolve.target,
                 AUTO_RESOLVED_COMMENT,
                 now,
+                kind,
+                prefix + "%",
+                AlertStatus.RESOLVED.value,
             ],
         )
-        resolved = cur.fetchone()[0]
-    return SweepResult(raised=raised, resolved=resolved)
+        resolved_ids, forgotten_ids = cur.fetchone()
+        # the alerts' tasks follow them in the same transaction (relief/todo)
+        from relief.todo.services import tasks_follow_alerts
+
+        tasks_follow_alerts([*reopened_ids, *raised_ids, *resolved_ids, *forgotten_ids])
+    return SweepResult(raised=len(raised_ids), resolved=len(resolved_ids), reopened=len(reopened_ids))
 
 
 def sql_message(template: str, **parts) -> Concat:

@@ -92,4 +92,7 @@ def sweeps_nightly() -> int:
 @shared_task(name="relief.alerts_escalate")
 def alerts_escalate() -> int:
     """Periodic: alerts left open past their due time go one level up (督办)."""
-    return alerts_escalate_overdue()
+    from relief.todo.services import tasks_escalate_overdue
+
+    # the alerts' tasks follow their alerts; the other tasks keep their own clock
+    return alerts_escalate_overdue() + tasks_escalate_overdue()

@@ -28,6 +28,7 @@ NOTE = Param("note", "comment", gettext_lazy("处理说明"), max_length=2000)
 #: the comment of an escalation, in Python and in the set-based statement alike
 ESCALATED_COMMENT = "逾期未处理，提级督办（第%(level)s级）"
 AUTO_RESOLVED_COMMENT = "情况已消除，系统自动解除"
+REOPENED_COMMENT = "情况仍存在，重新打开（原处理时限和督办层级不变）"
 #: how many levels an alert of a region may climb: never above the province
 ESCALATION_CAP = {2: 0, 4: 1, 6: 2, 9: 3, 12: 4}
 
@@ -43,6 +44,13 @@ def _resolved_now(ctx: StepContext) -> None:
     alert: Alert = ctx.obj
     alert.resolved_at = timezone.now()
     ctx.fields.add("resolved_at")
+
+
+def _cleared_now(ctx: StepContext) -> None:
+    _resolved_now(ctx)
+    alert: Alert = ctx.obj
+    alert.cause_open = False
+    ctx.fields.add("cause_open")
 
 
 def escalation_due_days() -> int:
@@ -109,7 +117,7 @@ alert_workflow = Workflow(
             sources=UNRESOLVED,
             target=AlertStatus.RESOLVED,
             comment_param="note",
-            apply=_resolved_now,
+            apply=_cleared_now,
             log_action="auto_resolved",
             system=True,
         ),

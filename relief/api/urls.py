@@ -11,12 +11,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from relief.api import views
+from relief.todo.api import TaskViewSet
 
 router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("jobs", views.JobViewSet, basename="job")
 router.register("policy-parameters", views.PolicyParameterViewSet, basename="policyparameter")
 router.register("alerts", views.AlertViewSet, basename="alert")
+router.register("tasks", TaskViewSet, basename="task")
 
 for app_name in settings.DOMAIN_APPS:
     if util.find_spec(f"{app_name}.api") is None:

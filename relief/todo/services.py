@@ -1,0 +1,330 @@
+"""Writes of tasks: one task for one cause, 督办 instructions, escalation of overdue tasks, and the
+tasks of alerts (one per alert, following it: relief/alerts keeps the finding, the task carries
+the work)."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import uuid
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from relief.models import Region, Role, Task, User
+from relief.policy import policy_value
+from relief.regions import CODE_LENGTHS, Level
+from relief.scoping import in_scope, require_actor
+from relief.todo.sources import LIVE, SUPERVISOR_SQL, due_at_end_of, url_with_id
+from relief.todo.workflows import task_workflow
+from relief.workdays import add_working_days
+
+#: the role that works at a region of each code length (a task for "a role in a region")
+ROLE_BY_LENGTH = {12: Role.VILLAGE, 9: Role.TOWNSHIP, 6: Role.COUNTY, 4: Role.CITY, 2: Role.PROVINCE}
+
+# alert tasks being changed by their own task step right now (the mirror leaves them alone)
+_HANDLED: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar("todo_handled", default=frozenset())
+
+
+def due_in_working_days(days: int, start: datetime.date | None = None) -> datetime.datetime:
+    return due_at_end_of(add_working_days(start or timezone.localdate(), days).date)
+
+
+def task_open(
+    *,
+    source: str,
+    kind: str,
+    cause_key: str,
+    title: str,
+    region: Region | str,
+    due_at: datetime.datetime,
+    assignee_region: str | None = None,
+    assignee: User | None = None,
+    subject: models.Model | None = None,
+    subject_label: str = "",
+    detail: str = "",
+    urgent: bool = False,
+    action_url: str = "",
+    action_label: str = "",
+    parent: Task | None = None,
+    created_by: User | None = None,
+    supervisor_region: str = "",
+) -> tuple[Task, bool]:
+    """Open a task for a cause unless a live one exists. Returns (task, created). Called inside the
+    write that found the cause (a visit, a 督办), in its transaction."""
+    region_code = region.code if isinstance(region, Region) else region
+    existing = Task.objects.live().filter(cause_key=cause_key).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            task = Task.objects.create(
+                source=source,
+                kind=kind,
+                cause_key=cause_key,
+                title=title[:200],
+                detail=detail,
+                region_id=region_code,
+                assignee_region=assignee_region or region_code,
+                assignee=assignee,
+                due_at=due_at,
+                urgent=urgent,
+                subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
+                subject_id=str(subject.pk) if subject is not None else "",
+                subject_label=(subject_label or (str(subject) if subject is not None else ""))[:200],
+                action_url=action_url,
+                action_label=action_label,
+                parent=parent,
+                created_by=created_by,
+                supervisor_region=supervisor_region,
+            )
+            task_workflow.log(task, action="created", actor=created_by, comment=detail or title)
+    except IntegrityError:
+        return Task.objects.live().get(cause_key=cause_key), False
+    return task, True
+
+
+def task_take(*, actor: User, task: Task, note: str = "") -> Task:
+    return task_workflow.run("take", actor=actor, obj=task, note=note)
+
+
+def task_complete(*, actor: User, task: Task, note: str) -> Task:
+    return task_workflow.run("complete", actor=actor, obj=task, note=note)
+
+
+def task_cancel(*, actor: User, task: Task, note: str) -> Task:
+    return task_workflow.run("cancel", actor=actor, obj=task, note=note)
+
+
+def tasks_answered(*, actor: User, cause_keys: list[str], note: str) -> int:
+    """The write that answers tasks was made (an application filed from a visit need): their live
+    tasks are done by that person, with the note. Returns how many."""
+    done = 0
+    for task in Task.objects.live().filter(cause_key__in=cause_keys):
+        if in_scope(actor, task.region_id):
+            task_workflow.run("complete", actor=actor, obj=task, note=note)
+            done += 1
+    return done
+
+
+# --- 督办 ----------------------------------------------------------------------------------------
+
+
+def supervise_refusal(user: User, task: Task) -> str | None:
+    """Why `user` may not add a 督办 instruction to `task` (None: they may): a township, county,
+    city or province user whose region lies above the task's, on a live task."""
+    if not (user and user.is_authenticated and user.is_active):
+        return _("请先登录")
+    if user.role in (Role.VILLAGE, Role.API_CLIENT):
+        return _("督办须由乡镇（街道）及以上工作人员或官员办理")
+    if not task.is_live:
+        return _("该事项已办结或已取消")
+    if user.is_region_admin:
+        return None
+    if not in_scope(user, task.assignee_region) or user.region_id == task.assignee_region:
+        return _("只能督办下级的事项")
+    return None
+
+
+def supervise(*, actor: User, task: Task, instruction: str, working_days: int = 3) -> Task:
+    """督办: an instruction from above, with a deadline in working days, for the task's assignee.
+    It shows on their today page; their answer (completing it) shows on the task above."""
+    if message := supervise_refusal(actor, task):
+        raise PermissionDenied(message)
+    instruction = (instruction or "").strip()
+    if not instruction:
+        raise ValidationError({"instruction": _("请填写督办要求")})
+    if not 1 <= int(working_days) <= 30:
+        raise ValidationError({"working_days": _("办理时限应为1至30个工作日")})
+    with transaction.atomic():
+        child, _created = task_open(
+            source="supervision",
+            kind="supervision",
+            cause_key=f"supervision:{task.pk}:{uuid.uuid4().hex[:12]}",
+            title=_("督办：%(title)s") % {"title": task.title},
+            region=task.region_id,
+            assignee_region=task.assignee_region,
+            assignee=task.assignee,
+            due_at=due_in_working_days(int(working_days)),
+            subject=task.subject_type and task.subject,
+            subject_label=task.subject_label,
+            detail=instruction,
+            urgent=True,
+            action_url=task.action_url,
+            action_label=task.action_label,
+            parent=task,
+            created_by=actor,
+            supervisor_region=actor.region_id or "",
+        )
+        task_workflow.log(task, action="supervised", actor=actor, comment=instruction, from_state=task.state)
+    return child
+
+
+# --- escalation ----------------------------------------------------------------------------------
+
+
+def tasks_escalate_overdue(now: datetime.datetime | None = None) -> int:
+    """提级督办 of every overdue task that keeps its own clock (alert tasks follow their alert): one
+    statement moves each one level up (never above the province) with a new due time."""
+    now = now or timezone.now()
+    days = int(policy_value("alert_due_days", None))
+    supervisor = SUPERVISOR_SQL.format(esc="(t.escalation_level + 1)", region="t.assignee_region")
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH up AS (
+                UPDATE relief_task t SET escalation_level = t.escalation_level + 1,
+                    supervisor_region = {supervisor},
+                    due_at = %s + make_interval(days => %s)
+                WHERE t.state = ANY(%s) AND t.due_at < %s AND t.alert_id IS NULL
+                  AND t.escalation_level < (CASE length(t.assignee_region)
+                        WHEN 2 THEN 0 WHEN 4 THEN 1 WHEN 6 THEN 2 WHEN 9 THEN 3 ELSE 4 END)
+                RETURNING t.id, t.state, t.escalation_level
+            )
+            INSERT INTO relief_taskevent (task_id, action, from_state, to_state, comment, at)
+            SELECT id, 'escalated', state, state, %s || escalation_level::text || %s, %s FROM up
+            """,  # noqa: S608
+            [now, days, LIVE, now, "逾期未办结，提级督办（第", "级）", now],
+        )
+        return cur.rowcount
+
+
+# --- the tasks of alerts -------------------------------------------------------------------------
+
+
+def _alert_action_sql() -> tuple[str, list]:
+    """CASE over alert kinds: the path of the page that answers each kind (its sweep's action, with
+    the subject's id), else the alert's own page."""
+    from relief.alerts.sweeps import SWEEPS
+
+    own = url_with_id("alert-detail")
+    sql, params = "CASE WHEN a.subject_id = '' THEN replace(%s, '{id}', a.id::text)", [own]
+    for kind, sweep in SWEEPS.items():
+        if sweep.action:
+            sql += " WHEN a.kind = %s THEN replace(%s, '{id}', a.subject_id)"
+            params += [kind, url_with_id(sweep.action)]
+    sql += " ELSE replace(%s, '{id}', a.id::text) END"
+    params.append(own)
+    return sql, params
+
+
+def tasks_follow_alerts(alert_ids: list[int]) -> int:
+    """Make the tasks of these alerts agree with them: a task for each unresolved alert without one;
+    the state (open → 待办, acknowledged → 办理中, resolved → done), due time, escalation and cause of
+    the others. Two statements whatever the number. Returns how many tasks changed or were made."""
+    if not alert_ids:
+        return 0
+    now = timezone.now()
+    handled = list(_HANDLED.get())
+    action_sql, action_params = _alert_action_sql()
+    supervisor = SUPERVISOR_SQL.format(esc="a.escalation_level", region="a.region_code")
+    state = "CASE a.status WHEN 'open' THEN 'open' WHEN 'acknowledged' THEN 'in_progress' ELSE 'done' END"
+    labels = _action_labels()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH ins AS (
+                INSERT INTO relief_task (source, kind, title, detail, region_code, subject_type_id,
+                    subject_id, subject_label, alert_id, assignee_id, assignee_region, urgent, due_at,
+                    state, cause_key, cause_open, escalation_level, supervisor_region, action_url,
+                    action_label, answer, created_at, closed_by_hand)
+                SELECT 'alert', a.kind, left(a.message, 200), a.message, a.region_code,
+                    a.subject_type_id, a.subject_id, a.subject_label, a.id, a.assignee_id,
+                    a.region_code, a.severity >= 3, coalesce(a.due_at, %s), {state},
+                    'alert:' || a.id, a.cause_open, a.escalation_level, {supervisor},
+                    {action_sql}, coalesce((%s::jsonb) ->> a.kind, ''), '', a.created_at, false
+                FROM relief_alert a
+                WHERE a.id = ANY(%s) AND a.status <> 'resolved' AND a.region_code IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM relief_task t WHERE t.alert_id = a.id)
+                ON CONFLICT (cause_key) WHERE state IN ('open', 'in_progress') DO NOTHING
+                RETURNING id, title, state
+            )
+            INSERT INTO relief_taskevent (task_id, action, from_state, to_state, comment, at)
+            SELECT id, 'created', '', state, title, %s FROM ins
+            """,  # noqa: S608 - the CASE is built from the sweeps' registry, values as parameters
+            [now, *action_params, labels, alert_ids, now],
+        )
+        made = cur.rowcount
+        cur.execute(
+            f"""
+            WITH ch AS (
+                SELECT t.id, t.state AS old, {state} AS new, a.cause_open, a.escalation_level,
+                    {supervisor} AS supervisor, a.due_at, a.assignee_id, a.severity
+                FROM relief_task t JOIN relief_alert a ON a.id = t.alert_id
+                WHERE a.id = ANY(%s) AND t.state <> 'cancelled' AND NOT (t.id = ANY(%s))
+                FOR UPDATE OF t
+            ),
+            up AS (
+                UPDATE relief_task t SET state = ch.new,
+                    due_at = coalesce(ch.due_at, t.due_at), escalation_level = ch.escalation_level,
+                    supervisor_region = ch.supervisor, cause_open = ch.cause_open,
+                    urgent = ch.severity >= 3, assignee_id = coalesce(t.assignee_id, ch.assignee_id),
+                    closed_at = CASE WHEN ch.new = 'done' THEN coalesce(t.closed_at, %s) END,
+                    closed_by_hand = (ch.new = 'done' AND ch.cause_open)
+                FROM ch WHERE t.id = ch.id
+                  AND (t.state <> ch.new OR t.due_at IS DISTINCT FROM ch.due_at
+                       OR t.escalation_level <> ch.escalation_level OR t.cause_open <> ch.cause_open)
+                RETURNING t.id, ch.old, ch.new, ch.cause_open
+            )
+            INSERT INTO relief_taskevent (task_id, action, from_state, to_state, comment, at)
+            SELECT id,
+                CASE WHEN new = old THEN 'updated' WHEN new = 'done' AND NOT cause_open THEN 'cause_cleared'
+                     WHEN new = 'done' THEN 'done_with_alert' WHEN old = 'done' THEN 'reopened'
+                     ELSE 'followed_alert' END,
+                old, new,
+                CASE WHEN new = 'done' AND NOT cause_open THEN %s WHEN old = 'done' AND new <> 'done' THEN %s
+                     ELSE %s END, %s
+            FROM up
+            """,  # noqa: S608
+            [alert_ids, handled, now, CLEARED, REOPENED, FOLLOWED, now],
+        )
+        return made + cur.rowcount
+
+
+CLEARED = "预警情况已消除，自动办结"
+REOPENED = "预警情况仍存在，重新打开（原办理时限和督办层级不变）"
+FOLLOWED = "随预警处理更新"
+
+
+def _action_labels() -> str:
+    import json
+
+    from relief.alerts.sweeps import SWEEPS
+
+    return json.dumps(
+        {k: str(s.action_label) for k, s in SWEEPS.items() if s.action_label}, ensure_ascii=False
+    )
+
+
+def handling(task_ids: set[int]):
+    """Context: the mirror leaves these tasks alone (their own step is changing them)."""
+    return _HandledScope(frozenset(task_ids))
+
+
+class _HandledScope:
+    def __init__(self, ids: frozenset[int]) -> None:
+        self.ids = ids
+        self.token = None
+
+    def __enter__(self):
+        self.token = _HANDLED.set(_HANDLED.get() | self.ids)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _HANDLED.reset(self.token)
+
+
+def role_for_region(code: str) -> str:
+    return ROLE_BY_LENGTH.get(len(code), Role.COUNTY)
+
+
+def assignee_region_at(code: str, level: Level) -> str:
+    """The region code at `level` containing `code` (a township task for a village record)."""
+    return code[: CODE_LENGTHS[level]]
+
+
+def require_task_actor(actor: User, task: Task) -> None:
+    require_actor(actor, task.region_id)
