@@ -107,6 +107,8 @@ def register() -> None:
             findings=overdue_batches,
             severity=Severity.URGENT,
             subject_model="funds.DisbursementBatch",
+            action="funds:batch-detail",
+            action_label=_("办理发放"),
         )
     )
     register_sweep(
@@ -116,5 +118,7 @@ def register() -> None:
             findings=late_emergency_payments,
             severity=Severity.URGENT,
             subject_model="funds.AssistanceApplication",
+            action="funds:application-detail",
+            action_label=_("先行救助"),
         )
     )

@@ -66,5 +66,7 @@ def register() -> None:
             severity=Severity.URGENT,
             subject_model="institutions.Hazard",
             escalation_level=1,
+            action="institutions:hazard-detail",
+            action_label=_("督促整改"),
         )
     )

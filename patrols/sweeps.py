@@ -117,6 +117,8 @@ def register() -> None:
             findings=overdue_clues,
             severity=Severity.URGENT,
             subject_model="patrols.Clue",
+            action="patrols:clue-detail",
+            action_label=_("响应线索"),
         )
     )
     register_sweep(
@@ -126,6 +128,8 @@ def register() -> None:
             findings=station_stays_over_limit,
             severity=Severity.WARNING,
             subject_model="patrols.StationCase",
+            action="patrols:case-detail",
+            action_label=_("办理离站"),
         )
     )
     register_condition("cold_wave", cold_wave_in_force)

@@ -354,19 +354,62 @@ def register() -> None:
     from relief.alerts.sweeps import Sweep
     from relief.alerts.sweeps import register as register_sweep
 
-    for kind, label, findings, severity, model in (
-        (VISIT_OVERDUE, _("探访逾期"), overdue_visits, Severity.WARNING, "people.Person"),
-        (DIBAO_UNCOVERED, _("应保未保线索"), dibao_uncovered, Severity.WARNING, "people.Household"),
-        (RIGID_EXPENSE, _("刚性支出困难（临时救助线索）"), rigid_expense, Severity.INFO, "people.Household"),
-        (NO_GUARDIAN, _("困境儿童未登记监护人"), children_without_guardian, Severity.URGENT, "people.Person"),
+    # (kind, label, findings, severity, subject model, the page that answers it and its button)
+    for kind, label, findings, severity, model, action, action_label in (
+        (
+            VISIT_OVERDUE,
+            _("探访逾期"),
+            overdue_visits,
+            Severity.WARNING,
+            "people.Person",
+            "people:person-visit",
+            _("记录探访"),
+        ),
+        (
+            DIBAO_UNCOVERED,
+            _("应保未保线索"),
+            dibao_uncovered,
+            Severity.WARNING,
+            "people.Household",
+            "people:household-detail",
+            _("核查认定"),
+        ),
+        (
+            RIGID_EXPENSE,
+            _("刚性支出困难（临时救助线索）"),
+            rigid_expense,
+            Severity.INFO,
+            "people.Household",
+            "people:household-detail",
+            _("核查救助"),
+        ),
+        (
+            NO_GUARDIAN,
+            _("困境儿童未登记监护人"),
+            children_without_guardian,
+            Severity.URGENT,
+            "people.Person",
+            "people:person-edit",
+            _("登记监护人"),
+        ),
         (
             NO_CARER,
             _("失能人员未登记照料人"),
             unable_self_care_without_carer,
             Severity.WARNING,
             "people.Person",
+            "people:person-edit",
+            _("登记照料人"),
         ),
     ):
         register_sweep(
-            Sweep(kind=kind, label=label, findings=findings, severity=severity, subject_model=model)
+            Sweep(
+                kind=kind,
+                label=label,
+                findings=findings,
+                severity=severity,
+                subject_model=model,
+                action=action,
+                action_label=action_label,
+            )
         )

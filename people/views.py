@@ -16,8 +16,9 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -263,6 +264,17 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
         if (response := page_once(request, save)) is not None:
             return response
     return render(request, "people/visit_form.html", {"form": form, "household": household})
+
+
+@login_required
+def person_visit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a visit to this person (the one tap of a visit-overdue task): their household's visit
+    form with them chosen."""
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    query = {"person": person.pk}
+    if request.GET.get("task", "").isdigit():
+        query["task"] = request.GET["task"]
+    return redirect(f"{reverse('people:visit-create', args=[person.household_id])}?{urlencode(query)}")
 
 
 @login_required
