@@ -14,10 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,7 @@ from relief.idempotency import page_once
 from relief.pages import workflow_buttons, workflow_post, xlsx_response
 from relief.privacy import id_for, phone_for
 from relief.scoping import access, require_writer
+from relief.todo.services import answer_from_request
 from relief.workflow import Workflow
 
 PAGE_SIZE = 50
@@ -221,16 +223,22 @@ def application_list(request: HttpRequest) -> HttpResponse:
 def application_create(request: HttpRequest) -> HttpResponse:
     """Phone-friendly: one column, numeric keyboards, the essentials first."""
     require_writer(request.user)
-    form = forms.ApplicationForm(
-        request.POST or None, user=request.user, initial={"kind": ApplicationKind.URGENT}
-    )
+    initial = {"kind": ApplicationKind.URGENT, **_applicant_from_register(request)}
+    form = forms.ApplicationForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["amount_requested"] = data.get("amount_requested") or 0
 
         def save() -> HttpResponse | None:
             try:
-                app = services.application_submit(actor=request.user, **data)
+                with transaction.atomic():
+                    app = services.application_submit(actor=request.user, **data)
+                    # filed from a visit need's task (?task=): that task is answered by this filing
+                    answer_from_request(
+                        actor=request.user,
+                        task_id=request.GET.get("task"),
+                        note=_("已受理临时救助申请（编号 %(pk)s）") % {"pk": app.pk},
+                    )
             except ValidationError as exc:
                 forms.apply_service_errors(form, exc)
                 return None
@@ -241,6 +249,36 @@ def application_create(request: HttpRequest) -> HttpResponse:
         if (response := page_once(request, save)) is not None:
             return response
     return render(request, "funds/application_form.html", {"form": form})
+
+
+def _applicant_from_register(request: HttpRequest) -> dict:
+    """Initial values of an application for a person on the register (?person=, from a visit
+    need's one tap): who, where, how many, and what the visit found."""
+    from people.models import Person
+
+    pk = request.GET.get("person", "")
+    if not pk.isdigit():
+        return {}
+    person = Person.objects.visible_to(request.user).select_related("household").filter(pk=int(pk)).first()
+    if person is None:
+        return {}
+    household = person.household
+    initial = {
+        "applicant_name": person.name,
+        "id_number": person.id_number,
+        "phone": person.phone or household.contact_phone,
+        "region": household.region_id,
+        "place": household.address,
+        "household_size": household.members.filter(active=True).count() or 1,
+    }
+    task_id = request.GET.get("task", "")
+    if task_id.isdigit():
+        from relief.models import Task
+
+        task = Task.objects.visible_to(request.user).filter(pk=int(task_id)).first()
+        if task is not None and task.detail:
+            initial["description"] = task.detail
+    return initial
 
 
 @login_required
@@ -317,7 +355,11 @@ def material_list(request: HttpRequest) -> HttpResponse:
     if form is None and request.user.can_write:
         form = forms.ReceiveForm(user=request.user)
     stocks = Stock.objects.visible_to(request.user).select_related("warehouse", "item")
-    return render(request, "funds/material_list.html", {"stocks": stocks, "form": form})
+    # from a visit need's one tap (?household=&task=): each stock's page opens with them
+    carry = urlencode({k: request.GET[k] for k in ("household", "task") if request.GET.get(k, "").isdigit()})
+    if carry:
+        messages.info(request, _("请选择发放的物资和仓库"))
+    return render(request, "funds/material_list.html", {"stocks": stocks, "form": form, "carry": carry})
 
 
 @login_required
@@ -329,14 +371,24 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = forms.DistributeForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                services.stock_distribute(actor=request.user, stock=stock, **form.cleaned_data)
+                with transaction.atomic():
+                    services.stock_distribute(actor=request.user, stock=stock, **form.cleaned_data)
+                    answer_from_request(
+                        actor=request.user,
+                        task_id=request.GET.get("task"),
+                        note=_("已从库存发放：%(item)s %(qty)s")
+                        % {"item": stock.item, "qty": form.cleaned_data["quantity"]},
+                    )
             except ValidationError as exc:
                 forms.apply_service_errors(form, exc)
             else:
                 messages.success(request, _("已发放"))
                 return redirect("funds:material-detail", pk=stock.pk)
     if form is None and request.user.can_write:
-        form = forms.DistributeForm(user=request.user)
+        household = request.GET.get("household", "")
+        form = forms.DistributeForm(
+            user=request.user, initial={"household": household} if household.isdigit() else None
+        )
     movements = stock.movements.select_related("household", "actor")[:200]
     return render(
         request, "funds/material_detail.html", {"stock": stock, "form": form, "movements": movements}

@@ -541,6 +541,9 @@ def visit_record(
     )
     _validate_visit(visit)
     visit.save()
+    from people.needs import visit_needs_open
+
+    visit_needs_open(visit=visit, actor=actor)  # what it found becomes someone's task
     return visit
 
 

@@ -282,7 +282,14 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_visible_or_404(
         Visit.objects.select_related("household", "person", "visitor"), request.user, pk=pk
     )
-    return render(request, "people/visit_detail.html", {"visit": visit})
+    from people.needs import visit_needs
+    from relief.todo.selectors import task_lines
+
+    return render(
+        request,
+        "people/visit_detail.html",
+        {"visit": visit, "needs": task_lines(visit_needs(visit).select_related("region"), timezone.now())},
+    )
 
 
 @login_required

@@ -32,6 +32,9 @@ DEFAULTS = {
     "hazard_deadline_general_days": ("7", "一般隐患即知即改，最长7天"),
     "hazard_deadline_major_days": ("30", "重大隐患挂牌督办，30天"),
     "alert_due_days": ("3", "预警3天内处理"),
+    # added with the tasks (0011): loaded there for databases migrated before
+    "need_due_working_days": ("3", "探访发现的需求3个工作日内跟进"),
+    "child_alone_due_hours": ("4", "儿童无人监护：当日处置，最迟4小时内"),
 }
 
 

@@ -110,6 +110,18 @@ def tasks_answered(*, actor: User, cause_keys: list[str], note: str) -> int:
     return done
 
 
+def answer_from_request(*, actor: User, task_id: str | None, note: str) -> Task | None:
+    """A follow-up was made from a task's one-tap link (`?task=<id>`): that task, if it is live and
+    in the actor's region, is done by them with `note`. Anything else (a forged or stale id) is
+    ignored: the record itself was saved."""
+    if not task_id or not str(task_id).isdigit():
+        return None
+    task = Task.objects.visible_to(actor).live().filter(pk=int(task_id)).first()
+    if task is None or not actor.can_write:
+        return None
+    return task_workflow.run("complete", actor=actor, obj=task, note=note)
+
+
 # --- 督办 ----------------------------------------------------------------------------------------
 
 

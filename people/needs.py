@@ -1,0 +1,119 @@
+"""Needs found on a visit become tasks (relief/todo) for the role that must act, with a deadline,
+and a button that starts the follow-up pre-filled.
+
+| follow-up chosen          | who                         | the one tap                               |
+|---------------------------|-----------------------------|-------------------------------------------|
+| 临时救助申请              | township (乡镇受理)          | a temporary-assistance application for the person, pre-filled |
+| 发放物资                  | township                    | the county's stock, with the household chosen |
+| 就医转介 / 监护干预        | township                    | the task itself: the referral is recorded as its answer (to whom, when) |
+| 救助类别认定/复核          | township                    | the household page (enrolment check)      |
+| 危房修缮/转移安置          | township                    | the household page                        |
+| 其他                      | the visitor's village       | the household page                        |
+
+A child (under 18) found without a guardian present (`guardian_present` False) raises, the same
+day, an urgent task for the township (its child supervisor, 儿童督导员) and one for the county.
+Deadlines are policy values: `need_due_working_days`, `child_alone_due_hours`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from people.choices import FollowUp
+from people.models import Visit
+from relief.models import Task, User
+from relief.policy import policy_value
+from relief.todo.services import due_in_working_days, task_open
+
+TOWNSHIP, COUNTY = 9, 6
+
+
+def _action(follow_up: str, visit: Visit) -> tuple[str, str]:
+    household = visit.household
+    person = visit.person
+    if follow_up == FollowUp.TEMP_ASSISTANCE:
+        query = {"household": household.pk}
+        if person is not None:
+            query["person"] = person.pk
+        return f"{reverse('funds:application-create')}?{urlencode(query)}", _("发起临时救助申请")
+    if follow_up == FollowUp.MATERIAL:
+        return f"{reverse('funds:material-list')}?{urlencode({'household': household.pk})}", _(
+            "从库存发放物资"
+        )
+    if follow_up in (FollowUp.MEDICAL_REFERRAL, FollowUp.GUARDIANSHIP):
+        return "", ""  # answered on the task's own page: the referral is its answer
+    if follow_up == FollowUp.CATEGORY_REVIEW:
+        return reverse("people:household-detail", args=[household.pk]), _("核查认定")
+    return reverse("people:household-detail", args=[household.pk]), _("查看家庭")
+
+
+def _who(follow_up: str, visit: Visit) -> str:
+    if follow_up == FollowUp.OTHER:
+        return visit.region_id
+    return visit.region_id[:TOWNSHIP]
+
+
+def cause_prefix(visit: Visit) -> str:
+    return f"need:visit:{visit.pk}:"
+
+
+def visit_needs_open(*, visit: Visit, actor: User | None) -> list[Task]:
+    """Open the tasks of what this visit found (inside the visit's transaction)."""
+    tasks: list[Task] = []
+    subject_label = visit.person.name if visit.person_id else str(visit.household)
+    who_label = subject_label
+    if visit.follow_up:
+        label = FollowUp(visit.follow_up).label
+        url, action_label = _action(visit.follow_up, visit)
+        days = int(policy_value("need_due_working_days", visit.region_id))
+        task, _created = task_open(
+            source="need",
+            kind=visit.follow_up,
+            cause_key=f"{cause_prefix(visit)}{visit.follow_up}",
+            title=_("%(who)s：%(what)s") % {"who": who_label, "what": label},
+            region=visit.region_id,
+            assignee_region=_who(visit.follow_up, visit),
+            due_at=due_in_working_days(days, timezone.localtime(visit.visited_at).date()),
+            subject=visit,
+            subject_label=subject_label,
+            detail="；".join(p for p in (visit.needs, visit.follow_up_note) if p),
+            action_url=url,
+            action_label=action_label,
+            created_by=actor,
+        )
+        tasks.append(task)
+    if visit.guardian_present is False and (visit.person is None or visit.person.is_minor):
+        hours = int(policy_value("child_alone_due_hours", visit.region_id))
+        now = timezone.now()
+        end_of_day = timezone.make_aware(
+            datetime.datetime.combine(timezone.localdate(), datetime.time(23, 59))
+        )
+        due = max(now + datetime.timedelta(hours=1), min(end_of_day, now + datetime.timedelta(hours=hours)))
+        title = _("%(who)s：儿童无人监护，须当日处置") % {"who": who_label}
+        for level, suffix in ((TOWNSHIP, "township"), (COUNTY, "county")):
+            task, _created = task_open(
+                source="need",
+                kind="child_alone",
+                cause_key=f"{cause_prefix(visit)}child_alone:{suffix}",
+                title=title,
+                region=visit.region_id,
+                assignee_region=visit.region_id[:level],
+                due_at=due,
+                subject=visit,
+                subject_label=subject_label,
+                detail=visit.needs or _("探访时监护人不在位"),
+                urgent=True,
+                created_by=actor,
+            )
+            tasks.append(task)
+    return tasks
+
+
+def visit_needs(visit: Visit):
+    """The tasks this visit opened, with where each stands (for the visit page)."""
+    return Task.objects.filter(cause_key__startswith=cause_prefix(visit)).order_by("id")
