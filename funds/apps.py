@@ -25,3 +25,6 @@ class FundsConfig(AppConfig):
         from funds.sweeps import register as register_sweeps
 
         register_sweeps()
+        from funds.deadlines import register_all as register_deadlines
+
+        register_deadlines()

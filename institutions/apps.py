@@ -17,6 +17,9 @@ class InstitutionsConfig(AppConfig):
         from institutions.sweeps import register as register_sweeps
 
         register_sweeps()
+        from institutions.deadlines import register_all as register_deadlines
+
+        register_deadlines()
         from relief.uploads import register_download
 
         register_download("institutions.hazard", "evidence")

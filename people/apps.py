@@ -22,3 +22,6 @@ class PeopleConfig(AppConfig):
         from people.sweeps import register as register_sweeps
 
         register_sweeps()
+        from people.needs import register_labels
+
+        register_labels()

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from people.choices import FollowUp
 from people.models import Visit
@@ -56,6 +57,15 @@ def _who(follow_up: str, visit: Visit) -> str:
     if follow_up == FollowUp.OTHER:
         return visit.region_id
     return visit.region_id[:TOWNSHIP]
+
+
+def register_labels() -> None:
+    from relief.todo.needs import register_need
+
+    for choice in FollowUp:
+        if choice.value:
+            register_need(choice.value, choice.label)
+    register_need("child_alone", gettext_lazy("儿童无人监护"))
 
 
 def cause_prefix(visit: Visit) -> str:

@@ -35,6 +35,7 @@ DEFAULTS = {
     # added with the tasks (0011): loaded there for databases migrated before
     "need_due_working_days": ("3", "探访发现的需求3个工作日内跟进"),
     "child_alone_due_hours": ("4", "儿童无人监护：当日处置，最迟4小时内"),
+    "hazard_verify_working_days": ("3", "整改完成、申请延期后3个工作日内验收或审批"),
 }
 
 

@@ -1,5 +1,6 @@
 """Tasks follow their records at once: after every workflow step (relief/workflow.py AFTER_STEP),
-inside its transaction, the tasks of that record are brought in step."""
+inside its transaction, the tasks of that record are brought in step: an alert's task follows the
+alert; a record with declared deadlines (relief/todo/deadlines.py) gets the task of its new state."""
 
 from __future__ import annotations
 
@@ -16,12 +17,25 @@ def follow_step(workflow: Workflow, step: Step, obj: models.Model) -> None:
 
         tasks_follow_alerts([obj.pk])
         return
-    from relief.todo.sources import sources_for_model, sync_subject
+    from relief.todo.deadlines import deadlines_for, follow
 
-    if sources_for_model(type(obj)):
-        sync_subject(obj)
+    if deadlines_for(type(obj)):
+        follow(obj)
+
+
+def follow_created(sender, instance: models.Model, created: bool, raw: bool = False, **kwargs) -> None:
+    """A record created in a waiting state (an application filed) gets its task in the same
+    transaction; later changes come through workflow steps."""
+    if created and not raw:
+        from relief.todo.deadlines import deadlines_for, follow
+
+        if deadlines_for(sender):
+            follow(instance)
 
 
 def install() -> None:
     if follow_step not in AFTER_STEP:
         AFTER_STEP.append(follow_step)
+    from django.db.models.signals import post_save
+
+    post_save.connect(follow_created, dispatch_uid="relief.todo.follow_created")

@@ -55,12 +55,16 @@ def source_label(task: Task) -> str:
 
         sweep = SWEEPS.get(task.kind)
         return str(sweep.label) if sweep else str(SOURCE_LABELS["alert"])
-    if task.source in SOURCE_LABELS:
-        return str(SOURCE_LABELS[task.source])
-    from relief.todo.sources import SOURCES
+    if task.source == "deadline":
+        from relief.todo.deadlines import DEADLINES
 
-    source = SOURCES.get(task.source)
-    return str(source.label) if source else task.source
+        deadline = DEADLINES.get(task.kind)
+        return str(deadline.label) if deadline else str(gettext_lazy("办理时限"))
+    if task.source == "need":
+        from relief.todo.needs import need_label
+
+        return need_label(task.kind)
+    return str(SOURCE_LABELS.get(task.source, task.source))
 
 
 @dataclass(frozen=True)

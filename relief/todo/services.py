@@ -14,11 +14,11 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relief.models import Region, Role, Task, User
+from relief.models import Region, Role, Task, TaskState, User
 from relief.policy import policy_value
 from relief.regions import CODE_LENGTHS, Level
 from relief.scoping import in_scope, require_actor
-from relief.todo.sources import LIVE, SUPERVISOR_SQL, due_at_end_of, url_with_id
+from relief.todo.common import LIVE, SUPERVISOR_SQL, due_at_end_of, url_with_id
 from relief.todo.workflows import task_workflow
 from relief.workdays import add_working_days
 
@@ -59,6 +59,17 @@ def task_open(
     existing = Task.objects.live().filter(cause_key=cause_key).first()
     if existing:
         return existing, False
+    # ticked off by hand while the cause remained: back with its original due time and escalation
+    earlier = (
+        Task.objects.filter(cause_key=cause_key, state=TaskState.DONE, cause_open=True, closed_by_hand=True)
+        .order_by("-id")
+        .first()
+    )
+    if earlier is not None:
+        Task.objects.filter(pk=earlier.pk).update(state=TaskState.OPEN, closed_at=None, closed_by_hand=False)
+        earlier.refresh_from_db()
+        task_workflow.log(earlier, action="reopened", actor=None, comment=REOPENED, from_state=TaskState.DONE)
+        return earlier, False
     try:
         with transaction.atomic():
             task = Task.objects.create(
@@ -85,6 +96,21 @@ def task_open(
     except IntegrityError:
         return Task.objects.live().get(cause_key=cause_key), False
     return task, True
+
+
+def task_close_for_cause(task: Task, note: str) -> Task:
+    """The cause is gone (the record moved on): the live task is done by the system at once."""
+    locked = Task.objects.select_for_update().get(pk=task.pk)
+    if not locked.is_live:
+        return locked
+    old = locked.state
+    locked.state = TaskState.DONE
+    locked.cause_open = False
+    locked.closed_at = timezone.now()
+    locked.answer = locked.answer or note
+    locked.save(update_fields=["state", "cause_open", "closed_at", "answer"])  # lint: allow-save
+    task_workflow.log(locked, action="cause_cleared", actor=None, comment=note, from_state=old)
+    return locked
 
 
 def task_take(*, actor: User, task: Task, note: str = "") -> Task:

@@ -105,7 +105,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(kind=kind)
     region = request.GET.get("region", "")
     if region.isdigit():
-        qs = qs.filter(region_id__startswith=region)
+        qs = qs.filter(region__code__startswith=region)
     page = Paginator(qs.order_by("-urgent", "due_at", "id"), 50).get_page(request.GET.get("page"))
     counts = {t: tab_queryset(request.user, t).count() for t in ("mine", "region", "escalated", "overdue")}
     return render(

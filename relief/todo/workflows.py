@@ -5,7 +5,7 @@ open → (take 接办: the one who takes it becomes the assignee) in_progress; o
 (complete 办结, with a note) done, or (cancel 取消, with a reason) cancelled. Taken by the system:
 escalate (提级督办: overdue, the supervision climbs one level; the state stays).
 
-A task is done by hand or, when its cause clears, by the sync (relief/todo/sources.py). Done by
+A task is done by hand or, when its cause clears, by the sync (relief.todo.common.py). Done by
 hand while the cause remains, the next sync reopens it with its original due time and escalation
 level. A task made from an alert is the alert's work: completing it resolves the alert by hand in
 the same transaction.
