@@ -40,7 +40,7 @@ def alert_raise(
     assignee: User | None = None,
 ) -> tuple[Alert, bool]:
     """Raise an alert unless an unresolved one with the same key exists. Returns (alert, created)."""
-    from relief.todo.services import tasks_follow_alerts
+    from relief.alerts.sweeps import tasks_follow_alerts
 
     region_code = region.code if isinstance(region, Region) else region
     existing = Alert.objects.unresolved().filter(dedup_key=dedup_key).first()
@@ -105,18 +105,6 @@ def alert_resolve(*, actor: User | None, alert: Alert, note: str) -> Alert:
         raise
 
 
-def alert_resolve_for_task(*, actor: User, task, note: str) -> Alert | None:
-    """The alert's task was completed by hand: the alert is resolved by hand too (its condition may
-    remain: then the next sweep reopens both, with their original due time). Inside the task's step."""
-    from relief.todo.services import handling
-
-    alert = Alert.objects.filter(pk=task.alert_id).first()
-    if alert is None or alert.status == AlertStatus.RESOLVED:
-        return alert
-    with handling({task.pk}):
-        return alert_workflow.run("resolve", actor=actor, obj=alert, note=note)
-
-
 def alert_escalate(*, alert: Alert) -> Alert:
     """提级督办 of one overdue alert (the system). Every overdue alert at once: alerts_escalate_overdue."""
     return alert_workflow.run("escalate", actor=None, obj=alert)
@@ -158,7 +146,7 @@ def alerts_escalate_overdue(now: datetime.datetime | None = None) -> int:
             ],
         )
         ids = cur.fetchone()[0]
-        from relief.todo.services import tasks_follow_alerts
+        from relief.alerts.sweeps import tasks_follow_alerts
 
         tasks_follow_alerts(ids)
         return len(ids)

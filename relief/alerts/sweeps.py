@@ -43,6 +43,7 @@ from relief.alerts.workflows import (
 from relief.models import AlertStatus, Region, Severity
 from relief.policy import policy_value
 from relief.regions import Level
+from relief.todo.common import HANDLED, SUPERVISOR_SQL, url_with_id
 
 
 @dataclass(frozen=True)
@@ -224,8 +225,6 @@ def sweep_county(
         )
         resolved_ids, forgotten_ids = cur.fetchone()
         # the alerts' tasks follow them in the same transaction (relief/todo)
-        from relief.todo.services import tasks_follow_alerts
-
         tasks_follow_alerts([*reopened_ids, *raised_ids, *resolved_ids, *forgotten_ids])
     return SweepResult(raised=len(raised_ids), resolved=len(resolved_ids), reopened=len(reopened_ids))
 
@@ -278,3 +277,106 @@ def counties_under(region_code: str | None) -> list[str]:
             else qs.filter(code__startswith=region_code)
         )
     return list(qs.order_by("code").values_list("code", flat=True))
+
+
+# --- the tasks of alerts (relief/todo): one per alert, following it -------------------------------------------------------------------------
+
+
+def _alert_action_sql() -> tuple[str, list]:
+    """CASE over alert kinds: the path of the page that answers each kind (its sweep's action, with
+    the subject's id), else the alert's own page."""
+    own = url_with_id("alert-detail")
+    sql, params = "CASE WHEN a.subject_id = '' THEN replace(%s, '{id}', a.id::text)", [own]
+    for kind, sweep in SWEEPS.items():
+        if sweep.action:
+            sql += " WHEN a.kind = %s THEN replace(%s, '{id}', a.subject_id)"
+            params += [kind, url_with_id(sweep.action)]
+    sql += " ELSE replace(%s, '{id}', a.id::text) END"
+    params.append(own)
+    return sql, params
+
+
+def tasks_follow_alerts(alert_ids: list[int]) -> int:
+    """Make the tasks of these alerts agree with them: a task for each unresolved alert without one;
+    the state (open → 待办, acknowledged → 办理中, resolved → done), due time, escalation and cause of
+    the others. Two statements whatever the number. Returns how many tasks changed or were made."""
+    if not alert_ids:
+        return 0
+    now = timezone.now()
+    handled = list(HANDLED.get())
+    action_sql, action_params = _alert_action_sql()
+    supervisor = SUPERVISOR_SQL.format(esc="a.escalation_level", region="a.region_code")
+    state = "CASE a.status WHEN 'open' THEN 'open' WHEN 'acknowledged' THEN 'in_progress' ELSE 'done' END"
+    labels = _action_labels()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH ins AS (
+                INSERT INTO relief_task (source, kind, title, detail, region_code, subject_type_id,
+                    subject_id, subject_label, alert_id, assignee_id, assignee_region, urgent, due_at,
+                    state, cause_key, cause_open, escalation_level, supervisor_region, action_url,
+                    action_label, answer, created_at, closed_by_hand)
+                SELECT 'alert', a.kind, left(a.message, 200), a.message, a.region_code,
+                    a.subject_type_id, a.subject_id, a.subject_label, a.id, a.assignee_id,
+                    a.region_code, a.severity >= 3, coalesce(a.due_at, %s), {state},
+                    'alert:' || a.id, a.cause_open, a.escalation_level, {supervisor},
+                    {action_sql}, coalesce((%s::jsonb) ->> a.kind, ''), '', a.created_at, false
+                FROM relief_alert a
+                WHERE a.id = ANY(%s) AND a.status <> 'resolved' AND a.region_code IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM relief_task t WHERE t.alert_id = a.id)
+                ON CONFLICT (cause_key) WHERE state IN ('open', 'in_progress') DO NOTHING
+                RETURNING id, title, state
+            )
+            INSERT INTO relief_taskevent (task_id, action, from_state, to_state, comment, at)
+            SELECT id, 'created', '', state, title, %s FROM ins
+            """,  # noqa: S608 - the CASE is built from the sweeps' registry, values as parameters
+            [now, *action_params, labels, alert_ids, now],
+        )
+        made = cur.rowcount
+        cur.execute(
+            f"""
+            WITH ch AS (
+                SELECT t.id, t.state AS old, {state} AS new, a.cause_open, a.escalation_level,
+                    {supervisor} AS supervisor, a.due_at, a.assignee_id, a.severity
+                FROM relief_task t JOIN relief_alert a ON a.id = t.alert_id
+                WHERE a.id = ANY(%s) AND t.state <> 'cancelled' AND NOT (t.id = ANY(%s))
+                FOR UPDATE OF t
+            ),
+            up AS (
+                UPDATE relief_task t SET state = ch.new,
+                    due_at = coalesce(ch.due_at, t.due_at), escalation_level = ch.escalation_level,
+                    supervisor_region = ch.supervisor, cause_open = ch.cause_open,
+                    urgent = ch.severity >= 3, assignee_id = coalesce(t.assignee_id, ch.assignee_id),
+                    closed_at = CASE WHEN ch.new = 'done' THEN coalesce(t.closed_at, %s) END,
+                    closed_by_hand = (ch.new = 'done' AND ch.cause_open)
+                FROM ch WHERE t.id = ch.id
+                  AND (t.state <> ch.new OR t.due_at IS DISTINCT FROM ch.due_at
+                       OR t.escalation_level <> ch.escalation_level OR t.cause_open <> ch.cause_open)
+                RETURNING t.id, ch.old, ch.new, ch.cause_open
+            )
+            INSERT INTO relief_taskevent (task_id, action, from_state, to_state, comment, at)
+            SELECT id,
+                CASE WHEN new = old THEN 'updated' WHEN new = 'done' AND NOT cause_open THEN 'cause_cleared'
+                     WHEN new = 'done' THEN 'done_with_alert' WHEN old = 'done' THEN 'reopened'
+                     ELSE 'followed_alert' END,
+                old, new,
+                CASE WHEN new = 'done' AND NOT cause_open THEN %s WHEN old = 'done' AND new <> 'done' THEN %s
+                     ELSE %s END, %s
+            FROM up
+            """,  # noqa: S608
+            [alert_ids, handled, now, CLEARED, REOPENED, FOLLOWED, now],
+        )
+        return made + cur.rowcount
+
+
+CLEARED = "预警情况已消除，自动办结"
+REOPENED = "预警情况仍存在，重新打开（原办理时限和督办层级不变）"
+FOLLOWED = "随预警处理更新"
+
+
+def _action_labels() -> str:
+    import json
+
+    return json.dumps(
+        {k: str(s.action_label) for k, s in SWEEPS.items() if s.action_label}, ensure_ascii=False
+    )

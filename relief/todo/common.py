@@ -3,6 +3,7 @@ path templates of one-tap actions, and deadline moments."""
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 
 from django.urls import reverse
@@ -28,3 +29,25 @@ SUPERVISOR_SQL = (
     " - {esc})]) END"
 )
 LIVE = [TaskState.OPEN.value, TaskState.IN_PROGRESS.value]
+
+
+# alert tasks being changed by their own task step right now (the alert mirror leaves them alone)
+HANDLED: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar("todo_handled", default=frozenset())
+
+
+def handling(task_ids: set[int]):
+    """Context: the mirror leaves these tasks alone (their own step is changing them)."""
+    return _HandledScope(frozenset(task_ids))
+
+
+class _HandledScope:
+    def __init__(self, ids: frozenset[int]) -> None:
+        self.ids = ids
+        self.token = None
+
+    def __enter__(self):
+        self.token = HANDLED.set(HANDLED.get() | self.ids)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        HANDLED.reset(self.token)

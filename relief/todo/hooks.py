@@ -13,7 +13,7 @@ def follow_step(workflow: Workflow, step: Step, obj: models.Model) -> None:
     if workflow.name == "relief.task":
         return
     if workflow.name == "relief.alert":
-        from relief.todo.services import tasks_follow_alerts
+        from relief.alerts.sweeps import tasks_follow_alerts
 
         tasks_follow_alerts([obj.pk])
         return

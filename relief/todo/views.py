@@ -74,7 +74,9 @@ def _behind(user, visible, now: datetime.datetime) -> list[dict]:
     if user.role not in (Role.COUNTY, Role.CITY, Role.PROVINCE, Role.ADMIN):
         return []
     children = (
-        Region.objects.visible_to(user).filter(parent_id=code) if code else Region.objects.filter(level=1)
+        Region.objects.visible_to(user).filter(parent_id=code)
+        if code
+        else Region.objects.visible_to(user).filter(level=1)
     )
     child_len = {None: 2, 2: 4, 4: 6, 6: 9, 9: 12}.get(len(code) if code else None, 12)
     counts = (

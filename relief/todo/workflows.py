@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from relief.models import Task, TaskEvent, TaskState
+from relief.todo.common import handling
 from relief.workflow import Param, Step, StepContext, Workflow
 
 NOTE = Param("note", "comment", gettext_lazy("办理情况"), max_length=2000)
@@ -50,9 +51,20 @@ def _complete(ctx: StepContext) -> None:
     _close(ctx)
     task: Task = ctx.obj
     if task.alert_id is not None:
-        from relief.alerts.services import alert_resolve_for_task
+        _resolve_alert(ctx, task)
 
-        alert_resolve_for_task(actor=ctx.actor, task=task, note=ctx.comment)
+
+def _resolve_alert(ctx: StepContext, task: Task) -> None:
+    """The task of an alert was completed by hand: the alert is resolved by hand too, in the same
+    transaction (its condition may remain: the next sweep then reopens both with their clock)."""
+    from relief.alerts.workflows import alert_workflow
+    from relief.models import Alert, AlertStatus
+
+    alert = Alert.objects.filter(pk=task.alert_id).first()
+    if alert is None or alert.status == AlertStatus.RESOLVED:
+        return
+    with handling({task.pk}):
+        alert_workflow.run("resolve", actor=ctx.actor, obj=alert, note=ctx.comment)
 
 
 task_workflow = Workflow(
