@@ -15,12 +15,14 @@ class FundsConfig(AppConfig):
         from funds import dashboard  # noqa: F401  (registers its dashboard figures)
 
         demo.register(20, "funds", seed_funds)
+        from funds.selectors import household_applications_prefetch
         from people.panels import register_household_panel
 
         register_household_panel(
             "funds/_household_funds.html",
-            prefetch=["payments__batch", "assistance_applications", "material_distributions__stock__item"],
+            prefetch=["payments__batch", "material_distributions__stock__item"],
             order=20,
+            scoped_prefetch=household_applications_prefetch,
         )
         from funds.sweeps import register as register_sweeps
 

@@ -119,6 +119,14 @@ def _applications(ctx: DemoContext, county: Region, county_user, township_user) 
     if township is None or AssistanceApplication.objects.in_region(township.code).exists():
         return
     registered = Person.objects.in_region(township.code).filter(active=True).order_by("id").first()
+    # the paid one: typed in with the ID number only, as at the counter; it links itself to the register
+    typed_in = (
+        Person.objects.in_region(township.code)
+        .filter(active=True)
+        .exclude(household_id=getattr(registered, "household_id", None))
+        .order_by("id")
+        .first()
+    )
     today = timezone.localdate()
     cases = [
         ("submitted", "urgent", "fire", "民房失火，衣被烧毁", Decimal("2000")),
@@ -132,6 +140,13 @@ def _applications(ctx: DemoContext, county: Region, county_user, township_user) 
     ]
     for i, (state, kind, cause, description, amount) in enumerate(cases):
         person = registered if i == 0 else None
+        applicant = typed_in if state == "paid" else None
+        if applicant is not None:
+            name, id_number = applicant.name, applicant.id_number
+        elif person is not None:
+            name, id_number = "", ""
+        else:
+            name, id_number = f"演示申请人{i + 1}", _id_number(ctx, county.code)
         try:
             app = services.application_submit(
                 actor=township_user,
@@ -139,8 +154,8 @@ def _applications(ctx: DemoContext, county: Region, county_user, township_user) 
                 kind=kind,
                 cause=cause,
                 place=f"{township.name}（演示）",
-                applicant_name="" if person else f"演示申请人{i + 1}",
-                id_number="" if person else _id_number(ctx, county.code),
+                applicant_name=name,
+                id_number=id_number,
                 phone=f"1390000{i:04d}",
                 description=description,
                 household_size=2,

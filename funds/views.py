@@ -35,6 +35,7 @@ from funds.models import (
     Stock,
 )
 from funds.workflows import application_workflow, batch_workflow
+from people.models import Household
 from relief.idempotency import page_once
 from relief.pages import workflow_buttons, workflow_post, xlsx_response
 from relief.privacy import id_for, phone_for
@@ -309,6 +310,10 @@ def _application_page(request: HttpRequest, pk: int, bound: dict | None = None) 
         "deadlines": selectors.application_deadlines(app),
         "steps": steps,
         "history": selectors.application_history(app),
+        # the register's household, linked when the reader may open it (the emergency may have
+        # happened outside the household's region)
+        "household_visible": app.household_id is not None
+        and Household.objects.visible_to(request.user).filter(pk=app.household_id).exists(),
     }
     try:
         level_limit = services.township_limit(

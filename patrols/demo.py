@@ -112,7 +112,8 @@ def _seed_county(ctx: DemoContext, county, users: list, now: datetime.datetime) 
                         clothing_given=rng.random() < 0.5,
                         bedding_given=rng.random() < 0.4,
                         medical_referral=sick,
-                        escorted_to_station=not refused and rng.random() < 0.3,
+                        # escorts to the station go through the service below (they open a case)
+                        escorted_to_station=False,
                         refused_help=refused,
                         refusal_reason="不愿离开原住处" if refused else "",
                         refusal_signed=refused and rng.random() < 0.5,
@@ -121,6 +122,7 @@ def _seed_county(ctx: DemoContext, county, users: list, now: datetime.datetime) 
                     )
                 )
     Encounter.objects.bulk_create(encounters)
+    _escorted(ctx, county, team, actor, now)
 
     # Clues in every status.
     for i, status in enumerate(
@@ -210,6 +212,55 @@ def _seed_county(ctx: DemoContext, county, users: list, now: datetime.datetime) 
                 to_state=status,
                 actor=actor,
             )
+
+
+def _escorted(ctx: DemoContext, county, team: PatrolTeam, actor, now: datetime.datetime) -> None:
+    """Escorts to the station, recorded as a patrol member would (services.encounter_record): a man
+    with his ID card opens a case, brought in again by a later patrol he joins it; a critically ill
+    woman taken to hospital on the way starts her case in hospital."""
+    from stdnum.cn import ric
+
+    from patrols import services
+    from people.demo import check_digit
+
+    if actor is None:
+        return
+    shifts = list(
+        team.shifts.filter(started_at__lt=now - datetime.timedelta(hours=4)).order_by("-started_at")
+    )
+    if len(shifts) < 3:
+        return
+    birth = datetime.date(1958, 1, 1) + datetime.timedelta(days=ctx.rng.randrange(0, 3650))
+    sequence = f"{ctx.rng.randrange(0, 500) * 2 + 1:03d}"  # odd: a man
+    for place in (county.code[:6], "510121"):  # a county code stdnum does not know: born elsewhere
+        body = f"{place}{birth:%Y%m%d}{sequence}"
+        if ric.is_valid(id_number := body + check_digit(body)):
+            break
+    for shift in (shifts[2], shifts[0]):
+        services.encounter_record(
+            actor=actor,
+            shift=shift,
+            place=ctx.rng.choice(PLACES),
+            occurred_at=shift.started_at + datetime.timedelta(minutes=40),
+            person_name="赵德明",
+            id_number=id_number,
+            sex=Sex.MALE,
+            conditions=["cold_exposure"],
+            actions=["food_given", "escorted_to_station"],
+            follow_up="护送至救助站，已通知站内值班人员",
+        )
+    services.encounter_record(
+        actor=actor,
+        shift=shifts[1],
+        place=ctx.rng.choice(PLACES),
+        occurred_at=shifts[1].started_at + datetime.timedelta(minutes=25),
+        description="女，约70岁，意识模糊，衣着单薄",
+        sex=Sex.FEMALE,
+        approx_age=70,
+        conditions=["cold_exposure", "critically_ill"],
+        actions=["medical_referral", "escorted_to_station"],
+        follow_up="120送县人民医院急诊，出院后转救助站",
+    )
 
 
 @transaction.atomic

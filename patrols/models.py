@@ -218,6 +218,15 @@ class Encounter(PersonFieldsMixin):
         _("发放物资"), max_length=255, blank=True, help_text=_("例如：棉被1床、棉衣1件、方便食品2份")
     )
     follow_up = models.TextField(_("后续跟进"), blank=True)
+    # Escorted to a station: the station case it opened or joined (services.encounter_record).
+    station_case = models.ForeignKey(
+        "StationCase",
+        verbose_name=_("救助站个案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="encounters",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("记录人"),
@@ -477,6 +486,9 @@ class StationCase(PersonFieldsMixin):
     suspected_mental_disorder = models.BooleanField(_("疑似精神障碍"), default=False)
     intellectual_disability = models.BooleanField(_("智力障碍"), default=False)
     status = models.CharField(_("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.INTAKE)
+    # The first hospital referral (送医 step, or 送医救治 on the street before the escort): a critically
+    # ill person is not closed without one (patrols.workflows).
+    hospital_referred_at = models.DateTimeField(_("送医时间"), null=True, blank=True)
     # Milestones done (their due dates are computed: patrols.milestones)
     search_notice_at = models.DateTimeField(_("寻亲公告发布时间"), null=True, blank=True)
     dna_sampled_at = models.DateTimeField(_("DNA采样时间"), null=True, blank=True)
@@ -539,6 +551,7 @@ class CaseAction(models.TextChoices):
     """The steps of a station case (patrols/workflows.py), and its intake."""
 
     INTAKE = "intake", _("接收登记")
+    ESCORTED = "escorted", _("街面护送来站")
     ADMIT = "admit", _("入站救助")
     HOSPITALIZE = "hospitalize", _("送医")
     LONG_TERM = "long_term", _("转长期滞留照料")

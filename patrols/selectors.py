@@ -23,6 +23,7 @@ from patrols.models import (
     PatrolShift,
     StationCase,
 )
+from relief.models import Region
 from relief.policy import policy_value
 from relief.regions import ancestor_codes
 from relief.workdays import add_working_days
@@ -147,6 +148,54 @@ def case_milestones(case: StationCase, now: datetime.datetime | None = None) -> 
             state = NOT_APPLICABLE
         result.append(Milestone(key, str(label), due, done_at, state, exact))
     return result
+
+
+# --- The station an escorted person goes to ------------------------------------------------------
+
+#: an open case without an ID number is the same person as an encounter of the same name and sex
+#: whose ages (from the ID number, else estimated) differ by at most this many years
+SAME_PERSON_AGE_TOLERANCE = 5
+
+
+def station_region_code(region_code: str) -> str:
+    """The region of the station serving `region_code`: its county (a city or province team's own
+    region when it has no county)."""
+    return region_code[:6]
+
+
+def county_station_name(region_code: str) -> str:
+    """The name of the station of a county: the one its latest case names, else "<county>救助管理站"."""
+    latest = (
+        StationCase.objects.filter(region_id=region_code)
+        .exclude(station_name="")
+        .order_by("-intake_at")
+        .values_list("station_name", flat=True)
+        .first()
+    )
+    if latest:
+        return latest
+    region = Region.objects.filter(code=region_code).values_list("name", flat=True).first()
+    return _("%(county)s救助管理站") % {"county": region or region_code}
+
+
+def open_case_of_same_person(
+    region_code: str, *, id_number: str, person_name: str, sex: str, age: int | None
+) -> StationCase | None:
+    """The open case, in the station's region, of the person an encounter describes: the same ID
+    number; or, without one, the same name and sex and an age within SAME_PERSON_AGE_TOLERANCE (both
+    ages unknown counts as the same). A person with neither ID number nor name matches nothing."""
+    cases = StationCase.objects.filter(region_id=region_code).open().order_by("-intake_at")
+    if id_number:
+        return cases.filter(id_number=id_number).first()
+    if not person_name:
+        return None
+    for case in cases.filter(person_name=person_name, sex=sex):
+        case_age = case.age_years()
+        if (case_age is None and age is None) or (
+            case_age is not None and age is not None and abs(case_age - age) <= SAME_PERSON_AGE_TOLERANCE
+        ):
+            return case
+    return None
 
 
 # --- Cold-wave warnings -------------------------------------------------------------------------

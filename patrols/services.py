@@ -12,14 +12,16 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funds import services as funds_services
 from funds.models import Stock
+from patrols import selectors
 from patrols.models import (
     CaseAction,
+    CaseStatus,
     Clue,
     ClueAction,
     ColdWaveLevel,
@@ -160,7 +162,10 @@ def encounter_record(
 
     `materials` ({"stock": funds Stock, "quantity": Decimal}, at most MAX_ENCOUNTER_MATERIALS) are
     given from the stock of the shift's county warehouses in the same transaction: not enough stock
-    and nothing is saved. `materials_given` stays for goods not from stock."""
+    and nothing is saved. `materials_given` stays for goods not from stock.
+
+    Escorted to the station (`escorted_to_station`): the county station's case for the person is
+    opened, or the person's open case there joined, in the same transaction (`station_case`)."""
     require_actor(actor, shift.region_id)
     materials = _encounter_materials(shift, materials)
     encounter = Encounter(
@@ -188,6 +193,8 @@ def encounter_record(
     encounter.full_clean()
     encounter.save()
     _distribute_materials(actor, encounter, materials)
+    if encounter.escorted_to_station:
+        _escort_to_station(actor, encounter)
     return encounter
 
 
@@ -326,17 +333,16 @@ def station_case_intake(
     require_actor(actor, region.code)
     if encounter is not None:
         require_in_scope(actor, encounter.region_id)
-    id_number = normalize_id_number(id_number)
-    case = StationCase(
-        region=region,
+    case = _new_case(
+        actor=actor,
+        region_code=region.code,
         station_name=station_name,
         intake_at=intake_at or timezone.now(),
-        person_name=person_name.strip(),
+        person_name=person_name,
         id_number=id_number,
         description=description,
         sex=sex,
         approx_age=approx_age,
-        identity_status=IdentityStatus.KNOWN if id_number else IdentityStatus.UNKNOWN,
         health_screening=health_screening,
         mental_screening=mental_screening,
         injured=injured,
@@ -344,13 +350,102 @@ def station_case_intake(
         suspected_mental_disorder=suspected_mental_disorder,
         intellectual_disability=intellectual_disability,
         encounter=encounter,
+    )
+    case_workflow.log(case, action=CaseAction.INTAKE, actor=actor, comment=_("接收登记"))
+    return case
+
+
+def _new_case(
+    *, actor: User, region_code: str, id_number: str = "", person_name: str = "", **fields
+) -> StationCase:
+    """A new case (scope checked by the caller)."""
+    id_number = normalize_id_number(id_number)
+    case = StationCase(
+        region_id=region_code,
+        person_name=person_name.strip(),
+        id_number=id_number,
+        identity_status=IdentityStatus.KNOWN if id_number else IdentityStatus.UNKNOWN,
         created_by=actor,
+        **fields,
     )
     if not (case.person_name or case.id_number or case.description.strip()):
         raise ValidationError({"description": _("请填写姓名、身份证号或体貌特征中的至少一项")})
     case.full_clean()
     case.save()
-    case_workflow.log(case, action=CaseAction.INTAKE, actor=actor, comment=_("接收登记"))
+    return case
+
+
+def _escort_to_station(actor: User, encounter: Encounter) -> StationCase:
+    """护送至救助站: open a case at the county's station for the person, or join the open case the
+    same person already has there (selectors.open_case_of_same_person), in the encounter's
+    transaction. The station serves the whole county, so a township patrol opens it too: the
+    actor's scope was checked on the encounter's region."""
+    code = selectors.station_region_code(encounter.region_id)
+    if encounter.id_number or encounter.person_name:
+        # One case per person even when two patrols bring the same person in at once.
+        key = f"patrols.station_case:{code}:{encounter.id_number or encounter.person_name}"
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+    case = selectors.open_case_of_same_person(
+        code,
+        id_number=encounter.id_number,
+        person_name=encounter.person_name,
+        sex=encounter.sex,
+        age=encounter.age_years(),
+    )
+    referred = encounter.medical_referral
+    note = _("街面救助记录 #%(n)s（%(place)s）") % {"n": encounter.pk, "place": encounter.place}
+    if case is None:
+        case = _new_case(
+            actor=actor,
+            region_code=code,
+            station_name=selectors.county_station_name(code),
+            intake_at=encounter.occurred_at,
+            person_name=encounter.person_name,
+            id_number=encounter.id_number,
+            description=encounter.description,
+            sex=encounter.sex,
+            approx_age=encounter.approx_age,
+            health_screening="、".join(encounter.condition_labels),
+            injured=encounter.injured,
+            critically_ill=encounter.critically_ill,
+            suspected_mental_disorder=encounter.suspected_mental_disorder,
+            encounter=encounter,
+        )
+        case_workflow.log(case, action=CaseAction.INTAKE, actor=actor, comment=_("护送来站：") + note)
+        if referred:
+            # Taken to hospital on the way (送医救治): the case starts there, its referral recorded.
+            case.status, case.hospital_referred_at = CaseStatus.IN_HOSPITAL, encounter.occurred_at
+            case.save(update_fields=["status", "hospital_referred_at"])
+            case_workflow.log(
+                case,
+                action=CaseAction.HOSPITALIZE,
+                actor=actor,
+                from_state=CaseStatus.INTAKE,
+                comment=_("街面救助时已送医救治"),
+            )
+    else:
+        case = StationCase.objects.select_for_update().get(pk=case.pk)
+        changed = []
+        # What the patrol saw now counts too: a person found critically ill again needs the referral.
+        for flag in ("injured", "critically_ill", "suspected_mental_disorder"):
+            if getattr(encounter, flag) and not getattr(case, flag):
+                setattr(case, flag, True)
+                changed.append(flag)
+        if referred and case.hospital_referred_at is None:
+            case.hospital_referred_at = encounter.occurred_at
+            changed.append("hospital_referred_at")
+        if changed:
+            case.save(update_fields=changed)
+        case_workflow.log(
+            case,
+            action=CaseAction.ESCORTED,
+            actor=actor,
+            from_state=case.status,
+            comment=_("再次护送来站：") + note,
+        )
+    encounter.station_case = case
+    encounter.save(update_fields=["station_case"])
     return case
 
 

@@ -1,6 +1,10 @@
 """Monitoring sweeps of the patrols app (see relief/alerts/sweeps.py): a clue from the public that no team
 has reached within its response time raises an alert, which resolves itself once someone responds;
-a rescue-station stay over the limit raises an alert, which resolves itself once the person leaves.
+a rescue-station stay over the limit raises an alert, which resolves itself once the person leaves;
+a person of unknown identity without a search notice (寻亲公告) published within
+station_search_notice_hours of intake, or without a DNA sample within station_dna_working_days, raises
+an alert, which resolves itself once the notice is published / the sample taken (or the identity is
+established, or the case ends). The deadlines are those of patrols.selectors.case_milestones.
 
 Patrols also tells other apps' sweeps where a cold-wave warning is in force (the "cold_wave"
 condition of relief.alerts.sweeps), so the visit sweep of people shortens its intervals without importing
@@ -16,13 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from patrols.models import CaseStatus, Clue, ClueStatus, ColdWaveWarning, StationCase
+from patrols.models import CaseStatus, Clue, ClueStatus, ColdWaveWarning, IdentityStatus, StationCase
 from relief.models import Severity
 from relief.policy import policy_value
 from relief.regions import ancestor_codes
+from relief.workdays import add_working_days
 
 CLUE_OVERDUE = "patrols.clue_overdue"
 STATION_STAY = "patrols.station_stay_over_limit"
+SEARCH_NOTICE_OVERDUE = "patrols.search_notice_overdue"
+DNA_SAMPLE_OVERDUE = "patrols.dna_sample_overdue"
 
 # A stay in these states counts towards the limit (in hospital or long-term care by decision do not).
 STAY_STATES = (CaseStatus.INTAKE, CaseStatus.IN_STATION)
@@ -81,6 +88,75 @@ def station_stays_over_limit(county_code: str, today: datetime.date) -> QuerySet
     )
 
 
+def _unknown_identity_open(county_code: str) -> QuerySet:
+    return StationCase.objects.in_region(county_code).open().filter(identity_status=IdentityStatus.UNKNOWN)
+
+
+def search_notices_overdue(county_code: str, today: datetime.date) -> QuerySet:
+    """Open cases of unknown identity whose search notice (寻亲公告) was not published within
+    station_search_notice_hours (of the county, today) of intake."""
+    from relief.alerts.sweeps import sql_message
+
+    hours = int(policy_value("station_search_notice_hours", county_code, today))
+    return (
+        _unknown_identity_open(county_code)
+        .filter(search_notice_at__isnull=True, intake_at__lt=timezone.now() - datetime.timedelta(hours=hours))
+        .annotate(
+            dedup_key=Concat(Value(f"{SEARCH_NOTICE_OVERDUE}:"), Cast("pk", CharField())),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext("%(station)s：%(person)s自%(intake)s入站，身份不明，未在%(hours)s小时内发布寻亲公告"),
+                station=F("station_name"),
+                person=_person_label(),
+                intake=TruncDate("intake_at"),
+                hours=Value(hours),
+            ),
+            subject_id=F("pk"),
+            subject_label=Concat(F("station_name"), Value(" · "), _person_label(), output_field=CharField()),
+        )
+    )
+
+
+def _latest_intake_day_past_dna_deadline(today: datetime.date, working_days: int) -> datetime.date:
+    """The latest intake day whose DNA deadline (add_working_days(intake day, n), to the end of that
+    day) is before today: deadlines only move later with the intake day, so walk back from today."""
+    day = today - datetime.timedelta(days=1)
+    while add_working_days(day, working_days).date >= today:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def dna_samples_overdue(county_code: str, today: datetime.date) -> QuerySet:
+    """Open cases of unknown identity without a DNA sample within station_dna_working_days (of the
+    county, today) working days of the intake day."""
+    from relief.alerts.sweeps import sql_message
+
+    days = int(policy_value("station_dna_working_days", county_code, today))
+    last_day = _latest_intake_day_past_dna_deadline(today, days)
+    before = timezone.make_aware(
+        datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min)
+    )
+    return (
+        _unknown_identity_open(county_code)
+        .filter(dna_sampled_at__isnull=True, intake_at__lt=before)
+        .annotate(
+            dedup_key=Concat(Value(f"{DNA_SAMPLE_OVERDUE}:"), Cast("pk", CharField())),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext(
+                    "%(station)s：%(person)s自%(intake)s入站，身份不明，未在%(days)s个工作日内采集DNA样本"
+                ),
+                station=F("station_name"),
+                person=_person_label(),
+                intake=TruncDate("intake_at"),
+                days=Value(days),
+            ),
+            subject_id=F("pk"),
+            subject_label=Concat(F("station_name"), Value(" · "), _person_label(), output_field=CharField()),
+        )
+    )
+
+
 def _child(today: datetime.date) -> Q:
     """Under 16 by the ID number's birth date when there is one, else by the estimated age."""
     born_after = f"{today.year - CHILD_AGE:04d}{today.month:02d}{today.day:02d}"
@@ -130,6 +206,24 @@ def register() -> None:
             subject_model="patrols.StationCase",
             action="patrols:case-detail",
             action_label=_("办理离站"),
+        )
+    )
+    register_sweep(
+        Sweep(
+            kind=SEARCH_NOTICE_OVERDUE,
+            label=_("寻亲公告逾期未发布"),
+            findings=search_notices_overdue,
+            severity=Severity.URGENT,
+            subject_model="patrols.StationCase",
+        )
+    )
+    register_sweep(
+        Sweep(
+            kind=DNA_SAMPLE_OVERDUE,
+            label=_("DNA采样逾期"),
+            findings=dna_samples_overdue,
+            severity=Severity.WARNING,
+            subject_model="patrols.StationCase",
         )
     )
     register_condition("cold_wave", cold_wave_in_force)

@@ -198,7 +198,15 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     encounter = access(
         selectors.with_stock_materials(Encounter.objects.select_related("shift__team")), request.user, pk
     )
-    return render(request, "patrols/encounter_detail.html", {"encounter": encounter})
+    # The station case it opened or joined; a township patrol member may not see the county's case.
+    station_case = (
+        StationCase.objects.visible_to(request.user).filter(pk=encounter.station_case_id).first()
+        if encounter.station_case_id
+        else None
+    )
+    return render(
+        request, "patrols/encounter_detail.html", {"encounter": encounter, "station_case": station_case}
+    )
 
 
 # --- Clues --------------------------------------------------------------------------------------
@@ -298,6 +306,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "milestones": selectors.case_milestones(case),
         "steps": _step_buttons(case_workflow, case, request.user),
         "events": case.events.select_related("actor"),
+        "encounters": Encounter.objects.visible_to(request.user)
+        .filter(station_case=case)
+        .select_related("shift__team")
+        .order_by("-occurred_at"),
     }
     return render(request, "patrols/case_detail.html", context)
 

@@ -8,7 +8,8 @@ Station case (救助站个案):
        │                 ▲  │                     │
        └─hospitalize─▶ in_hospital ◀──────────────┘   any open case ──exit──▶ exited
     identify and the milestones (search notice, DNA sample, records update, settlement started)
-    record without moving (`target=None`).
+    record without moving (`target=None`). A person recorded as 危重 neither exits nor is settled
+    before a hospital referral (`hospital_referred_at`, set by the first hospitalize).
 
 The services (patrols/services.py), the page buttons, the API's actions and `available_actions`
 all come from these declarations.
@@ -156,6 +157,21 @@ def _hospital_first(case: StationCase) -> str | None:
     return None
 
 
+def _hospitalize(ctx: StepContext) -> None:
+    """送医: the first referral is kept (a critically ill person is not closed without one)."""
+    case = ctx.obj
+    if case.hospital_referred_at is None:
+        case.hospital_referred_at = timezone.now()
+        ctx.fields.add("hospital_referred_at")
+
+
+def _referred_if_critical(case: StationCase) -> str | None:
+    """A person recorded as 危重 leaves (or is settled) only after a hospital referral."""
+    if case.critically_ill and case.hospital_referred_at is None:
+        return gettext_lazy("危重人员须先送医救治（办理“送医”）后才能离站或安置")
+    return None
+
+
 def _identify(ctx: StepContext) -> None:
     """Identity established (by ID check, DNA match or the person's own account)."""
     case, data = ctx.obj, ctx.data
@@ -264,6 +280,7 @@ case_workflow = Workflow(
             sources=(CaseStatus.INTAKE, CaseStatus.IN_STATION, CaseStatus.LONG_TERM),
             target=CaseStatus.IN_HOSPITAL,
             params=(COMMENT,),
+            apply=_hospitalize,
             state_message=gettext_lazy("当前状态不能送医"),
             style="outline-danger",
         ),
@@ -307,6 +324,7 @@ case_workflow = Workflow(
                 Param("exited_at", "datetime", label=gettext_lazy("离站时间"), help_text=NOW_IF_EMPTY),
                 COMMENT,
             ),
+            when=_referred_if_critical,
             apply=_exit,
             fields=("exit_type", "signed_statement", "exited_at", "exit_note"),
             state_message=CASE_ENDED,
@@ -321,6 +339,7 @@ case_workflow = Workflow(
                 Param("institution", "text", label=gettext_lazy("安置机构"), required=True, max_length=200),
                 COMMENT,
             ),
+            when=_referred_if_critical,
             apply=_settle,
             fields=("settled_at", "settlement_institution", "settlement_started_at"),
             style="success",

@@ -66,7 +66,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         .unresolved()[:20]
     )
-    lookups = [lookup for panel in HOUSEHOLD_PANELS for lookup in panel.prefetch]
+    lookups = [lookup for panel in HOUSEHOLD_PANELS for lookup in panel.lookups(request.user)]
     if lookups:
         prefetch_related_objects([household], *lookups)
     return render(

@@ -40,7 +40,9 @@ def application_submit(
     submitted_at: datetime.datetime | None = None,
 ) -> AssistanceApplication:
     """Register an application where the emergency happened. The applicant may be on the register
-    (`person`) or not (name and ID number)."""
+    (`person`) or not (name and ID number). An ID number of an active person on the register inside
+    the actor's scope links the application to that person and household, however it was entered
+    (page, API, a visit's need); anyone else's application stays unlinked."""
     from people.services import validate_id_number
 
     require_actor(actor, region.code)
@@ -60,6 +62,10 @@ def application_submit(
         id_number = validate_id_number(id_number)
     except ValidationError as exc:
         raise ValidationError({"id_number": exc.messages}) from None
+    if person is None:
+        person = registered_person(actor, id_number)
+        if person is not None:
+            household = person.household
     if not (applicant_name or "").strip():
         raise ValidationError({"applicant_name": _("请填写申请人姓名")})
     if not (place or "").strip():
@@ -108,6 +114,20 @@ def application_submit(
         raise
     workflows.application_workflow.log(app, action="submit", actor=actor, comment=description[:500])
     return app
+
+
+def registered_person(actor: User, id_number: str) -> Person | None:
+    """The active person on the register with this ID number that the actor may see (an ID number is
+    active in one household only), or None."""
+    if not id_number:
+        return None
+    return (
+        Person.objects.visible_to(actor)
+        .active()
+        .filter(id_number=id_number)
+        .select_related("household")
+        .first()
+    )
 
 
 def _duplicate_message(app: AssistanceApplication, earlier: AssistanceApplication | None) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -58,6 +59,7 @@ STATION_CASE_FIELDS = [
     "needs_hospital_first",
     "status",
     "status_display",
+    "hospital_referred_at",
     "search_notice_at",
     "dna_sampled_at",
     "records_updated_at",
@@ -98,9 +100,12 @@ class StationCaseSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
 class StationCaseDetailSerializer(StationCaseSerializer):
     milestones = serializers.SerializerMethodField()
     events = StationCaseEventSerializer(many=True, read_only=True)
+    encounters = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text=gettext_lazy("护送来站的街面救助记录")
+    )
 
     class Meta(StationCaseSerializer.Meta):
-        fields = [*STATION_CASE_FIELDS, "milestones", "events"]
+        fields = [*STATION_CASE_FIELDS, "milestones", "events", "encounters"]
         read_only_fields = fields
 
     @extend_schema_field(MilestoneSerializer(many=True))
@@ -165,7 +170,7 @@ class StationCaseViewSet(
 
     def get_queryset(self):
         qs = super().get_queryset()
-        return qs if self.action == "list" else qs.prefetch_related("events")
+        return qs if self.action == "list" else qs.prefetch_related("events", "encounters")
 
     def create_with_service(self, data):
         return services.station_case_intake(actor=self.request.user, **data)

@@ -21,6 +21,7 @@ from relief.api.fields import ScopedRelatedField
 from relief.api.mixins import ScopedViewSetMixin
 from relief.models import User
 from relief.privacy import MaskedFieldsMixin, mask_id_number, mask_numbers_in_text
+from relief.scoping import in_scope
 
 
 class TeamMemberField(serializers.PrimaryKeyRelatedField):
@@ -181,6 +182,9 @@ class EncounterSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
     actions = serializers.ListField(source="action_labels", read_only=True)
     needs_hospital_first = serializers.BooleanField(read_only=True)
     materials = StockMaterialSerializer(source="stock_materials", many=True, read_only=True)
+    station_case = serializers.SerializerMethodField(
+        help_text=gettext_lazy("护送至救助站时开启或并入的救助站个案（仅在您的管辖范围内时显示）")
+    )
 
     class Meta:
         model = Encounter
@@ -203,6 +207,7 @@ class EncounterSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
             "needs_hospital_first",
             *Encounter.ACTION_FIELDS,
             "actions",
+            "station_case",
             "refusal_reason",
             "refusal_signed",
             "materials_given",
@@ -212,6 +217,15 @@ class EncounterSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_station_case(self, encounter: Encounter) -> int | None:
+        """The case's id when the reader may open it (the county's case of a township patrol: not)."""
+        case_id = encounter.station_case_id
+        if case_id is None:
+            return None
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return case_id if in_scope(user, selectors.station_region_code(encounter.region_id)) else None
 
 
 class MaterialInputSerializer(serializers.Serializer):

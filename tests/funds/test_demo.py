@@ -35,6 +35,9 @@ def test_seed_funds(regions, users):
     batch = DisbursementBatch.objects.get()
     assert batch.status == BatchStatus.PAID and batch.payment_count > 0
     assert set(AssistanceApplication.objects.values_list("status", flat=True)) == set(AppStatus.values)
+    # the paid application was typed in with an ID number and linked itself to the register
+    paid = AssistanceApplication.objects.get(status=AppStatus.PAID)
+    assert paid.household is not None and paid.person.id_number == paid.id_number
     assert Stock.objects.filter(quantity__gt=0).count() == 8
     assert all(s.quantity >= 0 for s in Stock.objects.all())
     # again: nothing paid twice

@@ -6,11 +6,13 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from openpyxl import load_workbook
 
 from funds import services
 from funds.models import AppStatus, AssistanceApplication, BatchStatus, DisbursementBatch, Stock
+from funds.selectors import household_applications_prefetch
 from tests.funds.factories import AllocationFactory, WarehouseFactory, item, make_id_number, program
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +223,11 @@ def test_household_include_shows_payments_and_applications(users, regions, count
         place="x",
         person=household.head,
     )
-    html = render_to_string("funds/_household_funds.html", {"household": household})
+    # as the household page does: the applications the reader may see
+    prefetch_related_objects([household], *household_applications_prefetch(users["township"]))
+    html = render_to_string(
+        "funds/_household_funds.html", {"household": household, "user": users["township"]}
+    )
     assert html.count("500.00") == 2
     assert "突发重大疾病" in html
 

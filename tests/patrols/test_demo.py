@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Count
 
 from patrols import demo
-from patrols.models import Clue, ClueStatus, ColdWaveWarning, PatrolTeam, StationCase
+from patrols.models import CaseStatus, Clue, ClueStatus, ColdWaveWarning, Encounter, PatrolTeam, StationCase
 from relief.demo import SEEDERS, seed_core
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +18,18 @@ def test_seeder_registered_and_fills_every_clue_status():
     assert set(Clue.objects.values_list("status", flat=True)) == set(ClueStatus.values)
     assert StationCase.objects.values("status").distinct().count() >= 5
     assert ColdWaveWarning.objects.exists()
+    # escorted encounters opened their cases: one person brought in twice, one through hospital
+    escorted = Encounter.objects.filter(escorted_to_station=True)
+    assert escorted.exists() and not escorted.filter(station_case__isnull=True).exists()
+    assert (
+        StationCase.objects.filter(encounters__isnull=False)
+        .annotate(n=Count("encounters"))
+        .filter(n=2)
+        .exists()
+    )
+    assert StationCase.objects.filter(
+        encounters__isnull=False, status=CaseStatus.IN_HOSPITAL, critically_ill=True
+    ).exists()
     # Seeding twice adds nothing.
     count = Clue.objects.count()
     demo.seed(ctx)
@@ -37,6 +50,10 @@ def test_pages_and_api_render_demo_data(client, api):
     urls += [reverse("patrols:case-detail", args=[c.pk]) for c in StationCase.objects.visible_to(county)]
     urls += [reverse("patrols:clue-detail", args=[c.pk]) for c in Clue.objects.visible_to(county)]
     urls += [reverse("patrols:shift-detail", args=[PatrolShift.objects.visible_to(county).first().pk])]
+    urls += [
+        reverse("patrols:encounter-detail", args=[e.pk])
+        for e in Encounter.objects.visible_to(county).filter(escorted_to_station=True)
+    ]
     for url in urls:
         assert client.get(url).status_code == 200, url
     api.force_authenticate(county)

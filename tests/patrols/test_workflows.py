@@ -158,6 +158,9 @@ def cases(regions):
             **intake, status=CaseStatus.IN_STATION, search_notice_at=now - datetime.timedelta(days=2)
         ),
         "long_term": StationCaseFactory(**intake, status=CaseStatus.LONG_TERM),
+        "long_term, 危重 not referred": StationCaseFactory(
+            **intake, status=CaseStatus.LONG_TERM, critically_ill=True
+        ),
         "exited": StationCaseFactory(
             **intake, status=CaseStatus.EXITED, exit_type=ExitType.FAMILY_FOUND, exited_at=now
         ),
@@ -198,6 +201,8 @@ def test_case_who_may_take_which_step(users, cases):
         "exit",
     ]
     assert names("long_term") == ["hospitalize", "identify", *milestones, "exit", "settle"]
+    # 危重: neither exit nor settlement before a hospital referral
+    assert names("long_term, 危重 not referred") == ["hospitalize", "identify", *milestones]
     assert names("exited") == names("settled") == []
     for role in ("province", "city", "api_read", "township", "village", "other_county"):
         assert names("intake", role) == [], role
