@@ -215,6 +215,8 @@ def register() -> None:
             findings=search_notices_overdue,
             severity=Severity.URGENT,
             subject_model="patrols.StationCase",
+            action="patrols:case-detail",
+            action_label=_("发布寻亲公告"),
         )
     )
     register_sweep(
@@ -224,6 +226,8 @@ def register() -> None:
             findings=dna_samples_overdue,
             severity=Severity.WARNING,
             subject_model="patrols.StationCase",
+            action="patrols:case-detail",
+            action_label=_("登记DNA采样"),
         )
     )
     register_condition("cold_wave", cold_wave_in_force)
