@@ -17,7 +17,7 @@ from relief.alerts import services
 from relief.alerts.sweeps import SWEEPS
 from relief.alerts.workflows import alert_workflow
 from relief.models import Alert, AlertStatus
-from relief.pages import workflow_buttons, workflow_post
+from relief.pages import in_region_param, region_param, workflow_buttons, workflow_post
 from relief.scoping import access
 
 TABS = {
@@ -40,6 +40,11 @@ def _inbox(user, tab: str):
     return qs.unresolved()
 
 
+def kind_labels() -> dict[str, str]:
+    """An alert's kind as a person reads it (the sweep's label), never its code."""
+    return {k: str(s.label) for k, s in SWEEPS.items()}
+
+
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "region"
@@ -47,7 +52,11 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     qs = _inbox(request.user, tab).select_related("region", "assignee").order_by("-severity", "due_at", "-id")
     if kind:
         qs = qs.filter(kind=kind)
+    qs = in_region_param(request, qs)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    labels = kind_labels()
+    for alert in page.object_list:
+        alert.kind_label = labels.get(alert.kind, "")
     counts = {t: _inbox(request.user, t).count() for t in ("region", "mine", "escalated")}
     return render(
         request,
@@ -59,6 +68,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "kind": kind,
             "kinds": sorted((k, s.label) for k, s in SWEEPS.items()),
+            "region": region_param(request),
         },
     )
 
@@ -75,6 +85,7 @@ def alert_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> Ht
         "relief/alert_detail.html",
         {
             "alert": alert,
+            "kind_label": kind_labels().get(alert.kind, ""),
             "events": alert.events.select_related("actor"),
             "steps": steps,
             "action_url": reverse("alert-detail", args=[alert.pk]),

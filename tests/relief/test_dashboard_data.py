@@ -272,6 +272,13 @@ def make_data(users) -> dict:
         state="closed",
         deadline=today - datetime.timedelta(days=20),
     )
+    Hazard.objects.create(  # verified, not yet closed (销号): still open
+        institution=i4,
+        title="护栏松动",
+        severity="general",
+        state="verified",
+        deadline=today - datetime.timedelta(days=4),
+    )
     Hazard.objects.create(
         institution=i4,
         title="燃气",
@@ -426,7 +433,7 @@ def expected(code: str) -> dict[str, object]:
     out["institutions.inspected"] = inspected
     out["institutions.inspected_share"] = _ratio(inspected, active.count())
     hazards = Hazard.objects.filter(institution__region__code__startswith=code)
-    open_h = [h for h in hazards if h.state not in ("verified", "closed")]
+    open_h = [h for h in hazards if h.state != "closed"]  # 未销号: verified still waits for 销号
     overdue_h = [h for h in hazards if h.is_overdue]
     out["hazards.open"] = len(open_h)
     out["hazards.overdue"] = len(overdue_h)
