@@ -41,6 +41,8 @@ def roster_rows(user, filters: dict[str, Any]):
     form = HouseholdSearchForm(filters or None, user=user)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     households = search_households(user, data)
+    if form.region_refused():
+        households = households.none()
     today = timezone.localdate()
     return (
         Person.objects.visible_to(user)

@@ -93,6 +93,11 @@ class HouseholdSearchForm(BootstrapMixin, forms.Form):
         field.widget.choices = ModelChoiceIterator(_Listed(field, field.queryset.filter(places)))
         self.style_fields()
 
+    def region_refused(self) -> bool:
+        """A region asked for that the user may not see (or no region at all): the list is empty,
+        never the whole scope."""
+        return self.is_bound and bool(self.data.get("region")) and "region" in self.errors
+
 
 class _Listed:
     """A choice field seen with another queryset: what its widget lists (validation keeps the

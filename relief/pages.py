@@ -79,16 +79,18 @@ def _workflow_post(request, workflow, obj, step_name, raise_denied) -> tuple[boo
 
 
 def region_param(request: HttpRequest) -> str:
-    """`?region=<code>` of a list page: a region code prefix (1 to 12 digits), "" when absent or
-    malformed."""
+    """`?region=<code>` of a list page: a region code prefix (1 to 12 digits); "" when absent,
+    "-" (matches nothing) when malformed."""
     code = (request.GET.get("region") or "").strip()
-    return code if code.isdigit() and len(code) <= 12 else ""
+    if not code:
+        return ""
+    return code if code.isdigit() and len(code) <= 12 else "-"
 
 
 def in_region_param(request: HttpRequest, qs: models.QuerySet) -> models.QuerySet:
     """Narrow a list's queryset, already `visible_to(user)`, to the records under `?region=<code>`
     (an index-backed prefix match on its scope field). It only narrows: a region outside the
-    user's scope gives an empty list, never more."""
+    user's scope, or a malformed code, gives an empty list, never more."""
     code = region_param(request)
     return qs.in_region(code) if code else qs
 

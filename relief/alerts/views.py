@@ -17,7 +17,14 @@ from relief.alerts import services
 from relief.alerts.sweeps import SWEEPS
 from relief.alerts.workflows import alert_workflow
 from relief.models import Alert, AlertStatus
-from relief.pages import in_region_param, region_param, workflow_buttons, workflow_post
+from relief.pages import (
+    date_param,
+    in_region_param,
+    local_midnight,
+    region_param,
+    workflow_buttons,
+    workflow_post,
+)
 from relief.scoping import access
 
 TABS = {
@@ -25,6 +32,7 @@ TABS = {
     "mine": gettext_lazy("我的"),
     "escalated": gettext_lazy("督办"),
     "resolved": gettext_lazy("已解除"),
+    "all": gettext_lazy("全部"),
 }
 NOTE_PLACEHOLDER = gettext_lazy("例如：已上门走访，送去棉被两床")
 
@@ -37,6 +45,8 @@ def _inbox(user, tab: str):
         return qs.escalated_to(user).unresolved()
     if tab == "resolved":
         return qs.filter(status=AlertStatus.RESOLVED)
+    if tab == "all":
+        return qs
     return qs.unresolved()
 
 
@@ -53,6 +63,9 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     if kind:
         qs = qs.filter(kind=kind)
     qs = in_region_param(request, qs)
+    since = date_param(request, "since")
+    if since:
+        qs = qs.filter(created_at__gte=local_midnight(since))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     labels = kind_labels()
     for alert in page.object_list:
@@ -69,6 +82,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "kinds": sorted((k, s.label) for k, s in SWEEPS.items()),
             "region": region_param(request),
+            "since": since,
         },
     )
 

@@ -154,6 +154,10 @@ def make_data(users) -> dict:
             recipient_name=household.head.name,
             amount=Decimal(amount),
         )
+    for batch in (paid_batch, draft_batch):  # as batch generation keeps it (funds/workflows.py)
+        DisbursementBatch.objects.filter(pk=batch.pk).update(
+            total_amount=Payment.objects.filter(batch=batch).aggregate(s=Sum("amount"))["s"]
+        )
 
     def application(
         region_code,
