@@ -22,7 +22,7 @@ from people.roster.columns import COLUMNS, TEMPLATE_FIELDS
 from people.selectors import search_households
 from relief.jobs.registry import JobContext, job_handler
 from relief.privacy import birth_date_for, id_for, phone_for, text_for
-from relief.spreadsheets import safe_sheet
+from relief.spreadsheets import money_cell, safe_sheet
 
 CHUNK = 2000
 
@@ -60,7 +60,7 @@ def roster_rows(user, filters: dict[str, Any]):
     )
 
 
-def _row(user, person: Person) -> list[Any]:
+def _row(user, person: Person, ws: Any = None) -> list[Any]:
     household = person.household
     region = household.region
     township = region.parent if len(region.code) == 12 else None
@@ -79,7 +79,9 @@ def _row(user, person: Person) -> list[Any]:
         "category_start": ", ".join(
             f"{a.start_date:%Y-%m-%d}" for a in household.current_assistances if a.start_date
         ),
-        "monthly_income": household.monthly_income,
+        "monthly_income": money_cell(ws, household.monthly_income)
+        if ws is not None
+        else household.monthly_income,
         "heating_type": household.get_heating_type_display(),
         "housing_condition": household.get_housing_condition_display(),
         "note": text_for(user, person.note),
@@ -109,7 +111,7 @@ def roster_workbook(user, filters: dict[str, Any], progress=None) -> tuple[bytes
     )
     n = 0
     for n, person in enumerate(roster_rows(user, filters), 1):
-        ws.append(_row(user, person))
+        ws.append(_row(user, person, ws))
         if progress and n % 1000 == 0:
             progress(n)
     buf = io.BytesIO()

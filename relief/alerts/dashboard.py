@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from relief.alerts.sweeps import SWEEPS
+from relief.alerts.sweeps import kind_labels
 from relief.alerts.workflows import log_action
 from relief.dashboard.registry import Figure, FigureQuery, Link, Row, Section, Source, grouped, register
 from relief.models import Alert, AlertEvent, AlertStatus
@@ -30,7 +30,7 @@ def _open(q: FigureQuery) -> dict[str, str]:
 
 
 def alert_kind_labels() -> dict[str, str]:
-    return {kind: sweep.label for kind, sweep in SWEEPS.items()}
+    return kind_labels()
 
 
 def handled_at_subquery() -> Subquery:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from relief.alerts import services
-from relief.alerts.sweeps import SWEEPS
+from relief.alerts.sweeps import SWEEPS, kind_label, kind_labels
 from relief.alerts.workflows import alert_workflow
 from relief.models import Alert, AlertStatus
 from relief.pages import (
@@ -50,11 +50,6 @@ def _inbox(user, tab: str):
     return qs.unresolved()
 
 
-def kind_labels() -> dict[str, str]:
-    """An alert's kind as a person reads it (the sweep's label), never its code."""
-    return {k: str(s.label) for k, s in SWEEPS.items()}
-
-
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "region"
@@ -67,9 +62,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     if since:
         qs = qs.filter(created_at__gte=local_midnight(since))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    labels = kind_labels()
     for alert in page.object_list:
-        alert.kind_label = labels.get(alert.kind, "")
+        alert.kind_label = kind_label(alert.kind)
     counts = {t: _inbox(request.user, t).count() for t in ("region", "mine", "escalated")}
     return render(
         request,
@@ -81,6 +75,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "kind": kind,
             "kinds": sorted((k, s.label) for k, s in SWEEPS.items()),
+            "filter_kinds": sorted(kind_labels().items()),
             "region": region_param(request),
             "since": since,
         },
@@ -99,7 +94,7 @@ def alert_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> Ht
         "relief/alert_detail.html",
         {
             "alert": alert,
-            "kind_label": kind_labels().get(alert.kind, ""),
+            "kind_label": kind_label(alert.kind),
             "events": alert.events.select_related("actor"),
             "steps": steps,
             "action_url": reverse("alert-detail", args=[alert.pk]),

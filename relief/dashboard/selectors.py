@@ -233,7 +233,7 @@ def figure_rows(values: Values, code: str | None = None, now: datetime.datetime 
                 dims.append(
                     {
                         "dim": d,
-                        "label": str(labels.get(d, d)),
+                        "label": str(labels.get(d) or _("其他")),  # never the raw code
                         "value": _plain(fig, values.get((fig.key, d))),
                         "url": figure_link(fig, code, q, d) if q and fig.link and fig.link.dim_param else "",
                     }
