@@ -28,7 +28,7 @@ def test_overview_shows_the_ledger(users, as_user, county_people, allocation):
     services.batch_approve(actor=users["county"], batch=batch)
     page = as_user(users["county"]).get("/funds/?year=2026").content.decode()
     assert "一次性生活补贴" in page
-    assert "100000.00" in page and "1500.00" in page and "98500.00" in page
+    assert "100,000.00" in page and "1,500.00" in page and "98,500.00" in page  # thousands separators
     assert "金堂县" in page
     other = as_user(users["other_county"]).get("/funds/?year=2026").content.decode()
     assert "一次性生活补贴" not in other
@@ -68,7 +68,7 @@ def test_generate_review_approve_pay_and_export(
     assert batch.status == "generating" or "待审核" in page
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DRAFT
-    assert "1500.00" in page and "张大山" in page
+    assert "1,500.00" in page and "张大山" in page
     # Clicking "generate" again for the same period: a clear message, nothing new.
     r = c.post("/funds/batches/new/", {"allocation": allocation.pk, "period": "2026"})
     assert "不能重复生成" in r.content.decode()
