@@ -132,7 +132,7 @@ def test_application_on_a_phone_through_every_step(users, as_user, regions):
     assert r.status_code == 302, r.content.decode()
     app = AssistanceApplication.objects.get()
     page = c.get(r.url).content.decode()
-    assert "先行救助时限" in page and "3000.00" in page
+    assert "先行救助时限" in page and "3,000.00" in page
     c.post(
         f"/funds/applications/{app.pk}/emergency-pay/",
         {"emergency_pay-amount": "500", "emergency_pay-comment": "现金"},

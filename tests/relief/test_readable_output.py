@@ -86,6 +86,7 @@ PAGES = [
     "/alerts/",
     "/alerts/?tab=all",
     "/jobs/",
+    "/policy/",
     "/people/",
     "/people/?region=510121&monitored=1",
     "/funds/",
