@@ -135,3 +135,11 @@ def test_region_filter_never_widens_scope(as_user, users, data, name):
     assert list_total(client, f"{reverse(name)}?region=51%27", measure) <= own
     other = as_user(users["other_county"])
     assert list_total(other, f"{reverse(name)}?region={COUNTY}", measure) == 0
+
+
+@pytest.mark.django_db
+def test_sub_region_cells_link_to_that_sub_regions_list(as_user, users, data):
+    page = html_lib.unescape(as_user(users["county"]).get(f"/dashboard/?region={COUNTY}").content.decode())
+    for fig in selectors.table_figures():
+        url = selectors.figure_link(fig, HOME_TOWNSHIP)
+        assert f"region={HOME_TOWNSHIP}" in url and f'href="{url}"' in page, fig.key
