@@ -34,6 +34,7 @@ from funds.models import (
 from relief.dashboard.registry import (
     Figure,
     FigureQuery,
+    Link,
     Row,
     Section,
     Source,
@@ -44,6 +45,18 @@ from relief.dashboard.registry import (
 )
 
 TEMPORARY_DIM = "temporary"
+
+
+def _this_year(q: FigureQuery) -> dict[str, str]:
+    return {"year": str(winter_year(q.today))}
+
+
+def _this_winter(q: FigureQuery) -> dict[str, str]:
+    return {"since": q.winter_start.date().isoformat()}
+
+
+def _paid_this_winter(q: FigureQuery) -> dict[str, str]:
+    return {"since": q.winter_start.date().isoformat(), "paid": "1"}
 
 
 def _temporary_dim() -> str:
@@ -193,6 +206,7 @@ register(
             order=10,
             dims=program_labels,
             in_table=True,
+            link=Link("funds:allocation-list", _this_year, dim_param="program", measure="amount"),
         ),
         Figure(
             "funds.paid",
@@ -203,6 +217,12 @@ register(
             order=20,
             dims=program_labels,
             in_table=True,
+            link=Link(
+                "funds:index",
+                _this_year,
+                measure="paid",
+                note=_("按领取人所在区划统计；资金台账按县（区）汇总，乡镇、村只列临时救助"),
+            ),
         ),
         Figure(
             "funds.ta_applications",
@@ -212,8 +232,17 @@ register(
             order=30,
             dims=kind_labels,
             in_table=True,
+            link=Link("funds:application-list", _this_winter, dim_param="kind"),
         ),
-        Figure("funds.ta_paid", _("本冬临时救助已发放"), "funds", _("件"), order=40, dims=kind_labels),
+        Figure(
+            "funds.ta_paid",
+            _("本冬临时救助已发放"),
+            "funds",
+            _("件"),
+            order=40,
+            dims=kind_labels,
+            link=Link("funds:application-list", _paid_this_winter, dim_param="kind"),
+        ),
         Figure(
             "funds.ta_median_hours",
             _("临时救助从受理到发放（中位数）"),
@@ -223,6 +252,12 @@ register(
             order=50,
             in_table=True,
             help=_("受理至首次发放（先行救助或审批后发放）的小时数中位数，本冬已发放的申请"),
+            link=Link(
+                "funds:application-list",
+                _paid_this_winter,
+                same_as="funds.ta_paid",
+                note=_("中位数；点击查看据以计算的本冬已发放申请"),
+            ),
         ),
     ],
     trends=[Trend("trend.payments", _("每周发放金额"), _("元"), order=20)],

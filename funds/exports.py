@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from funds.models import DisbursementBatch, Payment
 from relief.privacy import id_for, phone_for
-from relief.spreadsheets import safe_sheet
+from relief.spreadsheets import money_cell, safe_sheet
 
 
 def batch_workbook(batch: DisbursementBatch, user) -> bytes:
@@ -28,9 +28,19 @@ def batch_workbook(batch: DisbursementBatch, user) -> bytes:
     )
     total = None
     for i, (name, id_number, phone, region, persons, amount) in enumerate(rows.iterator(chunk_size=2000), 1):
-        ws.append([i, name, id_for(user, id_number), phone_for(user, phone), region, persons, amount])
+        ws.append(
+            [
+                i,
+                name,
+                id_for(user, id_number),
+                phone_for(user, phone),
+                region,
+                persons,
+                money_cell(ws, amount),
+            ]
+        )
         total = amount if total is None else total + amount
-    ws.append([_("合计"), "", "", "", "", "", total or 0])
+    ws.append([_("合计"), "", "", "", "", "", money_cell(ws, total or 0)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -37,7 +37,15 @@ from funds.models import (
 from funds.workflows import application_workflow, batch_workflow
 from people.models import Household
 from relief.idempotency import page_once
-from relief.pages import workflow_buttons, workflow_post, xlsx_response
+from relief.pages import (
+    date_param,
+    in_region_param,
+    local_midnight,
+    region_param,
+    workflow_buttons,
+    workflow_post,
+    xlsx_response,
+)
 from relief.privacy import id_for, phone_for
 from relief.scoping import access, require_writer
 from relief.todo.services import answer_from_request
@@ -57,10 +65,16 @@ def _year(request: HttpRequest) -> int:
 def index(request: HttpRequest) -> HttpResponse:
     """Overview: the ledger of allocated, committed and paid per county and program."""
     year = _year(request)
+    region = region_param(request)
     return render(
         request,
         "funds/index.html",
-        {"ledger": selectors.ledger(request.user, year), "year": year, "years": range(year - 2, year + 2)},
+        {
+            "ledger": selectors.ledger(request.user, year, county=region or None),
+            "year": year,
+            "years": range(year - 2, year + 2),
+            "region": region,
+        },
     )
 
 
@@ -84,11 +98,17 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
     if form is None and request.user.can_write:
         form = forms.AllocationForm(user=request.user)
     year = _year(request)
-    allocations = (
-        Allocation.objects.visible_to(request.user).filter(year=year).select_related("program", "region")
+    allocations = in_region_param(
+        request,
+        Allocation.objects.visible_to(request.user).filter(year=year).select_related("program", "region"),
     )
+    if (request.GET.get("program") or "").isdigit():
+        allocations = allocations.filter(program_id=int(request.GET["program"]))
+    total = allocations.aggregate(total=models.Sum("amount"))["total"] or 0
     return render(
-        request, "funds/allocation_list.html", {"allocations": allocations, "form": form, "year": year}
+        request,
+        "funds/allocation_list.html",
+        {"allocations": allocations, "form": form, "year": year, "total": total},
     )
 
 
@@ -212,12 +232,26 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
-    apps = AssistanceApplication.objects.visible_to(request.user).select_related("region")
+    apps = in_region_param(
+        request, AssistanceApplication.objects.visible_to(request.user).select_related("region")
+    )
     status = request.GET.get("status")
     if status in AppStatus.values:
         apps = apps.filter(status=status)
+    kind = request.GET.get("kind")
+    if kind in ApplicationKind.values:
+        apps = apps.filter(kind=kind)
+    since = date_param(request, "since")
+    if since:
+        apps = apps.filter(submitted_at__gte=local_midnight(since))
+    if request.GET.get("paid") == "1":  # paid at all: 先行救助 or after approval
+        apps = apps.filter(models.Q(emergency_paid_at__isnull=False) | models.Q(paid_at__isnull=False))
     page = Paginator(apps, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "funds/application_list.html", {"page": page, "statuses": AppStatus.choices})
+    return render(
+        request,
+        "funds/application_list.html",
+        {"page": page, "statuses": AppStatus.choices, "since": since, "paid": request.GET.get("paid") == "1"},
+    )
 
 
 @login_required

@@ -13,9 +13,23 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import PENDING_STATES, Hazard, HazardSeverity, HazardState, Inspection, Institution
-from relief.dashboard.registry import Figure, FigureQuery, Row, Section, Source, grouped, register
+from relief.dashboard.registry import Figure, FigureQuery, Link, Row, Section, Source, grouped, register
 
-CLOSED_STATES = (HazardState.VERIFIED, HazardState.CLOSED)
+
+def _active(q: FigureQuery) -> dict[str, str]:
+    return {"is_active": "true"}
+
+
+def _inspected_this_winter(q: FigureQuery) -> dict[str, str]:
+    return {"is_active": "true", "inspected_since": q.winter_start.date().isoformat()}
+
+
+def _open(q: FigureQuery) -> dict[str, str]:
+    return {"open": "true"}
+
+
+def _overdue(q: FigureQuery) -> dict[str, str]:
+    return {"overdue": "true"}
 
 
 def institutions(q: FigureQuery) -> Iterable[Row]:
@@ -33,7 +47,8 @@ def institutions(q: FigureQuery) -> Iterable[Row]:
 
 def hazards(q: FigureQuery) -> Iterable[Row]:
     rows = (
-        grouped(Hazard.objects.exclude(state__in=CLOSED_STATES), q, field="institution__region_id")
+        # 未销号: every state but closed (a verified hazard still waits for its 销号), as the ledger
+        grouped(Hazard.objects.exclude(state=HazardState.CLOSED), q, field="institution__region_id")
         .values("g", "severity")
         .annotate(
             n=Count("pk"),
@@ -53,8 +68,22 @@ def severity_labels() -> dict[str, str]:
 register(
     section=Section("institutions", _("服务机构安全"), order=40),
     figures=[
-        Figure("institutions.active", _("在运营机构"), "institutions", _("家"), order=10),
-        Figure("institutions.inspected", _("本冬已检查机构"), "institutions", _("家"), order=20),
+        Figure(
+            "institutions.active",
+            _("在运营机构"),
+            "institutions",
+            _("家"),
+            order=10,
+            link=Link("institutions:index", _active),
+        ),
+        Figure(
+            "institutions.inspected",
+            _("本冬已检查机构"),
+            "institutions",
+            _("家"),
+            order=20,
+            link=Link("institutions:index", _inspected_this_winter),
+        ),
         Figure(
             "institutions.inspected_share",
             _("机构检查覆盖率"),
@@ -63,6 +92,12 @@ register(
             order=30,
             ratio=("institutions.inspected", "institutions.active"),
             in_table=True,
+            link=Link(
+                "institutions:index",
+                _inspected_this_winter,
+                same_as="institutions.inspected",
+                note=_("比例；点击查看本冬已检查的机构"),
+            ),
         ),
         Figure(
             "hazards.open",
@@ -72,6 +107,7 @@ register(
             order=40,
             dims=severity_labels,
             in_table=True,
+            link=Link("institutions:hazard-list", _open, dim_param="severity"),
         ),
         Figure(
             "hazards.overdue",
@@ -81,6 +117,7 @@ register(
             order=50,
             dims=severity_labels,
             in_table=True,
+            link=Link("institutions:hazard-list", _overdue, dim_param="severity"),
         ),
     ],
     sources=[Source("institutions.institutions", institutions), Source("institutions.hazards", hazards)],

@@ -6,13 +6,11 @@ from __future__ import annotations
 import io
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
-from relief.spreadsheets import safe_sheet
+from relief.spreadsheets import date_cell, local_datetime_cell, money_cell, safe_sheet
 
 HEADERS = [
     gettext_lazy("序号"),
@@ -37,10 +35,6 @@ def _name(user) -> str:
     return str(user) if user else ""
 
 
-def _local(dt) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M") if dt else ""
-
-
 def hazard_ledger_xlsx(hazards: QuerySet) -> bytes:
     """Stream the rows into a write-only workbook; the queryset is read in chunks."""
     wb = Workbook(write_only=True)
@@ -51,8 +45,6 @@ def hazard_ledger_xlsx(hazards: QuerySet) -> bytes:
     ws.append([str(h) for h in HEADERS])
     qs = hazards.select_related("institution__region", "owner", "verified_by")
     for i, h in enumerate(qs.iterator(chunk_size=1000), 1):
-        funds = WriteOnlyCell(ws, value=h.funds)
-        funds.number_format = "#,##0.00"
         ws.append(
             [
                 i,
@@ -60,16 +52,16 @@ def hazard_ledger_xlsx(hazards: QuerySet) -> bytes:
                 h.institution.name,
                 h.title,
                 h.get_severity_display(),
-                h.found_on,
-                h.deadline,
+                date_cell(ws, h.found_on),
+                date_cell(ws, h.deadline),
                 _("是") if h.is_overdue else _("否"),
                 _name(h.owner),
                 h.measures,
-                funds,
+                money_cell(ws, h.funds),
                 h.get_state_display(),
                 _name(h.verified_by),
-                _local(h.verified_at),
-                _local(h.closed_at),
+                local_datetime_cell(ws, h.verified_at),
+                local_datetime_cell(ws, h.closed_at),
             ]
         )
     buf = io.BytesIO()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
@@ -21,10 +21,14 @@ class InstitutionFilter(ScopedFilterSet):
     q = filters.CharFilter(method="filter_q", label=_("名称或运营主体"))
     region = RegionPrefixFilter()
     type = filters.ChoiceFilter(choices=InstitutionType.choices, label=_("机构类型"))
+    inspected_since = filters.DateFilter(method="filter_inspected_since", label=_("此日以来检查过"))
 
     class Meta:
         model = Institution
-        fields = ["type", "heating_type", "is_active", "region", "q"]
+        fields = ["type", "heating_type", "is_active", "region", "q", "inspected_since"]
+
+    def filter_inspected_since(self, queryset, name, value):
+        return queryset.filter(Exists(Inspection.objects.filter(institution=OuterRef("pk"), date__gte=value)))
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__contains=value) | Q(operator__contains=value))

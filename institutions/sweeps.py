@@ -19,7 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import Hazard, HazardSeverity
-from relief.alerts.sweeps import sql_message
+from institutions.workflows import MAJOR_HAZARD_ALERT
+from relief.alerts.sweeps import register_kind, sql_message
 from relief.models import Severity
 
 HAZARD_OVERDUE = "institutions.hazard_overdue"
@@ -70,3 +71,4 @@ def register() -> None:
             action_label=_("督促整改"),
         )
     )
+    register_kind(MAJOR_HAZARD_ALERT, _("重大隐患"))

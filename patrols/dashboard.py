@@ -15,8 +15,28 @@ from django.db.models.functions import Length, TruncWeek
 from django.utils.translation import gettext_lazy as _
 
 from patrols.models import ColdWaveLevel, ColdWaveWarning, Encounter, PatrolShift
-from relief.dashboard.registry import Figure, FigureQuery, Row, Section, Source, Trend, grouped, register
+from relief.dashboard.registry import (
+    Figure,
+    FigureQuery,
+    Link,
+    Row,
+    Section,
+    Source,
+    Trend,
+    grouped,
+    register,
+)
 from relief.regions import ancestor_codes
+
+SHIFTS = "patrols:shift-list"
+
+
+def _this_winter(q: FigureQuery) -> dict[str, str]:
+    return {"since": q.winter_start.date().isoformat()}
+
+
+def _night_this_winter(q: FigureQuery) -> dict[str, str]:
+    return {"since": q.winter_start.date().isoformat(), "night": "1"}
 
 
 def shifts(q: FigureQuery) -> Iterable[Row]:
@@ -87,10 +107,39 @@ register(
             order=5,
             dims=level_labels,
             in_table=True,
+            link=Link("patrols:coldwave", measure=""),
         ),
-        Figure("patrols.shifts", _("本冬巡查班次"), "patrols", _("次"), order=10, in_table=True),
-        Figure("patrols.night_shifts", _("其中夜间巡查"), "patrols", _("次"), order=20),
-        Figure("patrols.encounters", _("本冬街面救助"), "patrols", _("人次"), order=30, in_table=True),
+        Figure(
+            "patrols.shifts",
+            _("本冬巡查班次"),
+            "patrols",
+            _("次"),
+            order=10,
+            in_table=True,
+            link=Link(SHIFTS, _this_winter),
+        ),
+        Figure(
+            "patrols.night_shifts",
+            _("其中夜间巡查"),
+            "patrols",
+            _("次"),
+            order=20,
+            link=Link(SHIFTS, _night_this_winter),
+        ),
+        Figure(
+            "patrols.encounters",
+            _("本冬街面救助"),
+            "patrols",
+            _("人次"),
+            order=30,
+            in_table=True,
+            link=Link(
+                SHIFTS,
+                _this_winter,
+                measure="encounters",
+                note=_("按人次计；点击查看的名单按巡查班次列出，页首为救助人次合计"),
+            ),
+        ),
         Figure(
             "patrols.placed",
             _("护送入站或送医"),
@@ -99,6 +148,7 @@ register(
             order=40,
             in_table=True,
             help=_("街面救助中护送至救助站或送医救治的人次"),
+            link=Link(SHIFTS, _this_winter, measure="placed"),
         ),
     ],
     trends=[Trend("trend.encounters", _("每周街面救助人次"), _("人次"), order=30)],

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -34,6 +34,7 @@ from patrols.models import (
 from patrols.workflows import MILESTONE_FIELDS, case_workflow, clue_workflow
 from relief.idempotency import page_once
 from relief.models import Region
+from relief.pages import date_param, in_region_param, local_midnight
 from relief.scoping import access, get_visible_or_404, require_writer
 from relief.workflow import Step, Workflow
 
@@ -123,9 +124,22 @@ def shift_list(request: HttpRequest) -> HttpResponse:
         .annotate(encounter_count=Count("encounters"))
         .order_by("-started_at", "-pk")
     )
+    shifts = in_region_param(request, shifts)
+    encounters = in_region_param(request, Encounter.objects.visible_to(request.user))
+    since = date_param(request, "since")
+    if since:
+        now = timezone.now()
+        shifts = shifts.filter(started_at__gte=local_midnight(since), started_at__lte=now)
+        encounters = encounters.filter(occurred_at__gte=local_midnight(since), occurred_at__lte=now)
     if request.GET.get("night") == "1":
         shifts = shifts.filter(is_night=True)
-    return render(request, "patrols/shift_list.html", {"page": _page(request, shifts)})
+    # The people met in the same region and period (by where they were met, like the dashboard)
+    met = encounters.aggregate(
+        n=Count("pk"), placed=Count("pk", filter=Q(escorted_to_station=True) | Q(medical_referral=True))
+    )
+    return render(
+        request, "patrols/shift_list.html", {"page": _page(request, shifts), "since": since, "met": met}
+    )
 
 
 @writer_required

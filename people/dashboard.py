@@ -18,7 +18,31 @@ from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
 from people.models import Assistance, Category, Household, Visit
-from relief.dashboard.registry import Figure, FigureQuery, Row, Section, Source, Trend, grouped, register
+from relief.dashboard.registry import (
+    Figure,
+    FigureQuery,
+    Link,
+    Row,
+    Section,
+    Source,
+    Trend,
+    grouped,
+    register,
+)
+
+HOUSEHOLDS = "people:index"
+
+
+def _monitored(q: FigureQuery) -> dict[str, str]:
+    return {"monitored": "1"}
+
+
+def _visited_this_week(q: FigureQuery) -> dict[str, str]:
+    return {"monitored": "1", "visited_since": q.week_start.date().isoformat()}
+
+
+def _visit_overdue(q: FigureQuery) -> dict[str, str]:
+    return {"monitored": "1", "visit_overdue": "1"}
 
 
 def monitored_people(q: FigureQuery) -> Iterable[Row]:
@@ -90,9 +114,31 @@ register(
             in_table=True,
             total_is_sum=False,
             help=_("有效救助类别认定覆盖的在册人员；同一人属于多个类别时合计只计一次"),
+            link=Link(
+                HOUSEHOLDS,
+                _monitored,
+                dim_param="category",
+                same_as="people.households",
+                note=_("按人计；点击查看的名单按户列出，户数即“监测家庭”"),
+            ),
         ),
-        Figure("people.households", _("监测家庭"), "people", _("户"), order=20),
-        Figure("people.visited_week", _("本周已走访家庭"), "people", _("户"), order=30),
+        Figure(
+            "people.households",
+            _("监测家庭"),
+            "people",
+            _("户"),
+            order=20,
+            help=_("有有效救助类别认定的家庭；困难群众台账中未在认定期内的家庭不计"),
+            link=Link(HOUSEHOLDS, _monitored),
+        ),
+        Figure(
+            "people.visited_week",
+            _("本周已走访家庭"),
+            "people",
+            _("户"),
+            order=30,
+            link=Link(HOUSEHOLDS, _visited_this_week),
+        ),
         Figure(
             "people.visit_coverage",
             _("本周走访覆盖率"),
@@ -101,6 +147,12 @@ register(
             order=40,
             ratio=("people.visited_week", "people.households"),
             in_table=True,
+            link=Link(
+                HOUSEHOLDS,
+                _visited_this_week,
+                same_as="people.visited_week",
+                note=_("比例；点击查看本周已走访的监测家庭"),
+            ),
         ),
         Figure(
             "people.visits_overdue",
@@ -110,6 +162,7 @@ register(
             order=50,
             in_table=True,
             help=_("最近一次探访约定的下次探访日期已过、此后未再探访的监测家庭"),
+            link=Link(HOUSEHOLDS, _visit_overdue),
         ),
     ],
     trends=[Trend("trend.visits", _("每周走访次数"), _("次"), order=10)],

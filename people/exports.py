@@ -22,14 +22,18 @@ from people.roster.columns import COLUMNS, TEMPLATE_FIELDS
 from people.selectors import search_households
 from relief.jobs.registry import JobContext, job_handler
 from relief.privacy import birth_date_for, id_for, phone_for, text_for
-from relief.spreadsheets import safe_sheet
+from relief.spreadsheets import money_cell, safe_sheet
 
 CHUNK = 2000
 
 
 def export_filters(data) -> dict[str, str]:
     """The search form's fields from a query dict, kept as plain strings in the job's params."""
-    return {k: str(data.get(k)) for k in ("q", "region", "category", "flag") if data.get(k)}
+    return {
+        k: str(data.get(k))
+        for k in ("q", "region", "category", "flag", "monitored", "visited_since")
+        if data.get(k)
+    }
 
 
 def roster_rows(user, filters: dict[str, Any]):
@@ -37,6 +41,8 @@ def roster_rows(user, filters: dict[str, Any]):
     form = HouseholdSearchForm(filters or None, user=user)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     households = search_households(user, data)
+    if form.region_refused():
+        households = households.none()
     today = timezone.localdate()
     return (
         Person.objects.visible_to(user)
@@ -54,7 +60,7 @@ def roster_rows(user, filters: dict[str, Any]):
     )
 
 
-def _row(user, person: Person) -> list[Any]:
+def _row(user, person: Person, ws: Any = None) -> list[Any]:
     household = person.household
     region = household.region
     township = region.parent if len(region.code) == 12 else None
@@ -73,7 +79,9 @@ def _row(user, person: Person) -> list[Any]:
         "category_start": ", ".join(
             f"{a.start_date:%Y-%m-%d}" for a in household.current_assistances if a.start_date
         ),
-        "monthly_income": household.monthly_income,
+        "monthly_income": money_cell(ws, household.monthly_income)
+        if ws is not None
+        else household.monthly_income,
         "heating_type": household.get_heating_type_display(),
         "housing_condition": household.get_housing_condition_display(),
         "note": text_for(user, person.note),
@@ -103,7 +111,7 @@ def roster_workbook(user, filters: dict[str, Any], progress=None) -> tuple[bytes
     )
     n = 0
     for n, person in enumerate(roster_rows(user, filters), 1):
-        ws.append(_row(user, person))
+        ws.append(_row(user, person, ws))
         if progress and n % 1000 == 0:
             progress(n)
     buf = io.BytesIO()

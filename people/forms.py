@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from people import services
@@ -72,13 +74,40 @@ class HouseholdSearchForm(BootstrapMixin, forms.Form):
             *PERSON_FLAGS.items(),
         ],
     )
+    monitored = forms.ChoiceField(
+        label=_("监测状态"),
+        required=False,
+        choices=[("", _("全部家庭")), ("1", _("监测家庭（有有效救助类别）"))],
+    )
+    #: households visited on or after this day (the dashboard's 本周已走访家庭 links with Monday)
+    visited_since = forms.DateField(label=_("走访日期起"), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = (
-            Region.objects.visible_to(user).filter(level__in=[Level.TOWNSHIP, Level.VILLAGE]).order_by("code")
-        )
+        # Any region in scope may be asked for (a dashboard figure links to its county or city);
+        # the list offers the townships and villages, and the region asked for.
+        field = self.fields["region"]
+        field.queryset = Region.objects.visible_to(user).order_by("code")
+        asked = str(self.data.get("region") or "") if self.is_bound else ""
+        places = Q(level__in=[Level.TOWNSHIP, Level.VILLAGE]) | Q(code=asked)
+        field.widget.choices = ModelChoiceIterator(_Listed(field, field.queryset.filter(places)))
         self.style_fields()
+
+    def region_refused(self) -> bool:
+        """A region asked for that the user may not see (or no region at all): the list is empty,
+        never the whole scope."""
+        return self.is_bound and bool(self.data.get("region")) and "region" in self.errors
+
+
+class _Listed:
+    """A choice field seen with another queryset: what its widget lists (validation keeps the
+    field's own)."""
+
+    def __init__(self, field: forms.ModelChoiceField, queryset) -> None:
+        self._field, self.queryset = field, queryset
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._field, name)
 
 
 class HouseholdForm(BootstrapMixin, forms.ModelForm):

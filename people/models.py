@@ -65,6 +65,17 @@ class HouseholdQuerySet(ScopedQuerySet):
         current = Assistance.objects.filter(household=OuterRef("pk"), category=category).current(on)
         return self.filter(Exists(current))
 
+    def monitored(self, on: datetime.date | None = None) -> HouseholdQuerySet:
+        """监测家庭: households with an assistance record (any category) in force on `on` (default
+        today), what the dashboard's 监测家庭 counts."""
+        current = Assistance.objects.filter(household=OuterRef("pk")).current(on)
+        return self.filter(Exists(current))
+
+    def visited_since(self, day: datetime.date) -> HouseholdQuerySet:
+        """Households with a visit on or after 00:00 local time of `day`."""
+        since = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        return self.filter(Exists(Visit.objects.filter(household=OuterRef("pk"), visited_at__gte=since)))
+
     def with_member_flag(self, flag: str) -> HouseholdQuerySet:
         """Households with an active member having a flag (see PERSON_FLAGS and AGE_FLAGS)."""
         members = Person.objects.filter(household=OuterRef("pk"), active=True).with_flag(flag)

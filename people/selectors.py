@@ -55,6 +55,10 @@ def search_households(user, data: dict[str, Any]) -> QuerySet[Household]:
         qs = qs.with_category(data["category"])
     if data.get("flag"):
         qs = qs.with_member_flag(data["flag"])
+    if data.get("monitored"):
+        qs = qs.monitored()
+    if data.get("visited_since"):
+        qs = qs.visited_since(data["visited_since"])
     return qs
 
 

@@ -56,7 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     limited = _number_search_refused(request, data.get("q"))
     qs = with_list_data(search_households(request.user, data)).order_by("region_id", "id")
-    if limited:
+    if limited or form.region_refused():
         qs = qs.none()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

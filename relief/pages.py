@@ -76,3 +76,39 @@ def _workflow_post(request, workflow, obj, step_name, raise_denied) -> tuple[boo
         return False, {name: form}
     messages.success(request, _("已%(step)s") % {"step": step.label})
     return True, {}
+
+
+def region_param(request: HttpRequest) -> str:
+    """`?region=<code>` of a list page: a region code prefix (1 to 12 digits); "" when absent,
+    "-" (matches nothing) when malformed."""
+    code = (request.GET.get("region") or "").strip()
+    if not code:
+        return ""
+    return code if code.isdigit() and len(code) <= 12 else "-"
+
+
+def in_region_param(request: HttpRequest, qs: models.QuerySet) -> models.QuerySet:
+    """Narrow a list's queryset, already `visible_to(user)`, to the records under `?region=<code>`
+    (an index-backed prefix match on its scope field). It only narrows: a region outside the
+    user's scope, or a malformed code, gives an empty list, never more."""
+    code = region_param(request)
+    return qs.in_region(code) if code else qs
+
+
+def date_param(request: HttpRequest, name: str):
+    """`?<name>=YYYY-MM-DD` as a date, None when absent or malformed."""
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(request.GET.get(name) or "")
+    except ValueError:
+        return None
+
+
+def local_midnight(day):
+    """00:00 local time (Asia/Shanghai) of `day`, aware."""
+    import datetime
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

@@ -74,3 +74,46 @@ def safe_csv_value(value: Any) -> Any:
     if isinstance(value, str) and is_dangerous(value):
         return "'" + value
     return value
+
+
+#: number formats of the cells a person reads: money with thousands separators, shares as percentages
+MONEY_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.0%"
+COUNT_FORMAT = "#,##0"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def formatted(ws: Any, value: Any, number_format: str) -> Any:
+    """A numeric or date cell shown with `number_format` (for `ws.append`, write-only or not). The
+    value stays a number (a Decimal, 0.123 for 12.3%) or a date, never a string."""
+    ws = getattr(ws, "_ws", ws)
+    if getattr(ws, "_write_only", False) or type(ws).__name__ == "WriteOnlyWorksheet":
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+    else:
+        cell = Cell(ws, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def money_cell(ws: Any, value: Any) -> Any:
+    return formatted(ws, value, MONEY_FORMAT)
+
+
+def percent_cell(ws: Any, value: Any) -> Any:
+    return formatted(ws, value, PERCENT_FORMAT)
+
+
+def local_datetime_cell(ws: Any, value: Any) -> Any:
+    """An aware datetime as a date-time cell in local time (Excel has no time zones); None empty."""
+    if value is None:
+        return None
+    from django.utils import timezone
+
+    return formatted(ws, timezone.localtime(value).replace(tzinfo=None), DATETIME_FORMAT)
+
+
+def date_cell(ws: Any, value: Any) -> Any:
+    return formatted(ws, value, DATE_FORMAT) if value is not None else None

@@ -13,16 +13,24 @@ from collections.abc import Iterable
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from relief.alerts.sweeps import SWEEPS
+from relief.alerts.sweeps import kind_labels
 from relief.alerts.workflows import log_action
-from relief.dashboard.registry import Figure, FigureQuery, Row, Section, Source, grouped, register
+from relief.dashboard.registry import Figure, FigureQuery, Link, Row, Section, Source, grouped, register
 from relief.models import Alert, AlertEvent, AlertStatus
 
 HANDLED_ACTIONS = tuple(log_action(step) for step in ("acknowledge", "resolve", "auto_resolve"))
 
 
+def _raised_this_winter(q: FigureQuery) -> dict[str, str]:
+    return {"tab": "all", "since": q.winter_start.date().isoformat()}
+
+
+def _open(q: FigureQuery) -> dict[str, str]:
+    return {"tab": "region"}
+
+
 def alert_kind_labels() -> dict[str, str]:
-    return {kind: sweep.label for kind, sweep in SWEEPS.items()}
+    return kind_labels()
 
 
 def handled_at_subquery() -> Subquery:
@@ -64,6 +72,7 @@ register(
             _("条"),
             order=10,
             dims=alert_kind_labels,
+            link=Link("alert-list", _raised_this_winter, dim_param="kind"),
         ),
         Figure(
             "alerts.open",
@@ -73,6 +82,7 @@ register(
             order=20,
             dims=alert_kind_labels,
             in_table=True,
+            link=Link("alert-list", _open, dim_param="kind"),
         ),
         Figure(
             "alerts.on_time_share",
@@ -83,6 +93,12 @@ register(
             ratio=("alerts.on_time", "alerts.decided"),
             in_table=True,
             help=_("本冬有处理时限的预警中，在时限前签收或解除的比例（未到时限且未处理的不计）"),
+            link=Link(
+                "alert-list",
+                _raised_this_winter,
+                measure="",
+                note=_("比例；点击查看本冬产生的预警及其处理记录"),
+            ),
         ),
     ],
     sources=[Source("relief.alerts", alert_figures)],

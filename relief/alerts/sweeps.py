@@ -26,12 +26,14 @@ import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from relief.alerts.workflows import (
     AUTO_RESOLVED_COMMENT,
@@ -62,10 +64,26 @@ class Sweep:
 
 
 SWEEPS: dict[str, Sweep] = {}
+#: labels of alert kinds raised outside a sweep (a major hazard on registration): see kind_labels()
+KIND_LABELS: dict[str, Any] = {}
 
 
 def register(sweep: Sweep) -> None:
     SWEEPS[sweep.kind] = sweep
+
+
+def register_kind(kind: str, label: Any) -> None:
+    """Name an alert kind raised by an app's own step rather than by a sweep."""
+    KIND_LABELS[kind] = label
+
+
+def kind_labels() -> dict[str, str]:
+    """Every alert kind as a person reads it (its sweep's label), never its code."""
+    return {**{k: str(s.label) for k, s in SWEEPS.items()}, **{k: str(v) for k, v in KIND_LABELS.items()}}
+
+
+def kind_label(kind: str) -> str:
+    return kind_labels().get(kind) or str(gettext_lazy("其他预警"))
 
 
 @dataclass

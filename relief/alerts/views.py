@@ -14,10 +14,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from relief.alerts import services
-from relief.alerts.sweeps import SWEEPS
+from relief.alerts.sweeps import SWEEPS, kind_label, kind_labels
 from relief.alerts.workflows import alert_workflow
 from relief.models import Alert, AlertStatus
-from relief.pages import workflow_buttons, workflow_post
+from relief.pages import (
+    date_param,
+    in_region_param,
+    local_midnight,
+    region_param,
+    workflow_buttons,
+    workflow_post,
+)
 from relief.scoping import access
 
 TABS = {
@@ -25,6 +32,7 @@ TABS = {
     "mine": gettext_lazy("我的"),
     "escalated": gettext_lazy("督办"),
     "resolved": gettext_lazy("已解除"),
+    "all": gettext_lazy("全部"),
 }
 NOTE_PLACEHOLDER = gettext_lazy("例如：已上门走访，送去棉被两床")
 
@@ -37,6 +45,8 @@ def _inbox(user, tab: str):
         return qs.escalated_to(user).unresolved()
     if tab == "resolved":
         return qs.filter(status=AlertStatus.RESOLVED)
+    if tab == "all":
+        return qs
     return qs.unresolved()
 
 
@@ -47,7 +57,13 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     qs = _inbox(request.user, tab).select_related("region", "assignee").order_by("-severity", "due_at", "-id")
     if kind:
         qs = qs.filter(kind=kind)
+    qs = in_region_param(request, qs)
+    since = date_param(request, "since")
+    if since:
+        qs = qs.filter(created_at__gte=local_midnight(since))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    for alert in page.object_list:
+        alert.kind_label = kind_label(alert.kind)
     counts = {t: _inbox(request.user, t).count() for t in ("region", "mine", "escalated")}
     return render(
         request,
@@ -59,6 +75,9 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "kind": kind,
             "kinds": sorted((k, s.label) for k, s in SWEEPS.items()),
+            "filter_kinds": sorted(kind_labels().items()),
+            "region": region_param(request),
+            "since": since,
         },
     )
 
@@ -75,6 +94,7 @@ def alert_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> Ht
         "relief/alert_detail.html",
         {
             "alert": alert,
+            "kind_label": kind_label(alert.kind),
             "events": alert.events.select_related("actor"),
             "steps": steps,
             "action_url": reverse("alert-detail", args=[alert.pk]),

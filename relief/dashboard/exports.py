@@ -11,7 +11,10 @@ from openpyxl.styles import Font
 
 from relief.dashboard import selectors
 from relief.regions import full_code
-from relief.spreadsheets import safe_sheet
+from relief.spreadsheets import COUNT_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, formatted, safe_sheet
+
+#: how each kind of figure reads in Excel: numbers, never strings (a share is 0.123 shown as 12.3%)
+FORMATS = {"money": MONEY_FORMAT, "ratio": PERCENT_FORMAT, "hours": "0.0", "count": COUNT_FORMAT}
 
 
 def table_workbook(summary: selectors.Summary) -> bytes:
@@ -38,7 +41,10 @@ def table_workbook(summary: selectors.Summary) -> bytes:
         for f in figures:
             value = selectors.figure_value(f, values)
             label = selectors.level_label(f, value)
-            row.append(label or (float(value) if value is not None else None))
+            if label or value is None:
+                row.append(label or None)
+            else:
+                row.append(formatted(ws, value, FORMATS.get(f.kind, COUNT_FORMAT)))
         ws.append(row)
 
     for r in selectors.table_rows(summary):

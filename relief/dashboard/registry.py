@@ -36,6 +36,35 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Link:
+    """The list behind a figure: the page `url_name` filtered to the region (`?region=<code>`) and
+    to the figure's condition (`params(q)`); a dim adds `dim_param=<dim>`.
+
+    `measure` says what of that list shows the figure's number: "count" (its rows, the
+    `data-count` of `relief/_list_total.html`), "amount" (the sum of its money, `data-amount`) or
+    "" when the list cannot show it (a median, a level). When the figure counts something else
+    than the list's rows (persons against households), `same_as` names the figure whose number
+    the list shows, and `note` says so on the dashboard."""
+
+    url_name: str
+    params: Callable[[FigureQuery], dict[str, Any]] | None = None
+    dim_param: str = ""
+    measure: str = "count"
+    same_as: str = ""
+    note: Any = ""
+
+    def url(self, code: str, q: FigureQuery, dim: str = "") -> str:
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        query: dict[str, Any] = {"region": code} if code else {}
+        query.update(self.params(q) if self.params else {})
+        if dim and self.dim_param:
+            query[self.dim_param] = dim
+        return f"{reverse(self.url_name)}?{urlencode(query)}" if query else reverse(self.url_name)
+
+
+@dataclass(frozen=True)
 class Figure:
     key: str
     label: Any
@@ -54,6 +83,8 @@ class Figure:
     #: the source then also emits the total with dim ""
     total_is_sum: bool = True
     help: Any = ""
+    #: the list behind the figure (every figure has one: tests/relief/test_dashboard_links.py)
+    link: Link | None = None
 
 
 @dataclass(frozen=True)

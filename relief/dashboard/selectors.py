@@ -211,8 +211,17 @@ def level_label(fig: Figure, value) -> str:
     return str(fig.dims().get(str(int(value)), value))
 
 
-def figure_rows(values: Values) -> list[dict[str, Any]]:
-    """Every registered figure: value, and its split by dim (with labels)."""
+def figure_link(fig: Figure, code: str, q: FigureQuery | None = None, dim: str = "") -> str:
+    """The URL of the list behind `fig` for the region `code` (and a dim of it), "" for none."""
+    if fig.link is None:
+        return ""
+    return fig.link.url(code, q or FigureQuery(prefix=code, length=len(code)), dim)
+
+
+def figure_rows(values: Values, code: str | None = None, now: datetime.datetime | None = None) -> list[dict]:
+    """Every registered figure: value, and its split by dim (with labels); with `code`, the URL of
+    the list behind each figure and dim, filtered to that region."""
+    q = FigureQuery(prefix=code, length=len(code), now=now or timezone.now()) if code is not None else None
     out = []
     for fig in registry.figures():
         value = _plain(fig, figure_value(fig, values))
@@ -222,7 +231,12 @@ def figure_rows(values: Values) -> list[dict[str, Any]]:
             present = sorted({d for (k, d) in values if k == fig.key and d})
             for d in present:
                 dims.append(
-                    {"dim": d, "label": str(labels.get(d, d)), "value": _plain(fig, values.get((fig.key, d)))}
+                    {
+                        "dim": d,
+                        "label": str(labels.get(d) or _("其他")),  # never the raw code
+                        "value": _plain(fig, values.get((fig.key, d))),
+                        "url": figure_link(fig, code, q, d) if q and fig.link and fig.link.dim_param else "",
+                    }
                 )
         out.append(
             {
@@ -235,6 +249,8 @@ def figure_rows(values: Values) -> list[dict[str, Any]]:
                 "value_label": level_label(fig, value),
                 "help": str(fig.help),
                 "dims": dims,
+                "url": figure_link(fig, code, q) if q else "",
+                "note": str(fig.link.note) if fig.link and fig.link.note else "",
             }
         )
     return out

@@ -48,7 +48,7 @@ def _breadcrumbs(user, region: Region | None) -> list[dict]:
 def index(request: HttpRequest) -> HttpResponse:
     region = selectors.region_for(request.user, request.GET.get("region"))
     summary = selectors.summary(region)
-    figures = selectors.figure_rows(summary.totals)
+    figures = selectors.figure_rows(summary.totals, summary.code)
     by_section = []
     for section in registry.sections():
         items = [f for f in figures if f["section"] == section.key]
@@ -59,7 +59,12 @@ def index(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row["url"] = _drill_url(row["code"]) if row["has_region"] else ""
         row["cells"] = [
-            {"figure": f, "value": row["figures"][f.key], "label": row["labels"].get(f.key, "")}
+            {
+                "figure": f,
+                "value": row["figures"][f.key],
+                "label": row["labels"].get(f.key, ""),
+                "url": selectors.figure_link(f, row["code"]) if row["has_region"] else "",
+            }
             for f in selectors.table_figures()
         ]
     trends = selectors.trends(region)

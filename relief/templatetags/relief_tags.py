@@ -55,3 +55,28 @@ def phone_for(value: str | None, user) -> str:
 def birth_date_for(value, user):
     """{{ person.birth_date|birth_date_for:user }}: the date, or its year where IDs are masked."""
     return privacy.birth_date_for(user, value)
+
+
+@register.filter
+def yuan(value) -> str:
+    """{{ payment.amount|yuan }}: an amount of money as a person reads it, with thousands
+    separators and two decimals ("1,234,567.89"); "" for none. Decimal throughout (a float would
+    round 0.005 the wrong way), whatever the active language."""
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+    if value is None or value == "":
+        return ""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{amount:,.2f}"
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number) -> str:
+    """`?…&page=N`: the current list's filters (region, state, …) kept when paging."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"

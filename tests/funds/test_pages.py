@@ -30,7 +30,7 @@ def test_overview_shows_the_ledger(users, as_user, county_people, allocation):
     services.batch_approve(actor=users["county"], batch=batch)
     page = as_user(users["county"]).get("/funds/?year=2026").content.decode()
     assert "一次性生活补贴" in page
-    assert "100000.00" in page and "1500.00" in page and "98500.00" in page
+    assert "100,000.00" in page and "1,500.00" in page and "98,500.00" in page  # thousands separators
     assert "金堂县" in page
     other = as_user(users["other_county"]).get("/funds/?year=2026").content.decode()
     assert "一次性生活补贴" not in other
@@ -70,7 +70,7 @@ def test_generate_review_approve_pay_and_export(
     assert batch.status == "generating" or "待审核" in page
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DRAFT
-    assert "1500.00" in page and "张大山" in page
+    assert "1,500.00" in page and "张大山" in page
     # Clicking "generate" again for the same period: a clear message, nothing new.
     r = c.post("/funds/batches/new/", {"allocation": allocation.pk, "period": "2026"})
     assert "不能重复生成" in r.content.decode()
@@ -134,7 +134,7 @@ def test_application_on_a_phone_through_every_step(users, as_user, regions):
     assert r.status_code == 302, r.content.decode()
     app = AssistanceApplication.objects.get()
     page = c.get(r.url).content.decode()
-    assert "先行救助时限" in page and "3000.00" in page
+    assert "先行救助时限" in page and "3,000.00" in page
     c.post(
         f"/funds/applications/{app.pk}/emergency-pay/",
         {"emergency_pay-amount": "500", "emergency_pay-comment": "现金"},

@@ -154,6 +154,10 @@ def make_data(users) -> dict:
             recipient_name=household.head.name,
             amount=Decimal(amount),
         )
+    for batch in (paid_batch, draft_batch):  # as batch generation keeps it (funds/workflows.py)
+        DisbursementBatch.objects.filter(pk=batch.pk).update(
+            total_amount=Payment.objects.filter(batch=batch).aggregate(s=Sum("amount"))["s"]
+        )
 
     def application(
         region_code,
@@ -271,6 +275,13 @@ def make_data(users) -> dict:
         severity="major",
         state="closed",
         deadline=today - datetime.timedelta(days=20),
+    )
+    Hazard.objects.create(  # verified, not yet closed (销号): still open
+        institution=i4,
+        title="护栏松动",
+        severity="general",
+        state="verified",
+        deadline=today - datetime.timedelta(days=4),
     )
     Hazard.objects.create(
         institution=i4,
@@ -426,7 +437,7 @@ def expected(code: str) -> dict[str, object]:
     out["institutions.inspected"] = inspected
     out["institutions.inspected_share"] = _ratio(inspected, active.count())
     hazards = Hazard.objects.filter(institution__region__code__startswith=code)
-    open_h = [h for h in hazards if h.state not in ("verified", "closed")]
+    open_h = [h for h in hazards if h.state != "closed"]  # 未销号: verified still waits for 销号
     overdue_h = [h for h in hazards if h.is_overdue]
     out["hazards.open"] = len(open_h)
     out["hazards.overdue"] = len(overdue_h)

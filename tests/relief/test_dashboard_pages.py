@@ -25,7 +25,7 @@ def test_province_page_shows_cards_table_trends_and_freshness(as_user, users, da
     assert response.status_code == 200
     html = response.content.decode()
     want = expected("51")
-    assert f'data-testid="figure-people.monitored">\n          {want["people.monitored"]}' in html
+    assert f'data-testid="figure-link-people.monitored">{want["people.monitored"]}</a>' in html
     assert 'data-testid="cold-wave"' in html and "橙色" in html
     assert 'data-testid="freshness"' in html and "实时计算" in html
     assert 'href="/dashboard/?region=5101"' in html  # drill down to the city
