@@ -15,6 +15,9 @@ class PeopleConfig(AppConfig):
         from people import dashboard  # noqa: F401  (registers its dashboard figures)
 
         demo.register(10, "people", seed_people)
+        from people.demo import seed_visit_needs
+
+        demo.register(15, "visit needs", seed_visit_needs)
         from relief import privacy
 
         privacy.register("people.person", {"id_number": _("身份证号"), "phone": _("手机号")})

@@ -545,3 +545,49 @@ def seed_people(ctx: DemoContext) -> None:
         f"people: {households_done} households, {people_done} people, {visits_done} visits "
         f"in {time.monotonic() - started:.1f}s"
     )
+
+
+def seed_visit_needs(ctx: DemoContext) -> None:
+    """A few visits in the demo village that found needs (through the visit service, so their tasks
+    open as in real work): one wants temporary assistance, one needs coal and quilts, and a child
+    found without a guardian raises the township's and the county's urgent tasks."""
+    from people.models import years_ago
+    from people.services import visit_record
+
+    village_user = ctx.users.get("village")
+    if village_user is None or village_user.region_id is None:
+        return
+    households = list(
+        Household.objects.filter(region_id=village_user.region_id, head__isnull=False)
+        .select_related("head")
+        .order_by("id")[:3]
+    )
+    needs = [
+        ("temp_assistance", "老人冬季取暖费用困难，想申请临时救助"),
+        ("material", "缺少过冬煤炭和棉被"),
+    ]
+    for household, (follow_up, text) in zip(households, needs, strict=False):
+        visit_record(
+            actor=village_user,
+            household=household,
+            person=household.head,
+            heating_ok=False,
+            needs=text,
+            follow_up=follow_up,
+            visited_at=timezone.now() - datetime.timedelta(hours=2),
+        )
+    child = (
+        Person.objects.filter(region_id=village_user.region_id, active=True, birth_date__gt=years_ago(16))
+        .order_by("id")
+        .first()
+    )
+    if child is not None:
+        visit_record(
+            actor=village_user,
+            household=child.household,
+            person=child,
+            guardian_present=False,
+            needs="父母外出务工，孩子独自在家",
+            visited_at=timezone.now() - datetime.timedelta(hours=1),
+        )
+    ctx.log(f"people: {len(households[:2]) + (child is not None)} visits with needs in the demo village")

@@ -9,14 +9,16 @@ class ReliefConfig(AppConfig):
     def ready(self) -> None:
         # relief's own job handlers, Celery tasks and dashboard figures (a worker runs ready() too,
         # so it knows every task; relief has no relief/tasks.py for Celery's autodiscovery)
-        from relief import exports, navigation  # noqa: F401
+        from relief import demo, exports, navigation  # noqa: F401
         from relief.alerts import dashboard, tasks  # noqa: F401
         from relief.dashboard import tasks as dashboard_tasks  # noqa: F401
         from relief.jobs import runner  # noqa: F401
         from relief.jobs import tasks as job_tasks  # noqa: F401
         from relief.todo import hooks
+        from relief.todo.demo import seed_work
 
         hooks.install()
+        demo.register(90, "work", seed_work)
         navigation.register(_("待办"), "task-list", order=2)
         navigation.register(_("预警"), "alert-list", order=5)
         navigation.register(_("数据看板"), "dashboard:index", order=3)
