@@ -124,6 +124,16 @@ def visit_needs_open(*, visit: Visit, actor: User | None) -> list[Task]:
     return tasks
 
 
+def visit_overdue_recheck(visit: Visit) -> None:
+    """Run the visit-overdue sweep over the visit's village now (set-based, a few hundred people),
+    so the alert this visit answers, and its task, close at once instead of at the next night."""
+    from people.sweeps import VISIT_OVERDUE
+    from relief.alerts.sweeps import SWEEPS, sweep_county
+
+    if VISIT_OVERDUE in SWEEPS and len(visit.region_id) >= 6:
+        sweep_county(VISIT_OVERDUE, visit.region_id[:6], within=visit.region_id)
+
+
 def visit_needs(visit: Visit):
     """The tasks this visit opened, with where each stands (for the visit page)."""
     return Task.objects.filter(cause_key__startswith=cause_prefix(visit)).order_by("id")

@@ -541,9 +541,10 @@ def visit_record(
     )
     _validate_visit(visit)
     visit.save()
-    from people.needs import visit_needs_open
+    from people.needs import visit_needs_open, visit_overdue_recheck
 
     visit_needs_open(visit=visit, actor=actor)  # what it found becomes someone's task
+    visit_overdue_recheck(visit)  # the visit-overdue alert it answers clears now, with its task
     return visit
 
 
