@@ -549,26 +549,32 @@ def seed_people(ctx: DemoContext) -> None:
 
 def seed_visit_needs(ctx: DemoContext) -> None:
     """A few visits in the demo village that found needs (through the visit service, so their tasks
-    open as in real work): one wants temporary assistance, one needs coal and quilts, and a child
-    found without a guardian raises the township's and the county's urgent tasks."""
+    open as in real work): one wants temporary assistance, one needs coal and quilts, one stove must
+    be checked again by the village itself, and a child found without a guardian raises the
+    township's and the county's urgent tasks."""
     from people.models import years_ago
     from people.services import visit_record
 
     village_user = ctx.users.get("village")
     if village_user is None or village_user.region_id is None:
         return
-    households = list(
-        Household.objects.filter(region_id=village_user.region_id, head__isnull=False)
-        .select_related("head")
-        .order_by("id")[:3]
+    # the village's own follow-up in the demo village; the township's needs anywhere in its township
+    with_head = Household.objects.filter(head__isnull=False).select_related("head").order_by("id")
+    households = list(with_head.filter(region_id=village_user.region_id)[:1])
+    households += list(
+        with_head.filter(region__code__startswith=village_user.region_id[:9]).exclude(
+            pk__in=[h.pk for h in households]
+        )[:2]
     )
     needs = [
+        ("other", "炉具老旧有漏气隐患，三日内上门复查是否已更换"),
         ("temp_assistance", "老人冬季取暖费用困难，想申请临时救助"),
         ("material", "缺少过冬煤炭和棉被"),
     ]
+    township_user = ctx.users.get("township") or village_user
     for household, (follow_up, text) in zip(households, needs, strict=False):
         visit_record(
-            actor=village_user,
+            actor=village_user if household.region_id == village_user.region_id else township_user,
             household=household,
             person=household.head,
             heating_ok=False,
@@ -590,4 +596,4 @@ def seed_visit_needs(ctx: DemoContext) -> None:
             needs="父母外出务工，孩子独自在家",
             visited_at=timezone.now() - datetime.timedelta(hours=1),
         )
-    ctx.log(f"people: {len(households[:2]) + (child is not None)} visits with needs in the demo village")
+    ctx.log(f"people: {len(households[:3]) + (child is not None)} visits with needs in the demo village")

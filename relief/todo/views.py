@@ -69,7 +69,8 @@ def today(request: HttpRequest) -> HttpResponse:
 
 
 def _behind(user, visible, now: datetime.datetime) -> list[dict]:
-    """For county and above: the regions one level down with the most overdue tasks."""
+    """For county and above: the regions one level down furthest behind (most overdue tasks, then
+    most escalated, then most open)."""
     code = user.region_id
     if user.role not in (Role.COUNTY, Role.CITY, Role.PROVINCE, Role.ADMIN):
         return []
@@ -87,8 +88,7 @@ def _behind(user, visible, now: datetime.datetime) -> list[dict]:
             live=Count("id"),
             escalated=Count("id", filter=Q(escalation_level__gt=0)),
         )
-        .filter(overdue__gt=0)
-        .order_by("-overdue")[:10]
+        .order_by("-overdue", "-escalated", "-live")[:10]
     )
     names = dict(children.values_list("code", "name"))
     return [
