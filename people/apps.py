@@ -22,3 +22,26 @@ class PeopleConfig(AppConfig):
         from people.sweeps import register as register_sweeps
 
         register_sweeps()
+        self._keep_next_visits()
+
+    def _keep_next_visits(self) -> None:
+        """Person.next_visit_due follows the visit-interval policy values, and is recomputed
+        nightly (ages, categories and warnings that end by themselves) before the sweeps read it;
+        the demo fills it once everything else is seeded."""
+        from people.demo import refresh_next_visits as demo_refresh
+        from people.services import person_refresh_next_visit_later
+        from relief import demo, policy, schedules
+
+        policy.on_change(
+            "visit_interval_", lambda key, region: person_refresh_next_visit_later(region_code=region)
+        )
+        schedules.register(
+            schedules.Schedule(
+                "people-next-visits-nightly",
+                "people.refresh_next_visits",
+                minute="0",
+                hour="1",
+                description="每晚按探访规则重新计算每个人的下次应探访日期（探访逾期监测之前）",
+            )
+        )
+        demo.register(90, "people.next_visits", demo_refresh)

@@ -29,7 +29,7 @@ CHUNK = 2000
 
 def export_filters(data) -> dict[str, str]:
     """The search form's fields from a query dict, kept as plain strings in the job's params."""
-    return {k: str(data.get(k)) for k in ("q", "region", "category", "flag") if data.get(k)}
+    return {k: str(data.get(k)) for k in ("q", "region", "category", "flag", "visit_overdue") if data.get(k)}
 
 
 def roster_rows(user, filters: dict[str, Any]):
