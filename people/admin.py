@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from people import services
 from people.models import VisitRule
+from people.tasks import refresh_next_visits_later
 
 
 @admin.register(VisitRule)
@@ -42,15 +42,15 @@ class VisitRuleAdmin(admin.ModelAdmin):
         old_region = VisitRule.objects.filter(pk=obj.pk).values_list("region_id", flat=True).first()
         super().save_model(request, obj, form, change)
         for region in {old_region, obj.region_id} if change else {obj.region_id}:
-            services.person_refresh_next_visit_later(region_code=region)
+            refresh_next_visits_later(region)
 
     def delete_model(self, request, obj):
         region = obj.region_id
         super().delete_model(request, obj)
-        services.person_refresh_next_visit_later(region_code=region)
+        refresh_next_visits_later(region)
 
     def delete_queryset(self, request, queryset):
         regions = set(queryset.values_list("region_id", flat=True))
         super().delete_queryset(request, queryset)
         for region in regions:
-            services.person_refresh_next_visit_later(region_code=region)
+            refresh_next_visits_later(region)

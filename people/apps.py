@@ -29,12 +29,10 @@ class PeopleConfig(AppConfig):
         nightly (ages, categories and warnings that end by themselves) before the sweeps read it;
         the demo fills it once everything else is seeded."""
         from people.demo import refresh_next_visits as demo_refresh
-        from people.services import person_refresh_next_visit_later
+        from people.tasks import refresh_next_visits_later
         from relief import demo, policy, schedules
 
-        policy.on_change(
-            "visit_interval_", lambda key, region: person_refresh_next_visit_later(region_code=region)
-        )
+        policy.on_change("visit_interval_", lambda key, region: refresh_next_visits_later(region))
         schedules.register(
             schedules.Schedule(
                 "people-next-visits-nightly",

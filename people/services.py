@@ -276,7 +276,7 @@ def _prepare_person(person: Person, actor: User | None) -> None:
         raise ValidationError({"id_number": _id_conflict_message(person, actor)})
 
 
-# --- Next visit due (kept on the person; the definition: people/visit_rules.py) -----------------
+# --- Next visit due (kept on the person) -----------------------------------------------------
 
 
 @transaction.atomic
@@ -286,14 +286,10 @@ def person_refresh_next_visit(
     region_code: str | None = None,
     today: datetime.date | None = None,
 ) -> int:
-    """Store when each person is next due a visit under the visit rules (Person.next_visit_due,
-    with the rule and interval that set it): for `persons`, or everyone in `region_code` (a county
-    or a region inside or around one), or everyone. One UPDATE per county whatever the number of
-    people; rows whose schedule did not change are not written. Returns the rows changed.
-
-    Called by every write that changes what it depends on (visits, a person, a household's region
-    and categories, roster imports, visit rules, visit-interval policy values, cold-wave warnings)
-    and nightly."""
+    """Store when each person is next due a visit (Person.next_visit_due, with the rule and interval
+    that set it; the definition: people/visit_rules.py) for `persons`, or everyone in `region_code`,
+    or everyone: one UPDATE per county, only changed rows written. Returns the rows changed. Called
+    by every write it depends on (for a whole region: people.tasks.refresh_next_visits_later)."""
     from relief.alerts.sweeps import counties_under
 
     today = today or timezone.localdate()
@@ -318,16 +314,13 @@ def person_refresh_next_visit(
     return changed
 
 
-def person_refresh_next_visit_later(*, region_code: str | None) -> None:
-    """The same for a whole region, in the background once the current transaction commits (a
-    cold-wave warning for a province, a national rule change: minutes of work, not a request's)."""
-    from people.tasks import refresh_next_visits
-
-    transaction.on_commit(lambda: refresh_next_visits.delay(region_code))
-
-
 def _refresh_household(household_id: int) -> None:
     person_refresh_next_visit(persons=Person.objects.filter(household_id=household_id))
+
+
+def _refresh_person(person: Person) -> None:
+    person_refresh_next_visit(persons=Person.objects.filter(pk=person.pk))
+    person.refresh_from_db(fields=VISIT_SCHEDULE_FIELDS)
 
 
 # --- Households ----------------------------------------------------------------------------------
@@ -472,8 +465,7 @@ def person_add(
     if make_head or (relation == Relation.HEAD and not household.head_id):
         household_set_head(actor=actor, household=household, person=person)
         household.refresh_from_db(fields=["head"])
-    person_refresh_next_visit(persons=Person.objects.filter(pk=person.pk))
-    person.refresh_from_db(fields=VISIT_SCHEDULE_FIELDS)
+    _refresh_person(person)
     return person
 
 
@@ -486,8 +478,7 @@ def person_update(*, actor: User, person: Person, **changes: Any) -> Person:
         return person
     _prepare_person(person, actor)
     _save_person(person, actor)
-    person_refresh_next_visit(persons=Person.objects.filter(pk=person.pk))
-    person.refresh_from_db(fields=VISIT_SCHEDULE_FIELDS)
+    _refresh_person(person)
     return person
 
 
@@ -505,8 +496,7 @@ def person_deactivate(*, actor: User, person: Person, reason: str) -> Person:
     person.note = f"{person.note}\n{timezone.localdate():%Y-%m-%d} 注销：{reason}".strip()
     person.save(update_fields=["active", "note", "updated_at"])
     Household.objects.filter(pk=person.household_id, head=person).update(head=None)
-    person_refresh_next_visit(persons=Person.objects.filter(pk=person.pk))  # no longer due
-    person.refresh_from_db(fields=VISIT_SCHEDULE_FIELDS)
+    _refresh_person(person)  # no longer due
     return person
 
 
@@ -607,7 +597,7 @@ def visit_record(
         note=note,
     )
     _validate_visit(visit)
-    _check_next_visit(visit)
+    visit_rules.check_next_visit(visit)
     visit.save()
     _refresh_household(household.pk)  # a household visit counts for every member
     return visit
@@ -621,29 +611,10 @@ def visit_update(*, actor: User, visit: Visit, **changes: Any) -> Visit:
     if changed:
         _validate_visit(visit)
         if {"next_visit_due", "person", "visited_at", "note"} & set(changed):
-            _check_next_visit(visit)
+            visit_rules.check_next_visit(visit)
         visit.save()
         _refresh_household(visit.household_id)
     return visit
-
-
-def _check_next_visit(visit: Visit) -> None:
-    """A next-visit date later than the visit rules require needs a reason in the note (an earlier
-    one is always fine)."""
-    if not visit.next_visit_due or (visit.note or "").strip():
-        return
-    proposal = visit_rules.next_visit_proposal(
-        visit.household, visit.person, timezone.localtime(visit.visited_at).date()
-    )
-    if proposal.by_rule and proposal.date and visit.next_visit_due > proposal.date:
-        raise ValidationError(
-            {
-                "next_visit_due": _(
-                    "按探访规则（%(reason)s）应在 %(date)s 前再次探访；如需推迟，请在备注中说明原因"
-                )
-                % {"reason": proposal.reason, "date": f"{proposal.date:%Y-%m-%d}"}
-            }
-        )
 
 
 def _validate_visit(visit: Visit) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import transaction
 
 from people import services
 
@@ -22,3 +23,10 @@ def refresh_next_visits(region_code: str | None = None) -> int:
     for county in counties_under(region_code):
         changed += services.person_refresh_next_visit(region_code=county)  # one transaction each
     return changed
+
+
+def refresh_next_visits_later(region_code: str | None) -> None:
+    """`services.person_refresh_next_visit` for a whole region (every region when None), in the
+    background once the current transaction commits: a cold-wave warning for a province or a national
+    rule change is minutes of work, not a request's. Patrols' cold-wave services call it."""
+    transaction.on_commit(lambda: refresh_next_visits.delay(region_code))

@@ -25,11 +25,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from people.models import Assistance, Household, Person, VisitRule, years_ago
+from people.models import Assistance, Household, Person, Visit, VisitRule, years_ago
 from relief.alerts.sweeps import condition
 from relief.policy import MissingPolicyParameter, policy_value
 from relief.regions import ancestor_codes
@@ -223,3 +224,16 @@ def next_visit_proposal(
         gettext("不在探访规则范围内，按一般对象每 %(n)s 天") % {"n": days},
         False,
     )
+
+
+def check_next_visit(visit: Visit) -> None:
+    """A next-visit date later than the visit rules ask for needs a reason in the visit's note (an
+    earlier one is always fine). Called by the visit services."""
+    if not visit.next_visit_due or (visit.note or "").strip():
+        return
+    proposal = next_visit_proposal(visit.household, visit.person, timezone.localtime(visit.visited_at).date())
+    if proposal.by_rule and proposal.date and visit.next_visit_due > proposal.date:
+        message = gettext("按探访规则（%(reason)s）应在 %(date)s 前再次探访；如需推迟，请在备注中说明原因")
+        raise ValidationError(
+            {"next_visit_due": message % {"reason": proposal.reason, "date": f"{proposal.date:%Y-%m-%d}"}}
+        )

@@ -405,3 +405,9 @@ def test_the_recompute_is_one_statement_per_county_whatever_the_number_of_people
     assert len(small) == len(large)
     # nothing changed: nothing written
     assert services.person_refresh_next_visit(region_code=OTHER_COUNTY) == 0
+
+
+def test_the_household_page_shows_each_members_next_visit_due(old_man, users, as_user):
+    page = as_user(users["village"]).get(f"/people/households/{old_man.household_id}/")
+    due = days_from(ago(20), 7)
+    assert f"下次应探访：{due:%Y-%m-%d}（高龄独居老人（80周岁以上） · 每 7 天）" in page.content.decode()
