@@ -411,3 +411,14 @@ def test_the_household_page_shows_each_members_next_visit_due(old_man, users, as
     page = as_user(users["village"]).get(f"/people/households/{old_man.household_id}/")
     due = days_from(ago(20), 7)
     assert f"下次应探访：{due:%Y-%m-%d}（高龄独居老人（80周岁以上） · 每 7 天）" in page.content.decode()
+
+
+def test_a_roster_commit_stores_the_next_visit_due_of_the_people_it_writes(users):
+    from tests.people.test_imports import GOOD_ROWS, LI_ID, roster, run
+
+    assert run(users["county"], roster(GOOD_ROWS), commit=False)["errors"] == []
+    assert not Person.objects.exists()  # the dry run wrote nothing
+    run(users["county"], roster(GOOD_ROWS), commit=True)
+    li = Person.objects.get(id_number=LI_ID)  # 特困分散供养 on the roster: monthly, never visited
+    assert (li.visit_rule_name, li.visit_interval_days) == ("分散供养特困人员", 30)
+    assert li.next_visit_due == timezone.localtime(li.created_at).date() + datetime.timedelta(days=30)
