@@ -422,3 +422,19 @@ def test_a_roster_commit_stores_the_next_visit_due_of_the_people_it_writes(users
     li = Person.objects.get(id_number=LI_ID)  # 特困分散供养 on the roster: monthly, never visited
     assert (li.visit_rule_name, li.visit_interval_days) == ("分散供养特困人员", 30)
     assert li.next_visit_due == timezone.localtime(li.created_at).date() + datetime.timedelta(days=30)
+
+
+def test_the_command_fills_the_dates_after_an_upgrade(regions):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    late = person_at(VILLAGE, 85, lives_alone=True)
+    other = person_at(OTHER_VILLAGE, 85, lives_alone=True)
+    out = StringIO()
+    call_command("refresh_next_visits", "--region", HOME_COUNTY, stdout=out)
+    assert reload(late).next_visit_due == days_from(ago(100), 7)
+    assert reload(other).next_visit_due is None
+    call_command("refresh_next_visits", "--all", stdout=out)
+    assert reload(other).next_visit_due == days_from(ago(100), 7)
+    assert "1 people updated" in out.getvalue()
