@@ -36,6 +36,7 @@ from patrols.models import (
     normalize_id_number,
 )
 from patrols.workflows import MILESTONE_FIELDS, case_workflow, clue_workflow
+from people.tasks import refresh_next_visits_later
 from relief.models import Region, Role, User
 from relief.policy import policy_value
 from relief.scoping import in_scope, require_actor, require_in_scope
@@ -574,6 +575,8 @@ def cold_warning_issue(
     )
     warning.full_clean()
     warning.save()
+    # visits shorten to the cold-wave interval in the warning's region: its people's next visit due
+    refresh_next_visits_later(warning.region_id)
     return warning
 
 
@@ -592,4 +595,5 @@ def cold_warning_lift(
     warning.ends_at = at
     warning.lifted_by = actor
     warning.save(update_fields=["ends_at", "lifted_by"])
+    refresh_next_visits_later(warning.region_id)  # the usual intervals again
     return warning

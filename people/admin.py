@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from people.models import VisitRule
+from people.tasks import refresh_next_visits_later
 
 
 @admin.register(VisitRule)
@@ -10,6 +11,7 @@ class VisitRuleAdmin(admin.ModelAdmin):
 
     list_display = [
         "name",
+        "region",
         "active",
         "category",
         "tekun_mode",
@@ -23,12 +25,32 @@ class VisitRuleAdmin(admin.ModelAdmin):
     ]
     list_editable = ["active"]
     list_filter = ["active", "category", "flag", "interval_key"]
-    search_fields = ["name", "note"]
+    search_fields = ["name", "note", "region__code", "region__name"]
+    raw_id_fields = ["region"]
     fieldsets = [
-        (None, {"fields": ["name", "active", "note"]}),
+        (None, {"fields": ["name", "region", "active", "note"]}),
         (
             "适用对象（所填条件须同时满足）",
             {"fields": ["category", "tekun_mode", "flag", "lives_alone", "min_age", "max_age"]},
         ),
         (_("探访间隔"), {"fields": ["interval_key", "interval_days", "cold_wave"]}),
     ]
+
+    # Every change to the rules moves people's next visit due: recomputed in the background for
+    # the rule's region (everywhere for a national rule) once the change is committed.
+    def save_model(self, request, obj, form, change):
+        old_region = VisitRule.objects.filter(pk=obj.pk).values_list("region_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        for region in {old_region, obj.region_id} if change else {obj.region_id}:
+            refresh_next_visits_later(region)
+
+    def delete_model(self, request, obj):
+        region = obj.region_id
+        super().delete_model(request, obj)
+        refresh_next_visits_later(region)
+
+    def delete_queryset(self, request, queryset):
+        regions = set(queryset.values_list("region_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for region in regions:
+            refresh_next_visits_later(region)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -117,10 +118,24 @@ class PersonSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
             "carer_phone",
             "note",
             "make_head",
+            "next_visit_due",
+            "visit_rule_name",
+            "visit_interval_days",
+            "visit_cold_wave",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["sex", "birth_date", "active", "created_at", "updated_at"]
+        read_only_fields = [
+            "sex",
+            "birth_date",
+            "active",
+            "next_visit_due",
+            "visit_rule_name",
+            "visit_interval_days",
+            "visit_cold_wave",
+            "created_at",
+            "updated_at",
+        ]
         # Uniqueness of an active ID number is the database constraint's (checked by the service).
         extra_kwargs = {"id_number": {"validators": []}}
         validators: list = []
@@ -309,6 +324,7 @@ class HouseholdFilter(ScopedFilterSet):
         field_name="created_at", lookup_expr="date__lte", label=_("登记日期止")
     )
     household_number = filters.CharFilter(label=_("户编号"))
+    visit_overdue = filters.BooleanFilter(method="filter_visit_overdue", label=_("有探访逾期成员"))
 
     class Meta:
         model = Household
@@ -320,6 +336,12 @@ class HouseholdFilter(ScopedFilterSet):
     def filter_flag(self, qs, name, value):
         return qs.with_member_flag(value) if value else qs
 
+    def filter_visit_overdue(self, qs, name, value):
+        if value is None:
+            return qs
+        overdue = Exists(Person.objects.visit_overdue().filter(household=OuterRef("pk")))
+        return qs.filter(overdue) if value else qs.exclude(overdue)
+
 
 class PersonFilter(ScopedFilterSet):
     region = RegionPrefixFilter()
@@ -330,6 +352,7 @@ class PersonFilter(ScopedFilterSet):
     born_before = filters.DateFilter(method="filter_born", label=_("出生日期止"))
     id_number = filters.CharFilter(method="filter_id_number", label=_("身份证号"))
     name = filters.CharFilter(field_name="name", lookup_expr="startswith", label=_("姓名（开头）"))
+    visit_overdue = filters.BooleanFilter(method="filter_visit_overdue", label=_("探访逾期"))
 
     class Meta:
         model = Person
@@ -344,6 +367,13 @@ class PersonFilter(ScopedFilterSet):
             Q(household_id__in=current.filter(person__isnull=True).values("household_id"))
             | Q(pk__in=current.filter(person__isnull=False).values("person_id"))
         )
+
+    def filter_visit_overdue(self, qs, name, value):
+        """The people the 探访逾期 dashboard figure and the visit-overdue alerts count."""
+        if value is None:
+            return qs
+        overdue = Q(active=True, next_visit_due__lt=timezone.localdate())  # as PersonQuerySet.visit_overdue
+        return qs.filter(overdue) if value else qs.exclude(overdue)
 
     def filter_age(self, qs, name, value):
         if value is None:

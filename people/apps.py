@@ -28,3 +28,24 @@ class PeopleConfig(AppConfig):
         from people.needs import register_labels
 
         register_labels()
+        self._keep_next_visits()
+
+    def _keep_next_visits(self) -> None:
+        """Person.next_visit_due follows the visit-interval policy values, and is recomputed
+        nightly (ages, categories and warnings that end by themselves) before the sweeps read it;
+        the demo fills it once everything else is seeded."""
+        from people.demo import refresh_next_visits as demo_refresh
+        from people.tasks import refresh_next_visits_later
+        from relief import demo, policy, schedules
+
+        policy.on_change("visit_interval_", lambda key, region: refresh_next_visits_later(region))
+        schedules.register(
+            schedules.Schedule(
+                "people-next-visits-nightly",
+                "people.refresh_next_visits",
+                minute="0",
+                hour="1",
+                description="每晚按探访规则重新计算每个人的下次应探访日期（探访逾期监测之前）",
+            )
+        )
+        demo.register(90, "people.next_visits", demo_refresh)

@@ -5,7 +5,9 @@ people monitored by category, visit coverage this week, overdue visits, and week
   made for one member (特困) counts that member only. A person in two categories counts once in
   the total.
 - Coverage this week: monitored households visited since Monday 00:00, over monitored households.
-- Overdue: monitored households whose latest visit set a next-visit date that has passed.
+- Overdue (探访逾期人员): active people whose next visit due under the visit rules has passed
+  (Person.visit_overdue, the stored date people/visit_rules.py defines): the people the
+  visit-overdue sweep raises its alerts for, and the people list filtered with `visit_overdue=1`.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
-from people.models import Assistance, Category, Household, Visit
+from people.models import Assistance, Category, Household, Person, Visit
 from relief.dashboard.registry import (
     Figure,
     FigureQuery,
@@ -42,7 +44,7 @@ def _visited_this_week(q: FigureQuery) -> dict[str, str]:
 
 
 def _visit_overdue(q: FigureQuery) -> dict[str, str]:
-    return {"monitored": "1", "visit_overdue": "1"}
+    return {"visit_overdue": "1"}
 
 
 def monitored_people(q: FigureQuery) -> Iterable[Row]:
@@ -65,25 +67,22 @@ def monitored_people(q: FigureQuery) -> Iterable[Row]:
 def households_and_visits(q: FigureQuery) -> Iterable[Row]:
     current = Assistance.objects.current(q.today).filter(household=OuterRef("pk"))
     this_week = Visit.objects.filter(household=OuterRef("pk"), visited_at__gte=q.week_start)
-    latest_due = (
-        Visit.objects.filter(household=OuterRef("pk"))
-        .order_by("-visited_at", "-id")
-        .values("next_visit_due")[:1]
-    )
     rows = (
         grouped(Household.objects.filter(Exists(current)), q)
-        .annotate(visited=Exists(this_week), last_due=Subquery(latest_due))
+        .annotate(visited=Exists(this_week))
         .values("g")
-        .annotate(
-            households=Count("pk"),
-            visited_week=Count("pk", filter=Q(visited=True)),
-            overdue=Count("pk", filter=Q(last_due__lt=q.today)),
-        )
+        .annotate(households=Count("pk"), visited_week=Count("pk", filter=Q(visited=True)))
     )
     for r in rows:
         yield r["g"], "people.households", "", r["households"]
         yield r["g"], "people.visited_week", "", r["visited_week"]
-        yield r["g"], "people.visits_overdue", "", r["overdue"]
+
+
+def visits_overdue(q: FigureQuery) -> Iterable[Row]:
+    """People overdue a visit, from the index on (next_visit_due, region) of active people."""
+    rows = grouped(Person.objects.visit_overdue(q.today), q).values("g").annotate(n=Count("pk"))
+    for r in rows:
+        yield r["g"], "people.visits_overdue", "", r["n"]
 
 
 def weekly_visits(q: FigureQuery) -> Iterable[Row]:
@@ -156,19 +155,28 @@ register(
         ),
         Figure(
             "people.visits_overdue",
-            _("探访逾期家庭"),
+            _("探访逾期人员"),
             "people",
-            _("户"),
+            _("人"),
             order=50,
             in_table=True,
-            help=_("最近一次探访约定的下次探访日期已过、此后未再探访的监测家庭"),
-            link=Link(HOUSEHOLDS, _visit_overdue),
+            help=_(
+                "按探访规则计算的下次应探访日期已过、仍未探访的在册人员（含寒潮预警期间加密探访），"
+                "与“探访逾期”预警的人数一致；人员名单中勾选“探访逾期”可查看"
+            ),
+            link=Link(
+                HOUSEHOLDS,
+                _visit_overdue,
+                measure="",
+                note=_("按人计；名单按家庭列出，页首显示其中探访逾期人员人数"),
+            ),
         ),
     ],
     trends=[Trend("trend.visits", _("每周走访次数"), _("次"), order=10)],
     sources=[
         Source("people.monitored", monitored_people),
         Source("people.households", households_and_visits),
+        Source("people.visits_overdue", visits_overdue),
         Source("people.trend_visits", weekly_visits),
     ],
 )

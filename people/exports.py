@@ -31,7 +31,7 @@ def export_filters(data) -> dict[str, str]:
     """The search form's fields from a query dict, kept as plain strings in the job's params."""
     return {
         k: str(data.get(k))
-        for k in ("q", "region", "category", "flag", "monitored", "visited_since")
+        for k in ("q", "region", "category", "flag", "monitored", "visited_since", "visit_overdue")
         if data.get(k)
     }
 

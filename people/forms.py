@@ -82,6 +82,8 @@ class HouseholdSearchForm(BootstrapMixin, forms.Form):
     #: households visited on or after this day (the dashboard's 本周已走访家庭 links with Monday)
     visited_since = forms.DateField(label=_("走访日期起"), required=False, widget=forms.HiddenInput)
 
+    visit_overdue = forms.BooleanField(label=_("探访逾期"), required=False)
+
     def __init__(self, *args: Any, user, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Any region in scope may be asked for (a dashboard figure links to its county or city);
@@ -272,6 +274,11 @@ class VisitForm(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    note = forms.CharField(
+        label=_("备注"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("下次探访日期晚于规则要求时，请写明原因")}),
+    )
 
     CHECKS = ("heating_ok", "food_ok", "clothing_ok", "house_safe", "health_ok", "mental_ok")
 
@@ -280,6 +287,12 @@ class VisitForm(BootstrapMixin, forms.Form):
         self.household = household
         self.fields["person"].queryset = household.members.filter(active=True).order_by("id")
         self.style_fields()
+
+    def member(self, value: str | None) -> Person | None:
+        """The active member of this household with the pk `value` (from the query string), else None."""
+        if not value or not str(value).isdigit():
+            return None
+        return self.fields["person"].queryset.filter(pk=value).first()
 
     def check_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.CHECKS]

@@ -82,5 +82,6 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "panels": HOUSEHOLD_PANELS,
             "history": _history(household, members),
             "can_write": request.user.can_write,
+            "today": today,
         },
     )

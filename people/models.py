@@ -179,6 +179,11 @@ class PersonQuerySet(ScopedQuerySet):
     def aged_at_least(self, years: int, today: datetime.date | None = None) -> PersonQuerySet:
         return self.filter(birth_date__lte=years_ago(years, today))
 
+    def visit_overdue(self, on: datetime.date | None = None) -> PersonQuerySet:
+        """Active people whose next visit due under the visit rules is before `on` (default today):
+        one definition for the visit-overdue sweep, the dashboard's 探访逾期 figure and the lists."""
+        return self.filter(active=True, next_visit_due__lt=on or timezone.localdate())
+
     def with_flag(self, flag: str) -> PersonQuerySet:
         if flag in AGE_FLAGS:
             return self.aged_at_least(AGE_FLAGS[flag][1])
@@ -227,8 +232,32 @@ class Person(models.Model):
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # When the person is next due a visit under the visit rules, and which rule says so: computed,
+    # set-based, by people.services.person_refresh_next_visit (people/visit_rules.py holds the one
+    # definition) whenever a visit, the person, the household's categories, the rules, the interval
+    # policy values or a cold-wave warning change, and nightly. NULL: no rule applies (not due).
+    next_visit_due = models.DateField(_("下次应探访日期"), null=True, blank=True, editable=False)
+    visit_rule_name = models.CharField(
+        _("适用探访规则"), max_length=100, blank=True, default="", db_default="", editable=False
+    )
+    visit_interval_days = models.PositiveSmallIntegerField(
+        _("探访间隔（天）"), null=True, blank=True, editable=False
+    )
+    visit_cold_wave = models.BooleanField(
+        _("按寒潮预警期间间隔"), default=False, db_default=False, editable=False
+    )
+
     objects = PersonQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # the computed visit schedule is not a change anyone made: kept out of the change history
+    history = HistoricalRecords(
+        excluded_fields=[
+            "updated_at",
+            "next_visit_due",
+            "visit_rule_name",
+            "visit_interval_days",
+            "visit_cold_wave",
+        ]
+    )
 
     class Meta:
         verbose_name = _("家庭成员")
@@ -261,6 +290,13 @@ class Person(models.Model):
                 condition=Q(active=True, lives_alone=True),
                 name="person_alone_household",
             ),
+            # the visit-overdue sweep, the dashboard figure and the 探访逾期 filter: who is due
+            # before a day, among the active people of a region
+            models.Index(
+                fields=["next_visit_due", "region"],
+                condition=Q(active=True),
+                name="person_active_next_visit",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -281,6 +317,19 @@ class Person(models.Model):
     @property
     def is_minor(self) -> bool:
         return self.age is not None and self.age < 18
+
+    @property
+    def visit_reason(self) -> str:
+        """Why the next visit falls when it does: "高龄独居老人 · 寒潮预警期间 7 天" ("" if no rule)."""
+        from django.utils.translation import gettext
+
+        if not self.visit_rule_name or self.visit_interval_days is None:
+            return ""
+        if self.visit_cold_wave:
+            interval = gettext("寒潮预警期间 %(n)s 天") % {"n": self.visit_interval_days}
+        else:
+            interval = gettext("每 %(n)s 天") % {"n": self.visit_interval_days}
+        return f"{self.visit_rule_name} · {interval}"
 
     @property
     def flag_labels(self) -> list[str]:
@@ -554,9 +603,21 @@ class RosterUpload(models.Model):
 class VisitRule(models.Model):
     """Who must be visited how often. A person matches when every condition filled in holds; where
     several rules match, the shortest interval applies, shortened further to the cold-wave interval
-    while a cold-wave warning is in force for the person's region. Administrators edit these rows."""
+    while a cold-wave warning is in force for the person's region. Administrators edit these rows.
+
+    Rules can be set per region, like policy values: a rule without a region is national; a rule of
+    a region applies to the people of that region and every region inside it. Rules are known by
+    their name: a region's rule **replaces** the wider rule of the same name for its people (the
+    nearest enclosing region's wins; an inactive one switches the wider rule off there), and a rule
+    with a new name **adds** to the wider ones. people/visit_rules.py applies this."""
 
     name = models.CharField(_("规则名称"), max_length=100, help_text=_("出现在预警内容中，如“高龄独居老人”"))
+    region = region_field(
+        verbose_name=_("适用区划"),
+        null=True,
+        blank=True,
+        help_text=_("留空为全国通用；填写后在该区划内替换同名的上级规则，名称不同则为新增规则"),
+    )
     active = models.BooleanField(_("启用"), default=True)
     category = models.CharField(
         _("救助类别"), max_length=20, choices=Category.choices, blank=True, help_text=_("留空表示不限")
@@ -601,6 +662,10 @@ class VisitRule(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(tekun_mode="") | Q(category="tekun"), name="visitrule_tekun_mode_only_tekun"
+            ),
+            # one rule of a name per region (and one national), so "the nearest one" is one rule
+            models.UniqueConstraint(
+                fields=["name", "region"], nulls_distinct=False, name="visitrule_name_once_per_region"
             ),
         ]
 

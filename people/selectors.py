@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from people import services
@@ -59,7 +59,20 @@ def search_households(user, data: dict[str, Any]) -> QuerySet[Household]:
         qs = qs.monitored()
     if data.get("visited_since"):
         qs = qs.visited_since(data["visited_since"])
+    if data.get("visit_overdue"):
+        qs = qs.filter(Exists(Person.objects.visit_overdue().filter(household=OuterRef("pk"))))
     return qs
+
+
+def overdue_people_count(user, households: QuerySet[Household]) -> int:
+    """How many people of these households are overdue a visit (Person.visit_overdue): the number
+    the dashboard's 探访逾期 figure and the visit-overdue alerts count."""
+    return (
+        Person.objects.visible_to(user)
+        .visit_overdue()
+        .filter(household__in=households.order_by().values("pk"))
+        .count()
+    )
 
 
 def with_list_data(qs: QuerySet[Household]) -> QuerySet[Household]:

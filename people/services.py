@@ -15,7 +15,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -23,6 +25,7 @@ from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric
 from stdnum.util import isdigits
 
+from people import visit_rules
 from people.models import (
     Assistance,
     HeatingType,
@@ -40,6 +43,7 @@ from relief.scoping import in_scope, require_actor, require_in_scope, require_wr
 from relief.uploads import check_xlsx
 
 ID_CONSTRAINT = "person_id_number_active_once"
+VISIT_SCHEDULE_FIELDS = ["next_visit_due", "visit_rule_name", "visit_interval_days", "visit_cold_wave"]
 # the job kind of a roster's dry run and commit (people/roster/job.py)
 ROSTER_IMPORT_JOB = "people.roster_import"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -272,6 +276,53 @@ def _prepare_person(person: Person, actor: User | None) -> None:
         raise ValidationError({"id_number": _id_conflict_message(person, actor)})
 
 
+# --- Next visit due (kept on the person) -----------------------------------------------------
+
+
+@transaction.atomic
+def person_refresh_next_visit(
+    *,
+    persons: QuerySet[Person] | None = None,
+    region_code: str | None = None,
+    today: datetime.date | None = None,
+) -> int:
+    """Store when each person is next due a visit (Person.next_visit_due, with the rule and interval
+    that set it; the definition: people/visit_rules.py) for `persons`, or everyone in `region_code`,
+    or everyone: one UPDATE per county, only changed rows written. Returns the rows changed. Called
+    by every write it depends on (for a whole region: people.tasks.refresh_next_visits_later)."""
+    from relief.alerts.sweeps import counties_under
+
+    today = today or timezone.localdate()
+    if persons is not None:
+        scope = persons.order_by()
+        if region_code:
+            scope = scope.filter(region__code__startswith=region_code)
+        counties = sorted(
+            scope.annotate(county=Substr("region_id", 1, 6)).values_list("county", flat=True).distinct()
+        )
+    elif region_code and len(region_code) > 6:
+        scope, counties = Person.objects.in_region(region_code), [region_code[:6]]
+    else:
+        scope, counties = None, counties_under(region_code)
+    changed = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # many small index look-ups: JIT costs more than it saves
+        for county in counties:
+            sql, params = visit_rules.refresh_sql(county, today, scope)
+            cursor.execute(sql, params)
+            changed += cursor.rowcount
+    return changed
+
+
+def _refresh_household(household_id: int) -> None:
+    person_refresh_next_visit(persons=Person.objects.filter(household_id=household_id))
+
+
+def _refresh_person(person: Person) -> None:
+    person_refresh_next_visit(persons=Person.objects.filter(pk=person.pk))
+    person.refresh_from_db(fields=VISIT_SCHEDULE_FIELDS)
+
+
 # --- Households ----------------------------------------------------------------------------------
 
 
@@ -332,6 +383,7 @@ def household_update(*, actor: User, household: Household, **changes: Any) -> Ho
     if household.region_id != old_region:
         for model in (Person, Assistance, Visit):
             model.objects.filter(household=household).update(region_id=household.region_id)
+        _refresh_household(household.pk)  # another region: its rules, policy values, warnings
     return household
 
 
@@ -413,6 +465,7 @@ def person_add(
     if make_head or (relation == Relation.HEAD and not household.head_id):
         household_set_head(actor=actor, household=household, person=person)
         household.refresh_from_db(fields=["head"])
+    _refresh_person(person)
     return person
 
 
@@ -425,6 +478,7 @@ def person_update(*, actor: User, person: Person, **changes: Any) -> Person:
         return person
     _prepare_person(person, actor)
     _save_person(person, actor)
+    _refresh_person(person)
     return person
 
 
@@ -442,6 +496,7 @@ def person_deactivate(*, actor: User, person: Person, reason: str) -> Person:
     person.note = f"{person.note}\n{timezone.localdate():%Y-%m-%d} 注销：{reason}".strip()
     person.save(update_fields=["active", "note", "updated_at"])
     Household.objects.filter(pk=person.household_id, head=person).update(head=None)
+    _refresh_person(person)  # no longer due
     return person
 
 
@@ -478,6 +533,7 @@ def assistance_add(
     )
     record.full_clean(exclude=["household", "region"], validate_constraints=False)
     record.save()
+    _refresh_household(household.pk)  # a category can bring members under a visit rule
     return record
 
 
@@ -488,6 +544,7 @@ def assistance_end(*, actor: User, assistance: Assistance, end_date: datetime.da
     assistance.end_date = end_date
     assistance.full_clean(exclude=["household", "region", "person"], validate_constraints=False)
     assistance.save(update_fields=["end_date"])
+    _refresh_household(assistance.household_id)
     return assistance
 
 
@@ -540,7 +597,9 @@ def visit_record(
         note=note,
     )
     _validate_visit(visit)
+    visit_rules.check_next_visit(visit)
     visit.save()
+    _refresh_household(household.pk)  # a household visit counts for every member
     from people.needs import visit_needs_open, visit_overdue_recheck
 
     visit_needs_open(visit=visit, actor=actor)  # what it found becomes someone's task
@@ -552,9 +611,13 @@ def visit_record(
 def visit_update(*, actor: User, visit: Visit, **changes: Any) -> Visit:
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     require_actor(actor, visit.region_id)
-    if _set_fields(visit, changes, VISIT_FIELDS):
+    changed = _set_fields(visit, changes, VISIT_FIELDS)
+    if changed:
         _validate_visit(visit)
+        if {"next_visit_due", "person", "visited_at", "note"} & set(changed):
+            visit_rules.check_next_visit(visit)
         visit.save()
+        _refresh_household(visit.household_id)
     return visit
 
 

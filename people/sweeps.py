@@ -4,9 +4,8 @@ Each function returns one QuerySet for one county, annotated as relief.alerts.sw
 needs (policy parameters, visit rules) are read first with a handful of queries whatever the number
 of people, and the rest is set-based SQL:
 
-- visits overdue by rule (VisitRule, editable in the admin), shortened while a cold-wave warning is
-  in force (read through the "cold_wave" condition of relief.alerts.sweeps, which patrols registers, so
-  people never imports patrols; without patrols installed the cold-wave interval is not applied);
+- visits overdue by rule: the person's stored next visit due has passed (computed from VisitRule and
+  the cold-wave condition by people/visit_rules.py; see there);
 - 应保未保 candidates: income per head below the local 低保 standard, not covered by 低保/特困;
 - rigid expenditure above the local share of annual income: a 支出型临时救助 candidate;
 - children at risk with no recorded guardian; people unable to care for themselves with no carer.
@@ -35,8 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Least, Round, TruncDate
-from django.utils import timezone
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Round, TruncDate
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -46,10 +44,10 @@ from people.models import (
     Household,
     Person,
     Visit,
-    VisitRule,
     years_ago,
 )
-from relief.alerts.sweeps import condition, sql_message
+from people.visit_rules import rule_condition  # noqa: F401  (its old home; the definition moved)
+from relief.alerts.sweeps import sql_message
 from relief.models import Severity
 from relief.policy import policy_value
 
@@ -79,94 +77,24 @@ def _keyed(kind: str) -> Concat:
     return Concat(Value(f"{kind}:"), Cast("pk", CharField()), output_field=CharField())
 
 
-def _moment(today: datetime.date) -> datetime.datetime:
-    """The moment a sweep for `today` looks at: now, or noon of another day (tests, reruns)."""
-    if today == timezone.localdate():
-        return timezone.now()
-    return timezone.make_aware(datetime.datetime.combine(today, datetime.time(12)))
-
-
 # --- Visits overdue by rule -------------------------------------------------------------------------
 
 
-def rule_condition(rule: VisitRule, today: datetime.date) -> Q:
-    """The people (of any county) a visit rule covers, as a filter on Person."""
-    q = Q()
-    if rule.lives_alone:
-        q &= Q(lives_alone=True)
-    if rule.flag:
-        q &= Q(**{rule.flag: True})
-    if rule.min_age is not None:
-        q &= Q(birth_date__lte=years_ago(rule.min_age, today))
-    if rule.max_age is not None:
-        q &= Q(birth_date__gt=years_ago(rule.max_age, today))
-    if rule.category:
-        covered = (
-            Assistance.objects.current(today)
-            .filter(household=OuterRef("household_id"), category=rule.category)
-            .filter(Q(person__isnull=True) | Q(person=OuterRef("pk")))
-        )
-        if rule.tekun_mode:
-            covered = covered.filter(tekun_mode=rule.tekun_mode)
-        q &= Q(Exists(covered))
-    return q
-
-
 def overdue_visits(county_code: str, today: datetime.date) -> QuerySet:
-    """People matching a visit rule whose last visit (to them, or to their household as a whole; else
-    their registration) is older than the rule's interval: the shortest interval of the rules they
-    match, shortened to the cold-wave interval while a warning is in force for their region."""
-    rules = list(VisitRule.objects.filter(active=True))
-    keys = {r.interval_key for r in rules if r.interval_key}
-    days = {key: int(policy_value(key, county_code, today)) for key in keys}
-
-    cold_wave_fn = None
-    if any(r.cold_wave for r in rules):
-        cold_wave_fn = condition("cold_wave")
-    cold_days = None
-    in_cold_wave = None
-    if cold_wave_fn is not None:
-        cold_days = int(policy_value("visit_interval_cold_wave_days", county_code, today))
-        in_cold_wave = Exists(cold_wave_fn(county_code, OuterRef("region_id"), _moment(today)))
-
-    def interval(rule: VisitRule) -> int:
-        return rule.interval_days if rule.interval_days is not None else days[rule.interval_key]
-
-    # The rule named in the message: the matching one with the shortest base interval.
-    ordered = sorted(rules, key=lambda r: (interval(r), r.name, r.pk))
-    conditions = [(rule, rule_condition(rule, today)) for rule in ordered]
-
-    def effective(rule: VisitRule):
-        base = Value(interval(rule))
-        if in_cold_wave is None or not rule.cold_wave or cold_days >= interval(rule):
-            return base
-        return Case(When(in_cold_wave, then=Value(cold_days)), default=base, output_field=IntegerField())
-
-    per_rule = [
-        Case(When(cond, then=effective(rule)), output_field=IntegerField()) for rule, cond in conditions
-    ]
-    if not conditions:  # no rule in force: the same statement, finding no one
-        per_rule, conditions = [Value(0)], [(None, Q(pk__isnull=True))]
-    interval_expr = per_rule[0] if len(per_rule) == 1 else Least(*per_rule)  # LEAST skips NULLs
-    rule_name = Case(
-        *[When(cond, then=Value(rule.name if rule else "")) for rule, cond in conditions],
-        output_field=CharField(),
-    )
-    matches_any = functools.reduce(operator.or_, (cond for _rule, cond in conditions))
-
+    """People whose next visit due under the visit rules (Person.next_visit_due, kept by
+    people.services.person_refresh_next_visit from the one definition in people/visit_rules.py:
+    last visit to them or their household, else registration, plus the shortest matching rule's
+    interval, the cold-wave interval while a warning is in force) has passed. An index range over
+    the county's due people; no rule is evaluated here."""
     to_person = Visit.objects.filter(person=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
     to_household = (
         Visit.objects.filter(household=OuterRef("household_id"), person__isnull=True)
         .order_by("-visited_at")
         .values("visited_at")[:1]
     )
-    since = TruncDate(Coalesce(F("last_visit"), F("created_at")))
-    due_day = Func(
-        since, F("visit_interval"), arg_joiner=" + ", template="(%(expressions)s)", output_field=DateField()
-    )
     overdue_days = Func(
         Value(today, output_field=DateField()),
-        F("visit_due"),
+        F("next_visit_due"),
         arg_joiner=" - ",
         template="(%(expressions)s)",
         output_field=IntegerField(),
@@ -178,14 +106,8 @@ def overdue_visits(county_code: str, today: datetime.date) -> QuerySet:
     )
     return (
         Person.objects.in_region(county_code)
-        .filter(active=True)
-        .filter(matches_any)
-        .annotate(
-            visit_interval=interval_expr,
-            last_visit=Greatest(Subquery(to_person), Subquery(to_household)),  # GREATEST skips NULLs
-        )
-        .annotate(visit_due=due_day)
-        .filter(visit_due__lt=today)
+        .filter(active=True, next_visit_due__lt=today)
+        .annotate(last_visit=Greatest(Subquery(to_person), Subquery(to_household)))  # GREATEST skips NULLs
         .annotate(
             dedup_key=_keyed(VISIT_OVERDUE),
             region_code=F("region_id"),
@@ -194,8 +116,8 @@ def overdue_visits(county_code: str, today: datetime.date) -> QuerySet:
                     "%(name)s（%(rule)s）逾期未探访：应每%(days)s天探访一次，已逾期%(overdue)s天，%(last)s"
                 ),
                 name=F("name"),
-                rule=rule_name,
-                days=F("visit_interval"),
+                rule=F("visit_rule_name"),
+                days=F("visit_interval_days"),
                 overdue=overdue_days,
                 last=last_seen,
             ),

@@ -6,7 +6,6 @@ write needs a writer role (`require_writer`: 403); the writes themselves are ser
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -35,11 +34,11 @@ from people.forms import (
 )
 from people.models import Household, Person, Relation, RosterUpload, Visit
 from people.roster import template_workbook
-from people.selectors import search_households, with_list_data
+from people.selectors import overdue_people_count, search_households, with_list_data
+from people.visit_rules import next_visit_proposal
 from relief.idempotency import page_once
 from relief.jobs.services import job_start
 from relief.pages import xlsx_response
-from relief.policy import MissingPolicyParameter, policy_value
 from relief.privacy import NumberSearchLimited, number_kind, number_search
 from relief.scoping import get_visible_or_404, require_writer
 
@@ -59,6 +58,10 @@ def index(request: HttpRequest) -> HttpResponse:
     if limited or form.region_refused():
         qs = qs.none()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # the 探访逾期 filter counts people (as the dashboard figure and the alerts do), in these households
+    overdue_people = (
+        overdue_people_count(request.user, qs) if data.get("visit_overdue") and not limited else None
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -70,6 +73,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "can_write": request.user.can_write,
             "search_refused": limited,
+            "overdue_people": overdue_people,
         },
         status=429 if limited else 200,
     )
@@ -229,26 +233,24 @@ def assistance_create(request: HttpRequest, pk: int) -> HttpResponse:
 # --- visits --------------------------------------------------------------------------------------
 
 
-def _default_next_visit(household: Household) -> datetime.date | None:
-    try:
-        days = policy_value("visit_interval_general_days", household.region_id)
-    except MissingPolicyParameter:
-        return None
-    return timezone.localdate() + datetime.timedelta(days=int(days))
-
-
 @login_required
 def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
     """The phone visit form: under a minute for a township worker."""
     household = get_visible_or_404(Household.objects.select_related("region", "head"), request.user, pk=pk)
     require_writer(request.user)
-    initial = {
-        "kind": request.GET.get("kind") or "general",
-        "channel": "home",
-        "person": request.GET.get("person") or None,
-        "next_visit_due": _default_next_visit(household),
-    }
-    form = VisitForm(request.POST or None, household=household, initial=initial)
+    form = VisitForm(request.POST or None, household=household)
+    # the next visit the rules ask for: this member's, or the household's most urgent member's
+    target = form.member(
+        request.POST.get("person") if request.method == "POST" else request.GET.get("person")
+    )
+    proposal = next_visit_proposal(household, target)
+    if not form.is_bound:
+        form.initial = {
+            "kind": request.GET.get("kind") or "general",
+            "channel": "home",
+            "person": target,
+            "next_visit_due": proposal.date,
+        }
     if request.method == "POST" and form.is_valid():
 
         def save() -> HttpResponse | None:
@@ -263,7 +265,9 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
         # A resubmitted form (the same idempotency_key) saves one visit and answers the same redirect.
         if (response := page_once(request, save)) is not None:
             return response
-    return render(request, "people/visit_form.html", {"form": form, "household": household})
+    return render(
+        request, "people/visit_form.html", {"form": form, "household": household, "proposal": proposal}
+    )
 
 
 @login_required

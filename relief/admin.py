@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from relief import policy
 from relief.models import Alert, AlertEvent, Job, PersonalDataReveal, PolicyParameter, Region, User
 
 admin.site.site_header = _("暖冬 系统管理")
@@ -49,7 +50,26 @@ class PolicyParameterAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
+        old = (
+            PolicyParameter.objects.filter(pk=obj.pk).values_list("key", "region_id").first()
+            if change
+            else None
+        )
         super().save_model(request, obj, form, change)
+        if old and old != (obj.key, obj.region_id):
+            policy.value_changed(*old)
+        policy.value_changed(obj.key, obj.region_id)
+
+    def delete_model(self, request, obj):
+        key, region = obj.key, obj.region_id
+        super().delete_model(request, obj)
+        policy.value_changed(key, region)
+
+    def delete_queryset(self, request, queryset):
+        changed = set(queryset.values_list("key", "region_id"))
+        super().delete_queryset(request, queryset)
+        for key, region in changed:
+            policy.value_changed(key, region)
 
 
 @admin.register(Job)

@@ -18,7 +18,7 @@ class ReliefConfig(AppConfig):
         from relief.todo.demo import seed_work
 
         hooks.install()
-        demo.register(90, "work", seed_work)
+        demo.register(95, "work", seed_work)  # after every app, next visits included
         navigation.register(_("待办"), "task-list", order=2)
         navigation.register(_("预警"), "alert-list", order=5)
         navigation.register(_("数据看板"), "dashboard:index", order=3)

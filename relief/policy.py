@@ -8,6 +8,7 @@ migration `0002_policy_defaults` and can be changed in the admin like any other 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -69,6 +70,23 @@ PARAMETERS: dict[str, Parameter] = {
 
 class MissingPolicyParameter(LookupError):
     pass
+
+
+# Apps that store something computed from policy values (people: each person's next visit due,
+# from the visit_interval_* values) are told when a value is saved or deleted, so relief never
+# imports them: key prefix -> fn(key, region_code or None for a national value).
+CHANGE_LISTENERS: list[tuple[str, Callable[[str, str | None], None]]] = []
+
+
+def on_change(key_prefix: str, fn: Callable[[str, str | None], None]) -> None:
+    CHANGE_LISTENERS.append((key_prefix, fn))
+
+
+def value_changed(key: str, region_code: str | None) -> None:
+    """Call after a PolicyParameter row of `key` for `region_code` is saved or deleted."""
+    for prefix, fn in CHANGE_LISTENERS:
+        if key.startswith(prefix):
+            fn(key, region_code)
 
 
 def policy_value(key: str, region_code: str | None, on: datetime.date | None = None) -> Decimal:

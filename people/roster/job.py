@@ -88,6 +88,11 @@ def roster_import(
         deadline.check(now=True)
         if not report.errors:
             writer.write(plan, actor=actor, report=report, progress=timed(progress))
+        if commit and not report.errors:
+            # the people written (new or changed) under the visit rules: their counties, set-based
+            regions = {h.region_id for h in plan.new_households} | {h.region_id for h in plan.households}
+            for county in sorted({code[:6] for code in regions if code}):
+                services.person_refresh_next_visit(region_code=county)
         deadline.check(now=True)
         if report.dry_run or report.errors:
             transaction.set_rollback(True)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime
 import random
 
 import pytest
+from django.utils import timezone
 from stdnum.cn import ric
 
-from people.demo import address_code, check_digit, seed_people
+from people.demo import address_code, check_digit, refresh_next_visits, seed_people
 from people.models import AGE_FLAGS, PERSON_FLAGS, Assistance, Category, Household, Person, Visit
 from relief.demo import DemoContext
 
@@ -44,3 +46,28 @@ def test_seed_people(regions, users):
     # running it again adds more people without clashing ID numbers
     seed_people(ctx)
     assert Person.objects.count() == 1200
+
+
+def test_demo_people_have_their_next_visit_due(regions, users):
+    """After the demo is seeded every person under a visit rule has a next visit due, and there is
+    work: some people are overdue, some due within the week."""
+    ctx = DemoContext(
+        people=600,
+        rng=random.Random(7),
+        counties=[regions["county"], regions["other_county"]],
+        villages=[regions["village"], regions["other_village"]],
+        users=users,
+        log=lambda _msg: None,
+    )
+    seed_people(ctx)
+    assert not Person.objects.filter(next_visit_due__isnull=False).exists()  # COPY leaves it empty
+    refresh_next_visits(ctx)
+    ruled = Person.objects.filter(active=True).exclude(visit_rule_name="")
+    assert ruled.count() > 20
+    assert not ruled.filter(next_visit_due__isnull=True).exists()
+    assert not Person.objects.filter(visit_rule_name="", next_visit_due__isnull=False).exists()
+    today = timezone.localdate()
+    assert Person.objects.visit_overdue().exists()
+    assert ruled.filter(
+        next_visit_due__gte=today, next_visit_due__lte=today + datetime.timedelta(days=7)
+    ).exists()

@@ -47,6 +47,13 @@ def alerts(kind: str):
     return Alert.objects.filter(kind=kind)
 
 
+def sweep_visits(county: str, today=None):
+    """The visit-overdue sweep reads Person.next_visit_due: the factories write people, visits and
+    warnings behind the services' back, so store the schedule first, as the nightly task does."""
+    services.person_refresh_next_visit()
+    return sweep_county(VISIT_OVERDUE, county, today)
+
+
 def test_every_people_sweep_is_registered():
     assert {VISIT_OVERDUE, DIBAO_UNCOVERED, RIGID_EXPENSE, NO_GUARDIAN, NO_CARER} <= set(SWEEPS)
     assert SWEEPS[NO_GUARDIAN].severity == Severity.URGENT
@@ -110,7 +117,7 @@ def visit_cases(regions):
 
 
 def test_visits_overdue_by_rule_raise_once_and_resolve_when_visited(visit_cases, users):
-    result = sweep_county(VISIT_OVERDUE, HOME_COUNTY)
+    result = sweep_visits(HOME_COUNTY)
     found = {a.subject_id: a for a in alerts(VISIT_OVERDUE)}
     expected = {visit_cases["old_alone_late"], visit_cases["tekun_never"]}
     assert result.raised == 2
@@ -128,7 +135,7 @@ def test_visits_overdue_by_rule_raise_once_and_resolve_when_visited(visit_cases,
         and "登记后从未探访" in never.message
     )
 
-    assert sweep_county(VISIT_OVERDUE, HOME_COUNTY).raised == 0  # idempotent
+    assert sweep_visits(HOME_COUNTY).raised == 0  # idempotent
     assert alerts(VISIT_OVERDUE).count() == 2
 
     # the visit clears its alert (and the alert's task) at once, not at the next nightly sweep
@@ -136,34 +143,34 @@ def test_visits_overdue_by_rule_raise_once_and_resolve_when_visited(visit_cases,
     late.refresh_from_db()
     assert late.status == AlertStatus.RESOLVED
     assert late.tasks.get().state == "done"
-    cleared = sweep_county(VISIT_OVERDUE, HOME_COUNTY)
+    cleared = sweep_visits(HOME_COUNTY)
     assert (cleared.raised, cleared.resolved) == (0, 0)
     assert list(late.events.values_list("action", flat=True)) == ["raised", "auto_resolved"]
 
 
 def test_other_county_is_swept_separately(visit_cases):
-    sweep_county(VISIT_OVERDUE, HOME_COUNTY)
+    sweep_visits(HOME_COUNTY)
     assert not alerts(VISIT_OVERDUE).filter(region__code__startswith=OTHER_COUNTY).exists()
-    assert sweep_county(VISIT_OVERDUE, OTHER_COUNTY).raised == 1
+    assert sweep_visits(OTHER_COUNTY).raised == 1
     assert alerts(VISIT_OVERDUE).get(region_id=OTHER_VILLAGE).subject == visit_cases["other_county"]
     # the home county's run does not resolve the other county's alert
-    assert sweep_county(VISIT_OVERDUE, HOME_COUNTY).resolved == 0
+    assert sweep_visits(HOME_COUNTY).resolved == 0
     assert alerts(VISIT_OVERDUE).filter(status=AlertStatus.OPEN).count() == 3
 
 
 def test_a_cold_wave_warning_shortens_the_interval_to_a_week(visit_cases, regions):
     from tests.patrols.factories import ColdWaveWarningFactory
 
-    sweep_county(VISIT_OVERDUE, HOME_COUNTY)
+    sweep_visits(HOME_COUNTY)
     assert not alerts(VISIT_OVERDUE).filter(subject_id=str(visit_cases["alone_60"].pk)).exists()
     warning = ColdWaveWarningFactory(region=regions["township"])  # the township of the village
-    assert sweep_county(VISIT_OVERDUE, HOME_COUNTY).raised == 1
+    assert sweep_visits(HOME_COUNTY).raised == 1
     alert = alerts(VISIT_OVERDUE).get(subject_id=str(visit_cases["alone_60"].pk))
     assert "独居老人（60周岁以上）" in alert.message and "应每7天" in alert.message
     # the warning is lifted: the monthly interval applies again and the alert resolves itself
     warning.ends_at = timezone.now() - datetime.timedelta(minutes=1)
     warning.save()
-    assert sweep_county(VISIT_OVERDUE, HOME_COUNTY).resolved == 1
+    assert sweep_visits(HOME_COUNTY).resolved == 1
 
 
 def test_a_cold_wave_in_another_township_changes_nothing(visit_cases, regions):
@@ -172,7 +179,7 @@ def test_a_cold_wave_in_another_township_changes_nothing(visit_cases, regions):
 
     ColdWaveWarningFactory(region=region("510121002"))
     ColdWaveWarningFactory(region=regions["other_county"])
-    assert sweep_county(VISIT_OVERDUE, HOME_COUNTY).raised == 2
+    assert sweep_visits(HOME_COUNTY).raised == 2
 
 
 def test_rules_and_intervals_are_data_an_administrator_changes(visit_cases):
@@ -180,7 +187,7 @@ def test_rules_and_intervals_are_data_an_administrator_changes(visit_cases):
     VisitFactory(household=ill.household, person=ill, visited_at=ago(20))
     VisitRule.objects.create(name="重病人员", flag="severe_illness", interval_days=14)
     VisitRule.objects.filter(name="分散供养特困人员").update(active=False)
-    sweep_county(VISIT_OVERDUE, HOME_COUNTY)
+    sweep_visits(HOME_COUNTY)
     subjects = set(alerts(VISIT_OVERDUE).values_list("subject_id", flat=True))
     assert subjects == {str(visit_cases["old_alone_late"].pk), str(ill.pk)}
     assert (
@@ -193,13 +200,13 @@ def test_rules_and_intervals_are_data_an_administrator_changes(visit_cases):
         value=2,
         valid_from=datetime.date(2020, 1, 1),
     )
-    assert sweep_county(VISIT_OVERDUE, HOME_COUNTY).raised == 1
+    assert sweep_visits(HOME_COUNTY).raised == 1
     assert alerts(VISIT_OVERDUE).filter(subject_id=str(visit_cases["old_alone_fresh"].pk)).exists()
 
 
 def test_no_rules_means_no_visit_alerts(visit_cases):
     VisitRule.objects.update(active=False)
-    assert sweep_county(VISIT_OVERDUE, HOME_COUNTY).raised == 0
+    assert sweep_visits(HOME_COUNTY).raised == 0
 
 
 # --- 应保未保 and rigid expenditure ----------------------------------------------------------------
@@ -343,6 +350,7 @@ def test_query_count_does_not_grow_with_people(kind, regions):
     ColdWaveWarningFactory(region=regions["province"])
     populate(VILLAGE, 2)
     populate(OTHER_VILLAGE, 25)
+    services.person_refresh_next_visit()  # what the visit sweep reads (the other sweeps ignore it)
     sweep_county(kind, "14")  # warm the content-type cache
     with CaptureQueriesContext(connection) as small:
         few = sweep_county(kind, HOME_COUNTY)

@@ -15,6 +15,7 @@ from funds.models import Allocation, AppStatus, AssistanceApplication, BatchStat
 from institutions.models import Hazard, Inspection, Institution
 from patrols.models import ColdWaveWarning, Encounter, PatrolShift
 from people.models import Assistance, Household, Person, Visit
+from people.services import person_refresh_next_visit
 from relief.dashboard.registry import winter_start
 from relief.models import Alert, AlertEvent
 from relief.regions import ancestor_codes
@@ -111,6 +112,31 @@ def make_data(users) -> dict:
         household=f,
         visited_at=now - datetime.timedelta(days=1),
         next_visit_due=today - datetime.timedelta(days=1),
+    )
+    # under the visit rules (探访逾期人员 counts people whose stored next visit due has passed): an
+    # 82-year-old living alone in d, whose household was last visited before winter (weekly: overdue),
+    # a 65-year-old living alone in f, never visited, registered 60 days ago (monthly: overdue), and
+    # one in a, registered 10 days ago (not yet due)
+    PersonFactory(
+        household=d,
+        relation="parent",
+        birth=today.replace(year=today.year - 82) - datetime.timedelta(days=5),
+        lives_alone=True,
+        created_at=now - datetime.timedelta(days=60),
+    )
+    PersonFactory(
+        household=f,
+        relation="parent",
+        birth=today.replace(year=today.year - 65) - datetime.timedelta(days=5),
+        lives_alone=True,
+        created_at=now - datetime.timedelta(days=60),
+    )
+    PersonFactory(
+        household=a,
+        relation="parent",
+        birth=today.replace(year=today.year - 70) - datetime.timedelta(days=5),
+        lives_alone=True,
+        created_at=now - datetime.timedelta(days=10),
     )
 
     # --- funds ---
@@ -319,6 +345,9 @@ def make_data(users) -> dict:
         status="resolved",
         created=ws - datetime.timedelta(days=3),
     )  # before the winter
+    # the factories wrote behind the services' back: store each person's next visit due, as the
+    # nightly recompute does
+    person_refresh_next_visit()
     return {"now": now}
 
 
@@ -365,12 +394,10 @@ def expected(code: str) -> dict[str, object]:
     )
     out["people.visited_week"] = visited
     out["people.visit_coverage"] = _ratio(visited, len(households))
-    overdue = 0
-    for h in households:
-        last = Visit.objects.filter(household=h).order_by("-visited_at", "-id").first()
-        if last and last.next_visit_due and last.next_visit_due < today:
-            overdue += 1
-    out["people.visits_overdue"] = overdue
+    # people (not households) whose next visit due under the visit rules has passed
+    out["people.visits_overdue"] = sum(
+        1 for p in persons if p.next_visit_due is not None and p.next_visit_due < today
+    )
 
     # funds
     allocated = {
