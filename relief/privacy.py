@@ -148,7 +148,10 @@ class MaskedFieldsMixin:
 
 SEARCH_FIELD_PREFIX = "search:"
 _ID_SHAPED = re.compile(r"\d{17}[\dX]|\d{15}")
-_PHONE_SHAPED = re.compile(r"\+?[\d\- ]{7,20}")
+# A phone search: an 11-digit mobile (1[3-9]…, +86 allowed) or a landline of 7 or 8 digits (never
+# starting 0 or 1) with or without its area code (0 and 2 or 3 digits), separators "-" or " ".
+_MOBILE_SHAPED = re.compile(r"(?:\+?86[- ]?)?1[3-9]\d{9}")
+_LANDLINE_SHAPED = re.compile(r"(?:0\d{2,3}[- ]?)?[2-9]\d{6,7}")
 
 
 class NumberSearchLimited(Exception):
@@ -156,11 +159,12 @@ class NumberSearchLimited(Exception):
 
 
 def number_kind(value: str | None) -> str | None:
-    """ "id_number" for a whole ID number, "phone" for a value shaped as a phone number, else None."""
+    """ "id_number" for a whole ID number, "phone" for a mobile or landline number, else None (a
+    name, a household number of other lengths, a part of a number)."""
     value = (value or "").strip().upper()
     if _ID_SHAPED.fullmatch(value):
         return "id_number"
-    if _PHONE_SHAPED.fullmatch(value) and sum(c.isdigit() for c in value) >= 7:
+    if _MOBILE_SHAPED.fullmatch(value) or _LANDLINE_SHAPED.fullmatch(value):
         return "phone"
     return None
 
