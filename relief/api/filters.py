@@ -87,9 +87,13 @@ class StrictFilterForm(forms.Form):
     """The form of every API FilterSet: a parameter sent empty is refused unless it is a text filter
     (a text filter's empty value is a string like any other; a region prefix is not free text)."""
 
+    empty_allowed: frozenset[str] = frozenset()  # choice filters whose choices include ""
+
     def clean(self):
         cleaned = super().clean()
         for name, field in self.fields.items():
+            if name in self.empty_allowed:
+                continue
             raw = self.data.get(name)
             text = isinstance(field, forms.CharField) and not getattr(field, "refuse_empty", False)
             if isinstance(raw, str) and not raw.strip() and not text:
@@ -112,6 +116,18 @@ def _strict(filter_: filters.Filter, model) -> filters.Filter:
 INTEGER_LOOKUPS = {"exact", "gte", "lte", "gt", "lt"}
 
 
+def _choice_values(filter_: filters.Filter, model) -> set:
+    """The values a choice filter documents (its own choices, else its column's): "" among them is a
+    value like any other (a follow-up of "none"), not an empty parameter."""
+    if not isinstance(filter_, filters.ChoiceFilter | filters.MultipleChoiceFilter):
+        return set()
+    choices = filter_.extra.get("choices")
+    if choices is None or callable(choices):
+        field = get_model_field(model, filter_.field_name) if model and filter_.field_name else None
+        choices = getattr(field, "choices", None) or []
+    return {value for value, _label in choices}
+
+
 class StrictParameters:
     """Mixed into an API FilterSet by `FilterBackend`: the module's rule for query parameters. Pages
     that share a FilterSet (institutions/filters.py) keep the lenient form, whose empty fields a
@@ -125,7 +141,16 @@ class StrictParameters:
         return found
 
     def get_form_class(self):
-        return type(f"{type(self).__name__}Form", (StrictFilterForm, super().get_form_class()), {})
+        empty_allowed = frozenset(
+            name
+            for name, filter_ in self.base_filters.items()
+            if "" in _choice_values(filter_, self._meta.model)
+        )
+        return type(
+            f"{type(self).__name__}Form",
+            (StrictFilterForm, super().get_form_class()),
+            {"empty_allowed": empty_allowed},
+        )
 
 
 _STRICT: dict[type, type] = {}

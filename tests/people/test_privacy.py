@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from people.exports import roster_workbook
 from people.models import Household, Person
 from relief.models import PersonalDataReveal
+from relief.privacy import mask_id_number
 from tests.funds.factories import ApplicationFactory
 from tests.people.factories import VisitFactory, household_with_head, make_id_number
 
@@ -54,15 +55,83 @@ def _texts(client, person, pages: bool) -> list[str]:
     return out
 
 
+def _plant_everywhere(person) -> list[str]:
+    """The person's ID and phone in a payment, an application, a clue, a station case and an
+    encounter (fields and free text); the API lists and pages that show them."""
+    from funds.models import Payment
+    from tests.funds.factories import BatchFactory
+    from tests.patrols.factories import ClueFactory, EncounterFactory, StationCaseFactory
+
+    said = f"{person.name}，身份证{person.id_number}，电话13800000001"
+    application = ApplicationFactory(
+        person=person, applicant_name=person.name, id_number=person.id_number, description=said
+    )
+    batch = BatchFactory()
+    Payment.objects.create(
+        batch=batch,
+        program=batch.program,
+        region=person.household.region,
+        household=person.household,
+        person=person,
+        recipient_name=person.name,
+        id_number=person.id_number,
+        phone="13800000001",
+        amount="500.00",
+    )
+    clue = ClueFactory(reporter_phone="13800000001", description=said)
+    case = StationCaseFactory(person_name=person.name, id_number=person.id_number, description=said)
+    encounter = EncounterFactory(person_name=person.name, id_number=person.id_number, description=said)
+    return [
+        "/api/v1/payments/",
+        f"/api/v1/payments/?batch={batch.pk}",
+        "/api/v1/clues/",
+        f"/api/v1/clues/{clue.pk}/",
+        "/api/v1/station-cases/",
+        f"/api/v1/station-cases/{case.pk}/",
+        "/api/v1/encounters/",
+        f"/api/v1/encounters/{encounter.pk}/",
+        f"/api/v1/assistance-applications/{application.pk}/",
+    ], [
+        "/funds/",
+        "/funds/batches/",
+        f"/funds/batches/{batch.pk}/",
+        "/funds/applications/",
+        f"/funds/applications/{application.pk}/",
+        f"/people/households/{person.household_id}/",  # its payments
+        "/patrols/",
+        "/patrols/clues/",
+        f"/patrols/clues/{clue.pk}/",
+        "/patrols/cases/",
+        f"/patrols/cases/{case.pk}/",
+        f"/patrols/encounters/{encounter.pk}/",
+        f"/patrols/shifts/{encounter.shift_id}/",
+    ]
+
+
+def _collect(client, urls: list[str]) -> list[str]:
+    out = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        out.append(response.content.decode())
+    return out
+
+
 @pytest.mark.parametrize("role", MASKED_ROLES)
 def test_nothing_a_masked_role_receives_rebuilds_the_id(role, api, client, users, person):
-    ApplicationFactory(person=person, applicant_name=person.name, id_number=person.id_number)
+    api_urls, page_urls = _plant_everywhere(person)
     user = users[role]
     api.force_authenticate(user)
-    texts = _texts(api, person, pages=False)
+    planted = _collect(api, api_urls)
+    masked_id = mask_id_number(person.id_number)
+    missing = [url for url, text in zip(api_urls, planted, strict=True) if masked_id not in text]
+    assert missing == [], missing  # every planted record is there, masked
+    texts = _texts(api, person, pages=False) + planted
     if role != "api_read":
         client.force_login(user)
-        texts += _texts(client, person, pages=True)
+        planted = _collect(client, page_urls)
+        assert sum(masked_id in text for text in planted) >= 6
+        texts += _texts(client, person, pages=True) + planted
     content, _rows = roster_workbook(user, {})
     sheet = load_workbook(io.BytesIO(content)).active
     texts.append(" ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row))

@@ -97,3 +97,25 @@ def test_the_schema_documents_boolean_and_date_parameters(api, users):
     assert params["has_problem"]["type"] == "boolean"
     params = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/inspections/"]["get"]["parameters"]}
     assert params["date_to"] == {"type": "string", "format": "date"}
+
+
+def test_an_empty_choice_is_a_value_where_the_choices_hold_it(api, users, visits):
+    """Visits' `follow_up` has the choice "" (nothing to follow up): `?follow_up=` selects those;
+    `kind` has no such choice, so `?kind=` is refused."""
+    api.force_authenticate(users["county"])
+    assert api.get("/api/v1/visits/", {"follow_up": ""}).status_code == 200
+    assert api.get("/api/v1/visits/", {"kind": ""}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [("/api/v1/cold-alerts/in-force/", "date"), ("/api/v1/policy-parameters/effective/", "on")],
+)
+def test_date_parameters_of_actions_are_dates_and_never_empty(api, users, url, name):
+    api.force_authenticate(users["county"])
+    assert api.get(url, {name: ""}).status_code == 400
+    assert api.get(url, {name: "soon"}).status_code == 400
+    assert api.get(url, {name: "2026-01-15"}).status_code == 200
+    schema = api.get("/api/v1/schema/?format=json").json()
+    params = {p["name"]: p["schema"] for p in schema["paths"][url]["get"]["parameters"]}
+    assert params[name] == {"type": "string", "format": "date"}
