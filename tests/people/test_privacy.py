@@ -259,6 +259,76 @@ def test_household_masked_value_written_back_keeps_the_stored_one(field, api, us
     assert getattr(Household.objects.get(pk=household.pk), field) == stored
 
 
+def test_an_edited_masked_note_keeps_the_numbers_it_did_not_change(api, users, person):
+    household = person.household
+    stored = household.note  # "户主身份证 <ID>，电话 13800000001"
+    api.force_authenticate(users["api_write"])
+    shown = api.get(f"/api/v1/households/{household.pk}/").json()["note"]
+    assert person.id_number not in shown and "138****0001" in shown
+    response = api.patch(
+        f"/api/v1/households/{household.pk}/",
+        {"note": f"{shown}。已走访，另留电话 13912345678"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert Household.objects.get(pk=household.pk).note == f"{stored}。已走访，另留电话 13912345678"
+
+
+def test_a_masked_number_that_stands_for_none_stored_is_refused(api, users, person):
+    household = person.household
+    stored = household.note
+    api.force_authenticate(users["api_write"])
+    shown = api.get(f"/api/v1/households/{household.pk}/").json()["note"]
+    changed = shown.replace("138****0001", "138****9999")
+    response = api.patch(f"/api/v1/households/{household.pk}/", {"note": changed}, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert "被遮挡的号码" in error["fields"]["note"][0]
+    assert Household.objects.get(pk=household.pk).note == stored
+
+
+def test_restore_masked_text_puts_numbers_back_in_order():
+    from relief.privacy import MaskedWriteRefused, mask_numbers_in_text, restore_masked_text
+
+    stored = "甲 510121193112174250 乙 510121193112184250 电话 13800000001"
+    shown = mask_numbers_in_text(stored)  # both IDs have the same mask
+    assert restore_masked_text(shown, stored) == stored
+    assert restore_masked_text(shown.replace("甲", "丙"), stored) == stored.replace("甲", "丙")
+    assert restore_masked_text("只剩 138****0001", stored) == "只剩 13800000001"
+    with pytest.raises(MaskedWriteRefused):
+        restore_masked_text(shown + " 139****0000", stored)
+    typed = "原文就写着 138****0001"  # a mask typed as text long ago stays as it is
+    assert restore_masked_text(typed + "。", typed) == typed + "。"
+
+
+def test_a_masked_client_creating_an_application_never_stores_a_mask(api, users, person):
+    """Applications have no update endpoint; a masked client that copies a person's masked ID and
+    phone into a new application is refused (a mask is no ID number) and stores nothing."""
+    from funds.models import AssistanceApplication
+
+    api.force_authenticate(users["api_write"])
+    shown = api.get(f"/api/v1/persons/{person.pk}/").json()
+    response = api.post(
+        "/api/v1/assistance-applications/",
+        {
+            "region": "510121001",
+            "kind": "urgent",
+            "cause": "fire",
+            "person": person.pk,
+            "applicant_name": person.name,
+            "id_number": shown["id_number"],
+            "phone": shown["phone"],
+            "place": "赵镇",
+            "description": "火灾",
+            "household_size": 1,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "id_number" in response.json()["error"]["fields"]
+    assert not AssistanceApplication.objects.exists()
+
+
 def test_a_new_value_is_still_written(api, users, person):
     api.force_authenticate(users["api_write"])
     response = api.patch(f"/api/v1/persons/{person.pk}/", {"phone": "13511112222"}, format="json")
