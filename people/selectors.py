@@ -75,6 +75,12 @@ def overdue_people_count(user, households: QuerySet[Household]) -> int:
     )
 
 
+def is_household_number(user, value: str) -> bool:
+    """Whether `value` is the household number of a household `user` may see (a search for it is
+    no search by phone, whatever it looks like)."""
+    return Household.objects.visible_to(user).filter(household_number=value.strip()).exists()
+
+
 def with_list_data(qs: QuerySet[Household]) -> QuerySet[Household]:
     """What a list of households shows (region, head, member count, current categories), in a
     fixed number of queries."""

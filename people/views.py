@@ -6,6 +6,8 @@ write needs a writer role (`require_writer`: 403); the writes themselves are ser
 
 from __future__ import annotations
 
+import secrets
+import string
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +36,7 @@ from people.forms import (
 )
 from people.models import Household, Person, Relation, RosterUpload, Visit
 from people.roster import template_workbook
-from people.selectors import overdue_people_count, search_households, with_list_data
+from people.selectors import is_household_number, overdue_people_count, search_households, with_list_data
 from people.visit_rules import next_visit_proposal
 from relief.idempotency import page_once
 from relief.jobs.services import job_start
@@ -50,20 +52,26 @@ PAGE_SIZE = 25
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    """Household search (the app's home page)."""
-    form = HouseholdSearchForm(request.GET or None, user=request.user)
+    """Household search (the app's home page). A search with a number in it (ID, phone, household
+    number) never stays in a URL, so it lands in no browser history or access log: the form posts,
+    the search is kept in the session and the page is `?s=<letters>` (its pages `&page=N`); an old
+    link with `?q=<number>` is moved there the same way."""
+    stored = _stored_search(request)
+    if stored is None and (request.method == "POST" or _has_digits(request.GET.get("q"))):
+        return _search_start(request, request.POST if request.method == "POST" else request.GET)
+    params = stored if stored is not None else request.GET
+    form = HouseholdSearchForm(params or None, user=request.user)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    limited = _number_search_refused(request, data.get("q"))
     qs = with_list_data(search_households(request.user, data)).order_by("region_id", "id")
-    if limited or form.region_refused():
+    if form.region_refused():
         qs = qs.none()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     # the 探访逾期 filter counts people (as the dashboard figure and the alerts do), in these households
-    overdue_people = (
-        overdue_people_count(request.user, qs) if data.get("visit_overdue") and not limited else None
-    )
+    overdue_people = overdue_people_count(request.user, qs) if data.get("visit_overdue") else None
     query = request.GET.copy()
     query.pop("page", None)
+    if request.GET.get(SEARCH_KEY) and stored is None:
+        messages.info(request, _("该查询已过期，请重新查询"))
     return render(
         request,
         "people/index.html",
@@ -72,17 +80,67 @@ def index(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "can_write": request.user.can_write,
-            "search_refused": limited,
             "overdue_people": overdue_people,
         },
-        status=429 if limited else 200,
     )
+
+
+SEARCH_KEY = "s"  # ?s=<letters>: a search kept in the session
+SESSION_SEARCHES = "people_searches"
+KEPT_SEARCHES = 20
+
+
+def _has_digits(value: str | None) -> bool:
+    return any(c.isdigit() for c in value or "")
+
+
+def _stored_search(request: HttpRequest) -> QueryDict | None:
+    """The search `?s=` names, as the query dict the form reads; None when there is none (or it is
+    gone with the session)."""
+    key = request.GET.get(SEARCH_KEY)
+    stored = request.session.get(SESSION_SEARCHES, {}).get(key) if key else None
+    if stored is None:
+        return None
+    params = QueryDict(mutable=True)
+    params.update(stored)
+    return params
+
+
+def _search_start(request: HttpRequest, params: QueryDict) -> HttpResponse:
+    """Count and log a search by a whole ID or phone number, keep the search in the session and show
+    it at `?s=<key>` (letters only: not a digit of what was typed)."""
+    form = HouseholdSearchForm(params, user=request.user)
+    fields = {name: params.get(name) for name in form.fields if params.get(name)}
+    limited = _number_search_refused(request, fields.get("q"))
+    if limited:
+        return render(
+            request,
+            "people/index.html",
+            {
+                "form": form,
+                "page": Paginator(Household.objects.none(), PAGE_SIZE).get_page(1),
+                "query": "",
+                "can_write": request.user.can_write,
+                "search_refused": limited,
+            },
+            status=429,
+        )
+    key = "".join(secrets.choice(string.ascii_letters) for _ in range(12))
+    searches = request.session.get(SESSION_SEARCHES, {})
+    searches = dict(list(searches.items())[-(KEPT_SEARCHES - 1) :])
+    searches[key] = fields
+    request.session[SESSION_SEARCHES] = searches
+    response = HttpResponseRedirect(f"{reverse('people:index')}?{urlencode({SEARCH_KEY: key})}")
+    response.status_code = 303  # See Other: the page of the search, by GET
+    return response
 
 
 def _number_search_refused(request: HttpRequest, q: str | None) -> str:
     """Count and log a search by a whole ID or phone number (roles that see masked numbers); the
     message to show when the hourly limit is reached, else ""."""
     kind = number_kind(q)
+    if kind == "phone" and q and is_household_number(request.user, q):
+        kind = None  # a household number that looks like a landline is no phone search
     if kind is None:
         return ""
     try:
@@ -395,8 +453,10 @@ def roster_commit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def roster_export(request: HttpRequest) -> HttpResponse:
-    """Export the roster with the search page's current filters (in the query string), as a job."""
-    refused = _number_search_refused(request, request.GET.get("q"))
+    """Export the roster with the search page's current filters (`?s=` of the search kept in the
+    session, or the query string), as a job."""
+    params = _stored_search(request) or request.GET
+    refused = _number_search_refused(request, params.get("q"))
     if refused:
         messages.error(request, refused)
         return redirect("people:index")
@@ -404,6 +464,6 @@ def roster_export(request: HttpRequest) -> HttpResponse:
         actor=request.user,
         kind="people.roster_export",
         title=_("导出花名册"),
-        params={"filters": export_filters(request.GET)},
+        params={"filters": export_filters(params)},
     )
     return redirect("job-detail", pk=job.pk)

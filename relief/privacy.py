@@ -97,17 +97,64 @@ def text_for(user, text: str | None) -> str:
     return (text or "") if sees_personal_data(user) else mask_numbers_in_text(text)
 
 
+# What mask_numbers_in_text leaves of an ID or mobile number ("510121********4250", "138****0001").
+_MASK_IN_TEXT = re.compile(r"(?<![0-9A-Za-z*])(?:\d{6}\*{5,8}[\dXx]{4}|1\d{2}\*{4}\d{4})(?![0-9A-Za-z*])")
+
+
+class MaskedWriteRefused(ValueError):
+    """A text sent back holds a masked number that is not one of the stored text's numbers."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(_("内容中含有被遮挡的号码（如 138****0001），无法还原：请删除该号码或填写完整号码"))
+
+
+def restore_masked_text(value: str, stored: str) -> str:
+    """`value` (free text a masked reader edited) with each masked number that stands for a number of
+    the stored text put back in full, in order ("…510121********4250…" → the stored ID where its mask
+    is unchanged). A masked number that stands for none of them is refused (MaskedWriteRefused's
+    field is filled in by the caller), unless the stored text itself holds it as typed."""
+    originals: dict[str, list[str]] = {}
+    for match in _ID_IN_TEXT.finditer(stored):
+        originals.setdefault(mask_id_number(match[0]), []).append(match[0])
+    for match in _PHONE_IN_TEXT.finditer(_ID_IN_TEXT.sub("", stored)):
+        originals.setdefault(f"{match[1]}****{match[2]}", []).append(match[0])
+    literal = set(_MASK_IN_TEXT.findall(stored))
+
+    def restore(match: re.Match) -> str:
+        pending = originals.get(match[0])
+        if pending:
+            return pending.pop(0)
+        if match[0] in literal:
+            return match[0]
+        raise MaskedWriteRefused("")
+
+    return _MASK_IN_TEXT.sub(restore, value)
+
+
 def keep_masked_writes(data: Any, instance: Any, masks: Mapping[str, Callable[[str], str]]) -> Any:
     """`data` (a request body) with every field whose value is the mask of the stored value
     replaced by the stored value: a client that reads "138****0001" and writes it back changes
-    nothing. Returns the same object when nothing is replaced."""
+    nothing. In free text (masked with mask_numbers_in_text) each masked number is put back where
+    it stands for a stored one, and a masked number that cannot be put back is refused
+    (MaskedWriteRefused): a mask is never written as data. Returns the same object when nothing is
+    replaced."""
     if instance is None or not hasattr(data, "get"):
         return data
     replaced = {}
     for name, mask in masks.items():
         value = data.get(name)
         stored = getattr(instance, name, None) or ""
-        if isinstance(value, str) and stored and value != stored and value == mask(stored):
+        if not isinstance(value, str) or value == stored:
+            continue
+        if mask is mask_numbers_in_text:
+            try:
+                restored = restore_masked_text(value, stored)
+            except MaskedWriteRefused:
+                raise MaskedWriteRefused(name) from None
+            if restored != value:
+                replaced[name] = restored
+        elif stored and value == mask(stored):
             replaced[name] = stored
     if not replaced:
         return data
@@ -141,14 +188,23 @@ class MaskedFieldsMixin:
         return data
 
     def to_internal_value(self, data):
-        return super().to_internal_value(keep_masked_writes(data, self.instance, self.masked_fields))
+        from rest_framework import serializers
+
+        try:
+            data = keep_masked_writes(data, self.instance, self.masked_fields)
+        except MaskedWriteRefused as exc:
+            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+        return super().to_internal_value(data)
 
 
 # --- searches by a personal number ---------------------------------------------------------------
 
 SEARCH_FIELD_PREFIX = "search:"
 _ID_SHAPED = re.compile(r"\d{17}[\dX]|\d{15}")
-_PHONE_SHAPED = re.compile(r"\+?[\d\- ]{7,20}")
+# A phone search: an 11-digit mobile (1[3-9]…, +86 allowed) or a landline of 7 or 8 digits (never
+# starting 0 or 1) with or without its area code (0 and 2 or 3 digits), separators "-" or " ".
+_MOBILE_SHAPED = re.compile(r"(?:\+?86[- ]?)?1[3-9]\d{9}")
+_LANDLINE_SHAPED = re.compile(r"(?:0\d{2,3}[- ]?)?[2-9]\d{6,7}")
 
 
 class NumberSearchLimited(Exception):
@@ -156,11 +212,12 @@ class NumberSearchLimited(Exception):
 
 
 def number_kind(value: str | None) -> str | None:
-    """ "id_number" for a whole ID number, "phone" for a value shaped as a phone number, else None."""
+    """ "id_number" for a whole ID number, "phone" for a mobile or landline number, else None (a
+    name, a household number of other lengths, a part of a number)."""
     value = (value or "").strip().upper()
     if _ID_SHAPED.fullmatch(value):
         return "id_number"
-    if _PHONE_SHAPED.fullmatch(value) and sum(c.isdigit() for c in value) >= 7:
+    if _MOBILE_SHAPED.fullmatch(value) or _LANDLINE_SHAPED.fullmatch(value):
         return "phone"
     return None
 

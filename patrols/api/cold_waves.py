@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -121,7 +122,9 @@ class ColdWaveWarningViewSet(
     @extend_schema(
         parameters=[
             OpenApiParameter("region", str, description=gettext_lazy("区划代码（默认：本人管辖区划）")),
-            OpenApiParameter("date", str, description=gettext_lazy("日期 YYYY-MM-DD（默认：今天）")),
+            OpenApiParameter(
+                "date", OpenApiTypes.DATE, description=gettext_lazy("日期 YYYY-MM-DD（默认：今天）")
+            ),
         ],
         responses=FrequencySerializer,
     )
@@ -135,7 +138,7 @@ class ColdWaveWarningViewSet(
         region = get_visible_or_404(Region.objects.all(), request.user, code=code)
         day = request.query_params.get("date")
         try:
-            day = datetime.date.fromisoformat(day) if day else timezone.localdate()
+            day = datetime.date.fromisoformat(day) if day is not None else timezone.localdate()
         except ValueError:
             raise ValidationError({"date": [_("日期格式应为 YYYY-MM-DD")]}) from None
         return Response(FrequencySerializer(selectors.patrol_frequency(region.code, day)).data)

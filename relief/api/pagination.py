@@ -13,3 +13,12 @@ class Pagination(PageNumberPagination):
         if raw is not None and not (raw.isascii() and raw.isdigit()):
             raise exceptions.ValidationError({self.page_size_query_param: [_("请输入整数。")]})
         return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        # What get_page_size accepts: digits only (0 and above; 0 or past max_page_size give the
+        # default and the maximum).
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {**parameter["schema"], "minimum": 0}
+        return parameters

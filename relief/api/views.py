@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -110,7 +111,7 @@ class PolicyParameterViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("region", str, description=_("区划代码（默认：本人管辖区划）")),
-            OpenApiParameter("on", str, description=_("日期 YYYY-MM-DD（默认：今天）")),
+            OpenApiParameter("on", OpenApiTypes.DATE, description=_("日期 YYYY-MM-DD（默认：今天）")),
         ],
         responses=EffectiveParameterSerializer(many=True),
     )
@@ -124,7 +125,7 @@ class PolicyParameterViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             region = get_visible_or_404(Region.objects.all(), request.user, code=code)
             code = region.code
         on = request.query_params.get("on")
-        if on:
+        if on is not None:  # sent empty: refused like any date that is not one
             import datetime
 
             try:

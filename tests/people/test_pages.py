@@ -37,8 +37,13 @@ class TestSearch:
     def test_search_by_id_and_phone(self, as_user, users, home_household):
         client = as_user(users["county"])
         head = home_household.head
-        assert "张大山" in client.get(reverse("people:index"), {"q": head.id_number[:10]}).content.decode()
-        assert "张大山" in client.get(reverse("people:index"), {"q": head.phone}).content.decode()
+        assert (
+            "张大山"
+            in client.get(reverse("people:index"), {"q": head.id_number[:10]}, follow=True).content.decode()
+        )
+        assert (
+            "张大山" in client.get(reverse("people:index"), {"q": head.phone}, follow=True).content.decode()
+        )
 
     def test_flag_filter(self, as_user, users, regions):
         household_with_head(name="赵老汉", birth=datetime.date(1938, 5, 1))

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from people.exports import roster_workbook
 from people.models import Household, Person
 from relief.models import PersonalDataReveal
+from relief.privacy import mask_id_number
 from tests.funds.factories import ApplicationFactory
 from tests.people.factories import VisitFactory, household_with_head, make_id_number
 
@@ -54,15 +55,83 @@ def _texts(client, person, pages: bool) -> list[str]:
     return out
 
 
+def _plant_everywhere(person) -> list[str]:
+    """The person's ID and phone in a payment, an application, a clue, a station case and an
+    encounter (fields and free text); the API lists and pages that show them."""
+    from funds.models import Payment
+    from tests.funds.factories import BatchFactory
+    from tests.patrols.factories import ClueFactory, EncounterFactory, StationCaseFactory
+
+    said = f"{person.name}，身份证{person.id_number}，电话13800000001"
+    application = ApplicationFactory(
+        person=person, applicant_name=person.name, id_number=person.id_number, description=said
+    )
+    batch = BatchFactory()
+    Payment.objects.create(
+        batch=batch,
+        program=batch.program,
+        region=person.household.region,
+        household=person.household,
+        person=person,
+        recipient_name=person.name,
+        id_number=person.id_number,
+        phone="13800000001",
+        amount="500.00",
+    )
+    clue = ClueFactory(reporter_phone="13800000001", description=said)
+    case = StationCaseFactory(person_name=person.name, id_number=person.id_number, description=said)
+    encounter = EncounterFactory(person_name=person.name, id_number=person.id_number, description=said)
+    return [
+        "/api/v1/payments/",
+        f"/api/v1/payments/?batch={batch.pk}",
+        "/api/v1/clues/",
+        f"/api/v1/clues/{clue.pk}/",
+        "/api/v1/station-cases/",
+        f"/api/v1/station-cases/{case.pk}/",
+        "/api/v1/encounters/",
+        f"/api/v1/encounters/{encounter.pk}/",
+        f"/api/v1/assistance-applications/{application.pk}/",
+    ], [
+        "/funds/",
+        "/funds/batches/",
+        f"/funds/batches/{batch.pk}/",
+        "/funds/applications/",
+        f"/funds/applications/{application.pk}/",
+        f"/people/households/{person.household_id}/",  # its payments
+        "/patrols/",
+        "/patrols/clues/",
+        f"/patrols/clues/{clue.pk}/",
+        "/patrols/cases/",
+        f"/patrols/cases/{case.pk}/",
+        f"/patrols/encounters/{encounter.pk}/",
+        f"/patrols/shifts/{encounter.shift_id}/",
+    ]
+
+
+def _collect(client, urls: list[str]) -> list[str]:
+    out = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        out.append(response.content.decode())
+    return out
+
+
 @pytest.mark.parametrize("role", MASKED_ROLES)
 def test_nothing_a_masked_role_receives_rebuilds_the_id(role, api, client, users, person):
-    ApplicationFactory(person=person, applicant_name=person.name, id_number=person.id_number)
+    api_urls, page_urls = _plant_everywhere(person)
     user = users[role]
     api.force_authenticate(user)
-    texts = _texts(api, person, pages=False)
+    planted = _collect(api, api_urls)
+    masked_id = mask_id_number(person.id_number)
+    missing = [url for url, text in zip(api_urls, planted, strict=True) if masked_id not in text]
+    assert missing == [], missing  # every planted record is there, masked
+    texts = _texts(api, person, pages=False) + planted
     if role != "api_read":
         client.force_login(user)
-        texts += _texts(client, person, pages=True)
+        planted = _collect(client, page_urls)
+        assert sum(masked_id in text for text in planted) >= 6
+        texts += _texts(client, person, pages=True) + planted
     content, _rows = roster_workbook(user, {})
     sheet = load_workbook(io.BytesIO(content)).active
     texts.append(" ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row))
@@ -113,7 +182,7 @@ def test_search_by_part_of_a_number_matches_nothing_for_masked_roles(client, use
     prefix = person.id_number[:13]
 
     def found(q):
-        return client.get("/people/", {"q": q}).context["page"].paginator.count
+        return client.get("/people/", {"q": q}, follow=True).context["page"].paginator.count
 
     assert found(prefix) == found(prefix[:-1] + "9") == 0
     assert found(person.id_number) == 1
@@ -125,9 +194,9 @@ def test_search_by_part_of_a_number_matches_nothing_for_masked_roles(client, use
 def test_number_searches_are_logged_without_the_number_and_limited(client, api, users, person, settings):
     settings.PERSONAL_NUMBER_SEARCHES_PER_HOUR = 2
     client.force_login(users["city"])
-    assert client.get("/people/", {"q": person.id_number}).status_code == 200
-    assert client.get("/people/", {"q": "13800000001"}).status_code == 200
-    refused = client.get("/people/", {"q": person.id_number})
+    assert client.post("/people/", {"q": person.id_number}, follow=True).status_code == 200
+    assert client.get("/people/", {"q": "13800000001"}, follow=True).status_code == 200
+    refused = client.post("/people/", {"q": person.id_number})
     assert refused.status_code == 429
     assert "过于频繁" in refused.content.decode()
     assert refused.context["page"].paginator.count == 0
@@ -188,6 +257,76 @@ def test_household_masked_value_written_back_keeps_the_stored_one(field, api, us
     response = api.put(f"/api/v1/households/{household.pk}/", body, format="json")
     assert response.status_code == 200, response.json()
     assert getattr(Household.objects.get(pk=household.pk), field) == stored
+
+
+def test_an_edited_masked_note_keeps_the_numbers_it_did_not_change(api, users, person):
+    household = person.household
+    stored = household.note  # "户主身份证 <ID>，电话 13800000001"
+    api.force_authenticate(users["api_write"])
+    shown = api.get(f"/api/v1/households/{household.pk}/").json()["note"]
+    assert person.id_number not in shown and "138****0001" in shown
+    response = api.patch(
+        f"/api/v1/households/{household.pk}/",
+        {"note": f"{shown}。已走访，另留电话 13912345678"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert Household.objects.get(pk=household.pk).note == f"{stored}。已走访，另留电话 13912345678"
+
+
+def test_a_masked_number_that_stands_for_none_stored_is_refused(api, users, person):
+    household = person.household
+    stored = household.note
+    api.force_authenticate(users["api_write"])
+    shown = api.get(f"/api/v1/households/{household.pk}/").json()["note"]
+    changed = shown.replace("138****0001", "138****9999")
+    response = api.patch(f"/api/v1/households/{household.pk}/", {"note": changed}, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert "被遮挡的号码" in error["fields"]["note"][0]
+    assert Household.objects.get(pk=household.pk).note == stored
+
+
+def test_restore_masked_text_puts_numbers_back_in_order():
+    from relief.privacy import MaskedWriteRefused, mask_numbers_in_text, restore_masked_text
+
+    stored = "甲 510121193112174250 乙 510121193112184250 电话 13800000001"
+    shown = mask_numbers_in_text(stored)  # both IDs have the same mask
+    assert restore_masked_text(shown, stored) == stored
+    assert restore_masked_text(shown.replace("甲", "丙"), stored) == stored.replace("甲", "丙")
+    assert restore_masked_text("只剩 138****0001", stored) == "只剩 13800000001"
+    with pytest.raises(MaskedWriteRefused):
+        restore_masked_text(shown + " 139****0000", stored)
+    typed = "原文就写着 138****0001"  # a mask typed as text long ago stays as it is
+    assert restore_masked_text(typed + "。", typed) == typed + "。"
+
+
+def test_a_masked_client_creating_an_application_never_stores_a_mask(api, users, person):
+    """Applications have no update endpoint; a masked client that copies a person's masked ID and
+    phone into a new application is refused (a mask is no ID number) and stores nothing."""
+    from funds.models import AssistanceApplication
+
+    api.force_authenticate(users["api_write"])
+    shown = api.get(f"/api/v1/persons/{person.pk}/").json()
+    response = api.post(
+        "/api/v1/assistance-applications/",
+        {
+            "region": "510121001",
+            "kind": "urgent",
+            "cause": "fire",
+            "person": person.pk,
+            "applicant_name": person.name,
+            "id_number": shown["id_number"],
+            "phone": shown["phone"],
+            "place": "赵镇",
+            "description": "火灾",
+            "household_size": 1,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "id_number" in response.json()["error"]["fields"]
+    assert not AssistanceApplication.objects.exists()
 
 
 def test_a_new_value_is_still_written(api, users, person):

@@ -47,8 +47,8 @@ def test_no_id_or_mobile_number_in_any_log(caplog, as_user, users, api, regions)
     connection.force_debug_cursor = True  # SQL with its parameters goes to the log too
     try:
         client = as_user(users["county"])
-        assert client.get("/people/", {"q": id_number}).status_code == 200  # a search by ID number
-        assert client.get("/people/", {"q": phone}).status_code == 200
+        assert client.post("/people/", {"q": id_number}, follow=True).status_code == 200  # by ID number
+        assert client.get("/people/", {"q": phone}, follow=True).status_code == 200  # an old link
         assert client.get(f"/people/households/{household.pk}/").status_code == 200  # a page view
         api.force_authenticate(users["county"])
         duplicate = api.post(
