@@ -28,6 +28,9 @@ class PeopleConfig(AppConfig):
         from people.needs import register_labels
 
         register_labels()
+        from people.today import register_sections
+
+        register_sections()
         self._keep_next_visits()
 
     def _keep_next_visits(self) -> None:

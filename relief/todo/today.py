@@ -35,6 +35,8 @@ class Section:
     order: int = 50
     #: the list page with everything (a URL name), if any
     more_url: str = ""
+    #: task kinds this section already shows (left out of the page's task list, not of /tasks/)
+    replaces_kinds: frozenset[str] = field(default_factory=frozenset)
 
 
 SECTIONS: dict[str, Section] = {}

@@ -44,6 +44,8 @@ def today(request: HttpRequest) -> HttpResponse:
     for section in sections_for(user):
         lines, total = section.lines(user, day, limit=LINES)
         sections.append({"section": section, "lines": lines, "total": total})
+        if section.replaces_kinds:
+            mine = mine.exclude(kind__in=section.replaces_kinds)
     escalated = visible.escalated_to(user).select_related("region").order_by("due_at")
     issued = (
         Task.objects.visible_to(user).filter(source="supervision", created_by=user).order_by("-created_at")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from funds.models import AssistanceApplication
 from people.models import Person
+from people.services import person_refresh_next_visit
 from relief.alerts.sweeps import sweep_county
 from relief.models import Task, TaskState
 from tests.e2e.conftest import login
@@ -29,15 +30,16 @@ def test_a_need_found_on_a_visit_reaches_the_township_as_a_prefilled_application
     Person.objects.filter(pk=head.pk).update(
         lives_alone=True, created_at=timezone.now() - datetime.timedelta(days=40)
     )
+    person_refresh_next_visit(region_code="510121")  # as the nightly recompute does
     sweep_county("people.visit_overdue", "510121")
 
     # The village worker's today page: 刘长贵 is overdue, with the one tap that answers it.
     page = new_page("loop-village")
     login(page, users["village"].username)
-    line = _mine(page).get_by_test_id("task-line").filter(has_text="刘长贵")
+    line = page.get_by_test_id("section-visits_due").get_by_test_id("today-line").filter(has_text="刘长贵")
     assert line.count() == 1
     page.shot("today")
-    line.get_by_test_id("task-action").click()
+    line.get_by_test_id("today-action").click()
     page.wait_for_url("**/visits/new/**")
     page.fill("textarea[name=needs]", "取暖费用困难，想申请临时救助")
     page.select_option("select[name=follow_up]", "temp_assistance")
@@ -46,7 +48,7 @@ def test_a_need_found_on_a_visit_reaches_the_township_as_a_prefilled_application
     page.wait_for_load_state()
     page.goto("/")
     page.shot("today-after")
-    assert _mine(page).get_by_test_id("task-line").filter(has_text="刘长贵").count() == 0
+    assert page.get_by_text("刘长贵").count() == 0  # neither due nor a task any more
 
     # The township's today page: the need, due in working days, with its button.
     township = new_page("loop-township")
