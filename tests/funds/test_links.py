@@ -63,8 +63,8 @@ def test_page_application_of_a_registered_person_is_linked_and_shown_both_ways(u
     section = html[html.index('data-testid="household-applications"') :]
     section = section[: section.index("</ul>")]
     assert f"/funds/applications/{app.pk}/" in section and "火灾" in section and "已发放" in section
-    assert "申请 2000.00" in section and "审批 1000.00" in section
-    assert "已发放 1500.00 元" in section  # 先行救助 500 + 1000 approved
+    assert "申请 2,000.00" in section and "审批 1,000.00" in section
+    assert "已发放 1,500.00 元" in section  # 先行救助 500 + 1000 approved
 
 
 def test_api_application_is_linked(api, users, county_people):
