@@ -280,6 +280,11 @@ class DisbursementBatch(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("funds:batch-detail", args=[self.pk])
+
 
 class BatchTransition(TransitionLog):
     """Every step of a batch (funds/workflows.py): which, from which state to which, who, when, why."""
@@ -487,6 +492,11 @@ class AssistanceApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.applicant_name} · {self.get_kind_display()} · {self.get_cause_display()}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("funds:application-detail", args=[self.pk])
 
     @property
     def total_amount(self) -> Decimal:

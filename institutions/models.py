@@ -81,6 +81,11 @@ class Institution(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("institutions:institution-detail", args=[self.pk])
+
 
 # --- Checklists (the five lists) -------------------------------------------------------------------
 
@@ -361,6 +366,11 @@ class Hazard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution}：{self.title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("institutions:hazard-detail", args=[self.pk])
 
     @property
     def is_overdue(self) -> bool:

@@ -271,6 +271,11 @@ class Encounter(PersonFieldsMixin):
     def __str__(self) -> str:
         return f"{self.person_label} @ {self.place}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("patrols:encounter-detail", args=[self.pk])
+
     @property
     def needs_hospital_first(self) -> bool:
         return self.suspected_mental_disorder or self.injured or self.critically_ill
@@ -393,6 +398,11 @@ class Clue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} · {self.place}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("patrols:clue-detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
@@ -531,6 +541,11 @@ class StationCase(PersonFieldsMixin):
 
     def __str__(self) -> str:
         return f"{self.station_name} · {self.person_label}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("patrols:case-detail", args=[self.pk])
 
     @property
     def needs_hospital_first(self) -> bool:

@@ -158,6 +158,11 @@ class Household(models.Model):
         head = self.head.name if self.head_id and self.head else ""
         return f"{head}户 · {self.address}" if head else self.address
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("people:household-detail", args=[self.pk])
+
     @property
     def rigid_expense_total(self):
         return self.expense_medical + self.expense_education + self.expense_heating + self.expense_disaster
@@ -301,6 +306,11 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("people:household-detail", args=[self.household_id])
 
     @property
     def age(self) -> int | None:
@@ -534,6 +544,11 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.visited_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("people:visit-detail", args=[self.pk])
 
     @property
     def problems(self) -> list[str]:

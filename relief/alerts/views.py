@@ -89,17 +89,32 @@ def alert_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> Ht
     for _step, form in steps:
         if "note" in form.fields:
             form.fields["note"].widget.attrs.setdefault("placeholder", NOTE_PLACEHOLDER)
+    task = alert.tasks.order_by("-id").first()
     return render(
         request,
         "relief/alert_detail.html",
         {
             "alert": alert,
+            "task": task,
+            "subject_url": _subject_url(alert),
             "kind_label": kind_label(alert.kind),
             "events": alert.events.select_related("actor"),
             "steps": steps,
             "action_url": reverse("alert-detail", args=[alert.pk]),
         },
     )
+
+
+def _subject_url(alert: Alert) -> str:
+    """The page of the record the alert is about (a person, a household, a hazard...)."""
+    if alert.subject_type_id is None or not alert.subject_id:
+        return ""
+    try:
+        obj = alert.subject
+    except Exception:
+        return ""
+    get_url = getattr(obj, "get_absolute_url", None)
+    return get_url() if get_url else ""
 
 
 @login_required

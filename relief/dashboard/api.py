@@ -116,7 +116,16 @@ def _region_ref(region):
 
 
 def _live(request) -> bool:
-    return request.query_params.get("live", "").lower() in ("1", "true", "yes")
+    """The `live` flag, as strict as every boolean filter of the API (relief/api/filters.py):
+    true/false/1/0, or left out; anything else is a 400."""
+    value = request.query_params.get("live")
+    if value is None:
+        return False
+    if value.lower() in ("1", "true"):
+        return True
+    if value.lower() in ("0", "false"):
+        return False
+    raise serializers.ValidationError({"live": [_("请填写 true 或 false")]})
 
 
 class SummaryView(APIView):

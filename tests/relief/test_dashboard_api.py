@@ -83,6 +83,11 @@ def test_live_parameter_bypasses_the_rollups(api, users, data):
     api.force_authenticate(users["county"])
     assert api.get(SUMMARY, {"region": "510121"}).json()["source"] == "rollup"
     assert api.get(SUMMARY, {"region": "510121", "live": "true"}).json()["source"] == "live"
+    assert api.get(SUMMARY, {"region": "510121", "live": "0"}).json()["source"] == "rollup"
+    # as strict as every boolean of the API: no "yes", no empty value
+    for junk in ("yes", "", "null"):
+        response = api.get(SUMMARY, {"region": "510121", "live": junk})
+        assert response.status_code == 400 and "live" in str(response.json()), junk
 
 
 @pytest.mark.django_db

@@ -162,3 +162,24 @@ def test_sweeps_declare_where_each_alert_is_answered():
     # every registered sweep of the apps leads to a page that answers it
     missing = [k for k, s in SWEEPS.items() if not k.startswith("test.") and not s.action]
     assert missing == []
+
+
+def test_an_alert_page_links_its_record_its_task_and_the_action_that_clears_it(users, client):
+    from people.services import person_refresh_next_visit
+    from tests.people.factories import household_with_head
+
+    household = household_with_head("510121001001", name="周大娘", birth=datetime.date(1936, 1, 1))
+    Person = type(household.head)
+    Person.objects.filter(pk=household.head_id).update(
+        lives_alone=True, created_at=timezone.now() - datetime.timedelta(days=40)
+    )
+    person_refresh_next_visit(region_code="510121")
+    sweep_county("people.visit_overdue", "510121")
+    alert = Alert.objects.get(kind="people.visit_overdue")
+    page = login(client, users["village"]).get(f"/alerts/{alert.pk}/").content.decode()
+    assert f'href="/people/households/{household.pk}/"' in page  # the record
+    assert f"/people/persons/{household.head_id}/visit/?task=" in page and "记录探访" in page  # the action
+    assert f'href="/tasks/{alert.tasks.get().pk}/"' in page  # its task
+    # the one tap lands on the visit form with the person chosen
+    action = client.get(f"/people/persons/{household.head_id}/visit/?task=1")
+    assert action.status_code == 302 and f"person={household.head_id}" in action["Location"]
