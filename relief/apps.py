@@ -15,6 +15,7 @@ class ReliefConfig(AppConfig):
         from relief.jobs import runner  # noqa: F401
         from relief.jobs import tasks as job_tasks  # noqa: F401
         from relief.todo import hooks
+        from relief.todo import tasks as todo_tasks  # noqa: F401  (Celery tasks)
         from relief.todo.demo import seed_work
 
         hooks.install()

@@ -39,6 +39,15 @@ register(
 )
 register(
     Schedule(
+        "tasks-deadlines-nightly",
+        "relief.tasks_deadlines_nightly",
+        minute="45",
+        hour="1",
+        description="每晚核对等待办理的记录都有待办事项（审批、验收、公示等时限）",
+    )
+)
+register(
+    Schedule(
         "alerts-escalate",
         "relief.alerts_escalate",
         minute="15",

@@ -91,7 +91,8 @@ def sweeps_nightly() -> int:
 
 @shared_task(name="relief.alerts_escalate")
 def alerts_escalate() -> int:
-    """Periodic: alerts left open past their due time go one level up (督办)."""
+    """Periodic: alerts left open past their due time go one level up (督办), their tasks with
+    them; other overdue tasks (needs, deadlines, 督办 instructions) go up by their own clock."""
     from relief.todo.services import tasks_escalate_overdue
 
     # the alerts' tasks follow their alerts; the other tasks keep their own clock

@@ -1,0 +1,14 @@
+"""Celery tasks of the tasks (待办): thin, they call the services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="relief.tasks_deadlines_nightly")
+def tasks_deadlines_nightly() -> int:
+    """Nightly safety net: every record waiting for a step has its deadline task, and tasks whose
+    record left by a path without a step are closed (the steps themselves do this at once)."""
+    from relief.todo.deadlines import follow_all
+
+    return follow_all()
