@@ -131,3 +131,12 @@ class VisitInterval(models.TextChoices):
 
 
 VISIT_RULE_FLAGS = [(flag, label) for flag, label in PERSON_FLAGS.items() if flag != "lives_alone"]
+
+
+# The alert kinds of people's monitoring sweeps (people/sweeps.py), here so that services (a visit
+# clears its visit-overdue alert at once) name them without importing the sweeps.
+VISIT_OVERDUE = "people.visit_overdue"
+DIBAO_UNCOVERED = "people.dibao_uncovered"
+RIGID_EXPENSE = "people.rigid_expense"
+NO_GUARDIAN = "people.no_guardian"
+NO_CARER = "people.no_carer"

@@ -127,7 +127,7 @@ def visit_needs_open(*, visit: Visit, actor: User | None) -> list[Task]:
 def visit_overdue_recheck(visit: Visit) -> None:
     """Run the visit-overdue sweep over the visit's village now (set-based, a few hundred people),
     so the alert this visit answers, and its task, close at once instead of at the next night."""
-    from people.sweeps import VISIT_OVERDUE
+    from people.choices import VISIT_OVERDUE
     from relief.alerts.sweeps import SWEEPS, sweep_county
 
     if VISIT_OVERDUE in SWEEPS and len(visit.region_id) >= 6:

@@ -38,6 +38,13 @@ from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Round, 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from people.choices import (
+    DIBAO_UNCOVERED,
+    NO_CARER,
+    NO_GUARDIAN,
+    RIGID_EXPENSE,
+    VISIT_OVERDUE,
+)
 from people.models import (
     Assistance,
     Category,
@@ -50,12 +57,6 @@ from people.visit_rules import rule_condition  # noqa: F401  (its old home; the 
 from relief.alerts.sweeps import sql_message
 from relief.models import Severity
 from relief.policy import policy_value
-
-VISIT_OVERDUE = "people.visit_overdue"
-DIBAO_UNCOVERED = "people.dibao_uncovered"
-RIGID_EXPENSE = "people.rigid_expense"
-NO_GUARDIAN = "people.no_guardian"
-NO_CARER = "people.no_carer"
 
 # Children the guardian sweep watches (their flag and its label in the message).
 CHILD_FLAGS = {
@@ -273,6 +274,7 @@ def unable_self_care_without_carer(county_code: str, today: datetime.date) -> Qu
 
 
 def register() -> None:
+    from people.services import person_refresh_next_visit_if_never
     from relief.alerts.sweeps import Sweep
     from relief.alerts.sweeps import register as register_sweep
 
@@ -333,5 +335,6 @@ def register() -> None:
                 subject_model=model,
                 action=action,
                 action_label=action_label,
+                prepare=person_refresh_next_visit_if_never if kind == VISIT_OVERDUE else None,
             )
         )

@@ -61,6 +61,9 @@ class Sweep:
     # the page that answers the alert: a URL name taking the subject's id, and its button label
     action: str = ""
     action_label: str = ""
+    # run before the findings, in the sweep's transaction: makes sure what they read is there
+    # (people: the stored next visit due of a county never computed since the column came)
+    prepare: Callable[[str], None] | None = None
 
 
 SWEEPS: dict[str, Sweep] = {}
@@ -122,6 +125,8 @@ def sweep_county(
         app_label, model = sweep.subject_model.split(".")
         subject_type_id = ContentType.objects.get_by_natural_key(app_label, model.lower()).pk
     with transaction.atomic(), connection.cursor() as cur:
+        if sweep.prepare is not None:
+            sweep.prepare(county_code)
         # The findings are many small index lookups; JIT compiling them costs more than running them.
         cur.execute("SET LOCAL jit = off")
         # An alert resolved by hand whose condition is still found comes back as it was: its due

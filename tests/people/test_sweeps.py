@@ -375,3 +375,14 @@ def test_run_sweeps_command_prints_raised_and_resolved_per_kind(regions):
     call_command("run_sweeps", "--all", "--kind", NO_CARER, "--kind", NO_GUARDIAN, stdout=out)
     assert f"{NO_CARER}\t新产生 1\t" in out.getvalue()  # the other county's; the home one exists already
     assert Alert.objects.filter(kind=NO_CARER).count() == 2
+
+
+def test_a_county_never_computed_is_computed_before_the_visit_sweep_reads_it(visit_cases):
+    # a database migrated before Person.next_visit_due existed: nothing stored yet. The sweep must
+    # not read "not stored" as "not due" (and resolve every open visit-overdue alert).
+    from people.models import Person
+
+    Person.objects.update(next_visit_due=None)
+    raised = sweep_county(VISIT_OVERDUE, HOME_COUNTY).raised
+    assert raised == 2  # the same two people the stored schedule finds
+    assert Person.objects.filter(region__code__startswith=HOME_COUNTY, next_visit_due__isnull=False).exists()
