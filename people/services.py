@@ -280,16 +280,6 @@ def _prepare_person(person: Person, actor: User | None) -> None:
 
 
 @transaction.atomic
-def person_refresh_next_visit_if_never(county_code: str) -> int:
-    """Before the visit-overdue sweep reads the stored dates: a county whose people under a rule have
-    none stored (a database migrated before the column, not yet refreshed) is computed now, so the
-    sweep never takes "not stored" for "not due" and resolves every open alert."""
-    people = Person.objects.filter(region__code__startswith=county_code, active=True)
-    if people.filter(next_visit_due__isnull=False).exists() or not people.exists():
-        return 0
-    return person_refresh_next_visit(region_code=county_code)
-
-
 def person_refresh_next_visit(
     *,
     persons: QuerySet[Person] | None = None,

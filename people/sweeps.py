@@ -273,8 +273,20 @@ def unable_self_care_without_carer(county_code: str, today: datetime.date) -> Qu
     )
 
 
+def next_visits_stored(county_code: str) -> int:
+    """Before the visit-overdue sweep reads the stored dates: a county whose people under a rule have
+    none stored (a database migrated before the column, not yet refreshed) is computed now, so the
+    sweep never takes "not stored" for "not due" and resolves every open alert."""
+    from people.models import Person
+    from people.services import person_refresh_next_visit
+
+    people = Person.objects.filter(region__code__startswith=county_code, active=True)
+    if people.filter(next_visit_due__isnull=False).exists() or not people.exists():
+        return 0
+    return person_refresh_next_visit(region_code=county_code)
+
+
 def register() -> None:
-    from people.services import person_refresh_next_visit_if_never
     from relief.alerts.sweeps import Sweep
     from relief.alerts.sweeps import register as register_sweep
 
@@ -335,6 +347,6 @@ def register() -> None:
                 subject_model=model,
                 action=action,
                 action_label=action_label,
-                prepare=person_refresh_next_visit_if_never if kind == VISIT_OVERDUE else None,
+                prepare=next_visits_stored if kind == VISIT_OVERDUE else None,
             )
         )

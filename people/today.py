@@ -29,7 +29,9 @@ def visits_due(user, today: datetime.date, *, limit: int = 20) -> tuple[list[Lin
     for person in qs[:limit]:
         overdue = person.next_visit_due < today
         age = person.age
-        who = f"{person.name}（{age}岁）" if age is not None else person.name
+        who = (
+            _("%(name)s（%(age)s岁）") % {"name": person.name, "age": age} if age is not None else person.name
+        )
         lines.append(
             Line(
                 title=who,

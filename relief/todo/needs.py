@@ -14,4 +14,6 @@ def register_need(kind: str, label: object) -> None:
 
 def need_label(kind: str) -> str:
     label = NEED_LABELS.get(kind)
-    return f"{gettext_lazy('探访发现')}：{label}" if label else str(gettext_lazy("探访发现的需求"))
+    if not label:
+        return str(gettext_lazy("探访发现的需求"))
+    return str(gettext_lazy("探访发现：%(need)s") % {"need": label})

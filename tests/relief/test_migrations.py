@@ -12,18 +12,20 @@ from django.utils import timezone
 BEFORE = ("relief", "0006_personal_data_reveal")
 
 
-def migrate_to(target):
+def migrate_to(*targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
+    executor.migrate(list(targets))
+    return executor.loader.project_state(list(targets)).apps
 
 
 @pytest.mark.django_db(transaction=True)
 def test_alert_events_keep_their_notes_and_gain_the_states_before_and_after():
     from relief.models import AlertEvent
 
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("relief")[0]
+    # every app's latest migration: going back to relief 0006 also unapplies the migrations of other
+    # apps that depend on a later relief one, and they must come back too
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     old = migrate_to(BEFORE)
     try:
         Region = old.get_model("relief", "Region")
@@ -46,7 +48,7 @@ def test_alert_events_keep_their_notes_and_gain_the_states_before_and_after():
                 event = Event.objects.create(alert=alert, action=action, note=f"{name}-{i}")
                 Event.objects.filter(pk=event.pk).update(at=t0 + datetime.timedelta(hours=i))
     finally:
-        migrate_to(latest)
+        migrate_to(*latest)
 
     def states(name):
         return list(
