@@ -273,6 +273,8 @@ def application_create(request: HttpRequest) -> HttpResponse:
                         actor=request.user,
                         task_id=request.GET.get("task"),
                         note=_("已受理临时救助申请（编号 %(pk)s）") % {"pk": app.pk},
+                        kinds={"temp_assistance"},
+                        household_id=app.household_id,
                     )
             except ValidationError as exc:
                 forms.apply_service_errors(form, exc)
@@ -300,7 +302,8 @@ def _applicant_from_register(request: HttpRequest) -> dict:
     household = person.household
     initial = {
         "applicant_name": person.name,
-        "id_number": person.id_number,
+        # the full number only for a role that sees it (writers do today): never a mask in a form
+        "id_number": person.id_number if request.user.sees_personal_data else "",
         "phone": person.phone or household.contact_phone,
         "region": household.region_id,
         "place": household.address,
@@ -412,11 +415,14 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 with transaction.atomic():
                     services.stock_distribute(actor=request.user, stock=stock, **form.cleaned_data)
+                    household = form.cleaned_data.get("household")
                     answer_from_request(
                         actor=request.user,
                         task_id=request.GET.get("task"),
                         note=_("已从库存发放：%(item)s %(qty)s")
                         % {"item": stock.item, "qty": form.cleaned_data["quantity"]},
+                        kinds={"material"},
+                        household_id=household.pk if household is not None else None,
                     )
             except ValidationError as exc:
                 forms.apply_service_errors(form, exc)

@@ -4,7 +4,7 @@ and a button that starts the follow-up pre-filled.
 | follow-up chosen          | who                         | the one tap                               |
 |---------------------------|-----------------------------|-------------------------------------------|
 | 临时救助申请              | township (乡镇受理)          | a temporary-assistance application for the person, pre-filled |
-| 发放物资                  | township                    | the county's stock, with the household chosen |
+| 发放物资                  | county (its warehouses)     | the county's stock, with the household chosen |
 | 就医转介 / 监护干预        | township                    | the task itself: the referral is recorded as its answer (to whom, when) |
 | 救助类别认定/复核          | township                    | the household page (enrolment check)      |
 | 危房修缮/转移安置          | township                    | the household page                        |
@@ -56,6 +56,8 @@ def _action(follow_up: str, visit: Visit) -> tuple[str, str]:
 def _who(follow_up: str, visit: Visit) -> str:
     if follow_up == FollowUp.OTHER:
         return visit.region_id
+    if follow_up == FollowUp.MATERIAL:
+        return visit.region_id[:COUNTY]  # the county's warehouses issue the stock
     return visit.region_id[:TOWNSHIP]
 
 

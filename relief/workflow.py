@@ -130,6 +130,7 @@ class Workflow:
         history: bool = False,
         updated_field: str = "",
         writers_only: bool = True,
+        lock_before: Callable[[Any], None] | None = None,
     ) -> None:
         self.name = name
         self.model = model
@@ -143,6 +144,8 @@ class Workflow:
         #: False: a read-only role may take steps too, as the steps' `who` allows (a background job
         #: is its owner's, whatever the role: a province official retries the export they started)
         self.writers_only = writers_only
+        #: locks what must be locked before the object (a task's alert: one lock order everywhere)
+        self.lock_before = lock_before
         self.steps: dict[str, Step] = {}
         for step in steps:
             if step.name in self.steps:
@@ -224,6 +227,8 @@ class Workflow:
 
     def lock(self, obj_or_pk: Any) -> models.Model:
         pk = getattr(obj_or_pk, "pk", obj_or_pk)
+        if self.lock_before is not None:
+            self.lock_before(pk)
         qs = self.model._default_manager.select_for_update(of=("self",))
         if self.lock_related:
             qs = qs.select_related(*self.lock_related)

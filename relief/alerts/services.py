@@ -105,6 +105,19 @@ def alert_resolve(*, actor: User | None, alert: Alert, note: str) -> Alert:
         raise
 
 
+def alert_tasks_backfill(batch: int = 5000) -> int:
+    """A task for every unresolved alert that has none (alerts raised before tasks existed), in
+    batches of set-based statements. Returns how many were made."""
+    from relief.alerts.sweeps import tasks_follow_alerts
+
+    orphans = Alert.objects.unresolved().filter(region__isnull=False, tasks__isnull=True).order_by("pk")
+    made, last = 0, 0
+    while ids := list(orphans.filter(pk__gt=last).values_list("pk", flat=True)[:batch]):
+        made += tasks_follow_alerts(ids)
+        last = ids[-1]
+    return made
+
+
 def alert_escalate(*, alert: Alert) -> Alert:
     """提级督办 of one overdue alert (the system). Every overdue alert at once: alerts_escalate_overdue."""
     return alert_workflow.run("escalate", actor=None, obj=alert)

@@ -45,7 +45,7 @@ from relief.alerts.workflows import (
 from relief.models import AlertStatus, Region, Severity
 from relief.policy import policy_value
 from relief.regions import Level
-from relief.todo.common import HANDLED, SUPERVISOR_SQL, url_with_id
+from relief.todo.common import HANDLED, SUPERVISOR_SQL, supervisions_close, url_with_id
 
 
 @dataclass(frozen=True)
@@ -371,7 +371,8 @@ def tasks_follow_alerts(alert_ids: list[int]) -> int:
                     supervisor_region = ch.supervisor, cause_open = ch.cause_open,
                     urgent = ch.severity >= 3, assignee_id = coalesce(t.assignee_id, ch.assignee_id),
                     closed_at = CASE WHEN ch.new = 'done' THEN coalesce(t.closed_at, %s) END,
-                    closed_by_hand = (ch.new = 'done' AND ch.cause_open)
+                    closed_by_hand = CASE WHEN ch.new = 'done' AND t.state = 'done' THEN t.closed_by_hand
+                                          ELSE (ch.new = 'done' AND ch.cause_open) END
                 FROM ch WHERE t.id = ch.id
                   AND (t.state <> ch.new OR t.due_at IS DISTINCT FROM ch.due_at
                        OR t.escalation_level <> ch.escalation_level OR t.cause_open <> ch.cause_open)
@@ -389,7 +390,14 @@ def tasks_follow_alerts(alert_ids: list[int]) -> int:
             """,  # noqa: S608
             [alert_ids, handled, now, CLEARED, REOPENED, FOLLOWED, now],
         )
-        return made + cur.rowcount
+        changed = cur.rowcount
+    # a task closed with its alert: the 督办 on it go with it
+    from relief.models import Task
+
+    supervisions_close(
+        list(Task.objects.filter(alert_id__in=alert_ids, state="done").values_list("pk", flat=True))
+    )
+    return made + changed
 
 
 CLEARED = "预警情况已消除，自动办结"

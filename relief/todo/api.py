@@ -16,12 +16,20 @@ from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
 from relief.api.mixins import ScopedViewSetMixin
 from relief.api.workflow import AvailableActionsField, workflow_actions
 from relief.models import Task, TaskState
+from relief.privacy import MaskedFieldsMixin, mask_numbers_in_text
 from relief.todo import services
 from relief.todo.selectors import TABS, source_label, tab_queryset
 from relief.todo.workflows import task_workflow
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    # free text copied from visits and typed as answers: its numbers masked for masked roles
+    masked_fields = {
+        "detail": mask_numbers_in_text,
+        "answer": mask_numbers_in_text,
+        "title": mask_numbers_in_text,
+    }
+
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     why = serializers.SerializerMethodField(help_text=_("事项来源的说明：预警类型、探访需求、办理时限或督办"))
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)

@@ -89,6 +89,14 @@ def follow(obj: models.Model) -> None:
             stale = stale.exclude(cause_key=wanted)
         for task in stale:
             task_close_for_cause(task, _("已办理：%(state)s") % {"state": _state_label(obj, d)})
+        # ticked off by hand in a state the record has left: that cause is gone (coming back to the
+        # state later is a new wait, with a new deadline)
+        forgotten = Task.objects.filter(
+            cause_key__startswith=_prefix(d, obj), state=TaskState.DONE, cause_open=True
+        )
+        if wanted:
+            forgotten = forgotten.exclude(cause_key=wanted)
+        forgotten.update(cause_open=False)
         if wanted:
             task_open(
                 source="deadline",

@@ -17,7 +17,7 @@ from relief.models import Region, Role, Task, TaskState, User
 from relief.policy import policy_value
 from relief.regions import CODE_LENGTHS, Level
 from relief.scoping import in_scope, require_actor
-from relief.todo.common import LIVE, SUPERVISOR_SQL, due_at_end_of
+from relief.todo.common import LIVE, SUPERVISOR_SQL, due_at_end_of, supervisions_close
 from relief.todo.workflows import task_workflow
 from relief.workdays import add_working_days
 
@@ -62,11 +62,21 @@ def task_open(
         .first()
     )
     if earlier is not None:
-        Task.objects.filter(pk=earlier.pk).update(state=TaskState.OPEN, closed_at=None, closed_by_hand=False)
-        earlier.refresh_from_db()
-        task_workflow.log(
-            earlier, action="reopened", actor=None, comment=REOPENED_BY_CAUSE, from_state=TaskState.DONE
-        )
+        try:
+            with transaction.atomic():
+                Task.objects.filter(pk=earlier.pk).update(
+                    state=TaskState.OPEN, closed_at=None, closed_by_hand=False
+                )
+                earlier.refresh_from_db()
+                task_workflow.log(
+                    earlier,
+                    action="reopened",
+                    actor=None,
+                    comment=REOPENED_BY_CAUSE,
+                    from_state=TaskState.DONE,
+                )
+        except IntegrityError:  # reopened or made concurrently by another worker
+            return Task.objects.live().get(cause_key=cause_key), False
         return earlier, False
     try:
         with transaction.atomic():
@@ -113,6 +123,7 @@ def task_close_for_cause(task: Task, note: str) -> Task:
         update_fields=["state", "cause_open", "closed_at", "answer"]
     )  # lint: allow-save (the system closes it; no person's step)
     task_workflow.log(locked, action="cause_cleared", actor=None, comment=note, from_state=old)
+    supervisions_close([locked.pk])
     return locked
 
 
@@ -139,14 +150,26 @@ def tasks_answered(*, actor: User, cause_keys: list[str], note: str) -> int:
     return done
 
 
-def answer_from_request(*, actor: User, task_id: str | None, note: str) -> Task | None:
-    """A follow-up was made from a task's one-tap link (`?task=<id>`): that task, if it is live and
-    in the actor's region, is done by them with `note`. Anything else (a forged or stale id) is
-    ignored: the record itself was saved."""
-    if not task_id or not str(task_id).isdigit():
+def answer_from_request(
+    *, actor: User, task_id: str | None, note: str, kinds: set[str], household_id: int | None
+) -> Task | None:
+    """A follow-up was made from a task's one-tap link (`?task=<id>`): that task is done by the
+    actor with `note`, if it is live, in their region, a need of one of `kinds` and found on a visit
+    to this household. Anything else (a forged, stale or unrelated id) is ignored: the record itself
+    was saved."""
+    if not task_id or not str(task_id).isdigit() or household_id is None:
         return None
-    task = Task.objects.visible_to(actor).live().filter(pk=int(task_id)).first()
+    task = (
+        Task.objects.visible_to(actor)
+        .live()
+        .filter(pk=int(task_id), source="need", kind__in=kinds)
+        .select_related("subject_type")
+        .first()
+    )
     if task is None or not actor.can_write:
+        return None
+    subject = task.subject if task.subject_type_id else None
+    if getattr(subject, "household_id", None) != household_id:
         return None
     return task_workflow.run("complete", actor=actor, obj=task, note=note)
 

@@ -121,3 +121,54 @@ def test_a_forged_task_id_on_the_application_form_answers_nothing(users, client,
     )
     other.refresh_from_db()
     assert other.state == TaskState.OPEN  # outside the township's region: untouched
+
+
+def test_filing_from_a_link_answers_only_the_need_it_was_made_for(users, client):
+    from relief.todo.services import answer_from_request
+
+    first = household_with_head("510121001001", name="甲户")
+    second = household_with_head("510121001001", name="乙户")
+    services.visit_record(
+        actor=users["village"], household=first, person=first.head, needs="缺煤", follow_up="material"
+    )
+    services.visit_record(
+        actor=users["village"],
+        household=second,
+        person=second.head,
+        needs="要救助",
+        follow_up="temp_assistance",
+    )
+    material = Task.objects.get(kind="material")
+    assert material.assignee_region == "510121"  # the county's warehouses issue stock
+    temp = Task.objects.get(kind="temp_assistance")
+    # an application for the second household does not answer the first household's material need
+    assert (
+        answer_from_request(
+            actor=users["township"],
+            task_id=str(material.pk),
+            note="x",
+            kinds={"temp_assistance"},
+            household_id=second.pk,
+        )
+        is None
+    )
+    assert (
+        answer_from_request(
+            actor=users["township"],
+            task_id=str(temp.pk),
+            note="x",
+            kinds={"temp_assistance"},
+            household_id=first.pk,
+        )
+        is None
+    )
+    assert (
+        answer_from_request(
+            actor=users["township"],
+            task_id=str(temp.pk),
+            note="已受理",
+            kinds={"temp_assistance"},
+            household_id=second.pk,
+        )
+        is not None
+    )

@@ -183,3 +183,56 @@ def test_an_alert_page_links_its_record_its_task_and_the_action_that_clears_it(u
     # the one tap lands on the visit form with the person chosen
     action = client.get(f"/people/persons/{household.head_id}/visit/?task=1")
     assert action.status_code == 302 and f"person={household.head_id}" in action["Location"]
+
+
+def test_a_village_worker_cannot_close_the_countys_task_but_the_county_can_close_the_villages(users):
+    county_task = _open_task("510121001001", cause_key="child:county", assignee_region="510121", urgent=True)
+    with pytest.raises(PermissionDenied, match="上级办理"):
+        services.task_take(actor=users["village"], task=county_task)
+    village_task = _open_task("510121001001", cause_key="stove")
+    services.task_complete(actor=users["county"], task=village_task, note="县里已协调")
+    village_task.refresh_from_db()
+    assert village_task.state == TaskState.DONE
+
+
+def test_a_supervision_closes_with_the_task_it_presses_for(users):
+    task = _open_task("510121001", cause_key="sv")
+    child = services.supervise(actor=users["county"], task=task, instruction="请尽快办理")
+    services.task_complete(actor=users["township"], task=task, note="已办结")
+    child.refresh_from_db()
+    assert child.state == TaskState.DONE and "督办随之办结" in child.answer
+
+
+def test_taking_an_alerts_task_signs_for_the_alert_and_it_cannot_be_cancelled(users, regions):
+    from django.core.exceptions import ValidationError
+
+    alert, _ = alert_raise(kind="test.manual", dedup_key="m:2", message="测试", region=regions["village"])
+    task = Task.objects.get(alert=alert)
+    services.task_take(actor=users["village"], task=task)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.ACKNOWLEDGED and alert.assignee == users["village"]
+    task.refresh_from_db()
+    assert task.state == TaskState.IN_PROGRESS
+    alerts_escalate_overdue()  # a later sync of the alert keeps the task in progress
+    task.refresh_from_db()
+    assert task.state == TaskState.IN_PROGRESS
+    with pytest.raises(ValidationError, match="随预警解除"):
+        services.task_cancel(actor=users["village"], task=task, note="重复")
+
+
+def test_the_api_masks_numbers_typed_into_a_tasks_text_for_masked_roles(users, api):
+    task = _open_task("510121001", cause_key="num", detail="联系电话 13812345678，身份证 510121193112174250")
+    api.force_authenticate(users["province"])
+    body = api.get(f"/api/v1/tasks/{task.pk}/").json()
+    assert "13812345678" not in body["detail"] and "510121193112174250" not in body["detail"]
+    api.force_authenticate(users["county"])
+    assert "13812345678" in api.get(f"/api/v1/tasks/{task.pk}/").json()["detail"]
+
+
+def test_alerts_raised_before_tasks_existed_get_theirs_at_night(regions):
+    from relief.todo.tasks import tasks_deadlines_nightly
+
+    alert, _ = alert_raise(kind="test.manual", dedup_key="old:1", message="旧预警", region=regions["village"])
+    Task.objects.all().delete()  # as after the upgrade
+    assert tasks_deadlines_nightly() >= 1
+    assert Task.objects.get(alert=alert).state == TaskState.OPEN
