@@ -119,3 +119,11 @@ def test_date_parameters_of_actions_are_dates_and_never_empty(api, users, url, n
     schema = api.get("/api/v1/schema/?format=json").json()
     params = {p["name"]: p["schema"] for p in schema["paths"][url]["get"]["parameters"]}
     assert params[name] == {"type": "string", "format": "date"}
+
+
+def test_an_empty_or_non_numeric_page_is_refused_not_read_as_page_one(api, users):
+    api.force_authenticate(users["county"])
+    for junk in ("", "x", "1.5", "-1"):
+        response = api.get("/api/v1/households/", {"page": junk})
+        assert response.status_code == 400, (junk, response.status_code)
+    assert api.get("/api/v1/households/", {"page": "1"}).status_code == 200
