@@ -29,4 +29,7 @@ class Pagination(PageNumberPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] = {**parameter["schema"], "minimum": 0}
+            if parameter["name"] == self.page_query_param:
+                # what get_page_number accepts: digits only; pages start at 1
+                parameter["schema"] = {**parameter["schema"], "minimum": 1}
         return parameters

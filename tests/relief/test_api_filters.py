@@ -127,3 +127,11 @@ def test_an_empty_or_non_numeric_page_is_refused_not_read_as_page_one(api, users
         response = api.get("/api/v1/households/", {"page": junk})
         assert response.status_code == 400, (junk, response.status_code)
     assert api.get("/api/v1/households/", {"page": "1"}).status_code == 200
+
+
+def test_the_schema_says_pages_start_at_one(api, users):
+    api.force_authenticate(users["county"])
+    schema = api.get("/api/v1/schema/?format=json").json()
+    params = schema["paths"]["/api/v1/households/"]["get"]["parameters"]
+    page = next(p for p in params if p["name"] == "page")
+    assert page["schema"]["minimum"] == 1
