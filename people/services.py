@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from stdnum import exceptions as stdnum_exceptions
+from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.util import isdigits
 
@@ -110,58 +111,92 @@ def normalize_id_number(value: str) -> str:
     return ric.compact(value.replace("-", "")).replace(" ", "")
 
 
-def validate_id_number(value: str) -> str:
-    """The normalised ID number, or a ValidationError that says in Chinese what is wrong."""
+@dataclass(frozen=True)
+class IdNumberCheck:
+    """A valid ID number, and what the caller should flag: `converted_from` is the 15-digit
+    first-generation number it was converted from; `unknown_address` says the address code is not
+    in the code table (a plausible code of a known province: accepted, to be checked)."""
+
+    number: str
+    converted_from: str = ""
+    unknown_address: bool = False
+
+
+OLDEST_BIRTH_YEAR = 1880
+
+
+def check_id_number(value: str) -> IdNumberCheck:
+    """The one validation of a resident ID number (GB 11643-1999), or a ValidationError that says in
+    Chinese what is wrong.
+
+    Valid when the check character, the birth date (a real date, not in the future) and the address
+    code are right. The address code is right when it has existed at any time (python-stdnum's
+    table of current and historical codes): a number carries the code in force when it was issued,
+    so a code newer than the birth year is normal for anyone born before 1984. An unknown code of a
+    known province is accepted and flagged (`unknown_address`). A 15-digit first-generation number
+    is converted to 18 digits (19 before the 2-digit year, check character computed) and flagged."""
     number = normalize_id_number(value)
     if not number:
         raise ValidationError(_("请填写身份证号"), code="required")
-    try:
-        return _ric_validate(number)
-    except stdnum_exceptions.InvalidLength:
-        if len(number) == 15 and number.isdigit():
+    converted_from = ""
+    if len(number) == 15 and isdigits(number):
+        converted_from = number
+        body = f"{number[:6]}19{number[6:]}"
+        number = body + ric.calc_check_digit(body + "0")
+        if _birth_date_or_none(number) is None:
             raise ValidationError(
-                _("身份证号只有15位（可能是旧版证号或被 Excel 截断），请填写18位身份证号"), code="length"
-            ) from None
-        raise ValidationError(
-            _("身份证号应为18位，当前为%(n)d位") % {"n": len(number)}, code="length"
-        ) from None
-    except stdnum_exceptions.InvalidFormat:
-        raise ValidationError(_("身份证号前17位必须是数字，最后一位是数字或X"), code="format") from None
-    except stdnum_exceptions.InvalidChecksum:
-        raise ValidationError(_("身份证号校验位不正确，请核对是否抄错"), code="checksum") from None
-    except stdnum_exceptions.InvalidComponent:
-        raise ValidationError(_("身份证号中的出生日期或地址码无效，请核对"), code="component") from None
-    except stdnum_exceptions.ValidationError:
-        raise ValidationError(_("身份证号无效"), code="invalid") from None
-
-
-def _ric_validate(number: str) -> str:
-    """`stdnum.cn.ric.validate` of a normalised number, the same checks in the same order, with the
-    address-code look-up (half its time) remembered per code and birth year: a roster of 100,000
-    people repeats a few dozen codes. `test_id_validation_agrees_with_stdnum` keeps it in step."""
+                _("15位旧版身份证号中的出生日期无效（可能被 Excel 截断），请填写18位身份证号"),
+                code="length",
+            )
     if len(number) != 18:
-        raise stdnum_exceptions.InvalidLength()
-    if not isdigits(number[:-1]):
-        raise stdnum_exceptions.InvalidFormat()
+        raise ValidationError(_("身份证号应为18位，当前为%(n)d位") % {"n": len(number)}, code="length")
+    if not isdigits(number[:-1]) or not (number[-1].isdigit() or number[-1] == "X"):
+        raise ValidationError(_("身份证号前17位必须是数字，最后一位是数字或X"), code="format")
     if number[-1] != ric.calc_check_digit(number):
-        raise stdnum_exceptions.InvalidChecksum()
+        raise ValidationError(_("身份证号校验位不正确，请核对是否抄错"), code="checksum")
+    birth = _birth_date_or_none(number)
+    if birth is None or birth.year < OLDEST_BIRTH_YEAR or birth > timezone.localdate():
+        raise ValidationError(
+            _("身份证号中的出生日期“%(d)s”无效，请核对") % {"d": number[6:14]}, code="birth_date"
+        )
+    status = address_code_status(number[:6])
+    if status == ADDRESS_UNKNOWN:
+        raise ValidationError(
+            _("身份证号前6位地址码“%(c)s”不是有效的行政区划代码，请核对") % {"c": number[:6]},
+            code="address_code",
+        )
+    return IdNumberCheck(number, converted_from, unknown_address=status == ADDRESS_PLAUSIBLE)
+
+
+def validate_id_number(value: str) -> str:
+    """The normalised 18-digit ID number (see `check_id_number`), or a ValidationError."""
+    return check_id_number(value).number
+
+
+def _birth_date_or_none(number: str) -> datetime.date | None:
     try:
-        year = birth_date_from_id(number).year
+        return birth_date_from_id(number)
     except ValueError:
-        raise stdnum_exceptions.InvalidComponent() from None
-    if not _birth_place_known(number[:6], year):
-        raise stdnum_exceptions.InvalidComponent()
-    return number
+        return None
+
+
+ADDRESS_KNOWN, ADDRESS_PLAUSIBLE, ADDRESS_UNKNOWN = "known", "plausible", "unknown"
 
 
 @functools.lru_cache(maxsize=16384)
-def _birth_place_known(code: str, year: int) -> bool:
-    """Whether stdnum knows the address code as a county that existed in `year`."""
-    try:
-        ric.get_birth_place(f"{code}{year:04d}01010000")
-    except stdnum_exceptions.InvalidComponent:
-        return False
-    return True
+def address_code_status(code: str) -> str:
+    """Whether a 6-digit address code is one that has existed at any time (python-stdnum's
+    `cn/loc` table keeps every code with the years it was in force), a plausible one (a known
+    province, the rest not in the table) or not an address code at all."""
+    if len(code) != 6 or not isdigits(code):
+        return ADDRESS_UNKNOWN
+    levels = numdb.get("cn/loc").info(code)
+    props = {k: v for _part, found in levels for k, v in found.items()}
+    if "county" in props:
+        return ADDRESS_KNOWN
+    if "province" in props and code[2:] != "0000":
+        return ADDRESS_PLAUSIBLE
+    return ADDRESS_UNKNOWN
 
 
 def sex_from_id(number: str) -> str:
@@ -222,7 +257,7 @@ def _save_household(household: Household) -> None:
         raise
 
 
-ID_ELSEWHERE_MESSAGE = _lazy("身份证号 %(id)s 已在其他地区登记为有效成员，请联系县级民政部门核实")
+ID_ELSEWHERE_MESSAGE = _lazy("该身份证号已在其他地区登记为有效成员，请联系县级民政部门核实")
 
 
 def id_conflict_message(actor: User | None, id_number: str, other_region: str, other_region_name: str) -> str:
@@ -234,7 +269,7 @@ def id_conflict_message(actor: User | None, id_number: str, other_region: str, o
             "id": id_number,
             "region": other_region_name,
         }
-    return ID_ELSEWHERE_MESSAGE % {"id": id_number}
+    return str(ID_ELSEWHERE_MESSAGE)
 
 
 def _id_conflict_message(person: Person, actor: User | None) -> str:
