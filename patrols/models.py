@@ -51,8 +51,8 @@ class Weather(models.TextChoices):
 
 
 def validate_id_number(value: str) -> None:
-    """The register's one ID-number check (people.services.check_id_number)."""
-    from people.services import check_id_number
+    """The register's one ID-number check (people.id_numbers.check_id_number)."""
+    from people.id_numbers import check_id_number
 
     if value:
         check_id_number(value)
@@ -60,7 +60,7 @@ def validate_id_number(value: str) -> None:
 
 def normalize_id_number(value: str) -> str:
     """The 18-digit form of a valid number (a 15-digit one converted), else the number compacted."""
-    from people.services import check_id_number
+    from people.id_numbers import check_id_number
 
     if not value:
         return ""

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
 from people.choices import HeatingType, HousingCondition
+from people.id_numbers import birth_date_from_id, sex_from_id
 from people.roster.cells import (
     SEX_LABELS,
     CategoryValue,
@@ -38,7 +39,6 @@ from people.roster.cells import (
     text,
 )
 from people.roster.columns import HEADER_SCAN_ROWS, Header, find_header, norm
-from people.services import birth_date_from_id, sex_from_id
 from relief.jobs.registry import JobError
 from relief.models import Region
 from relief.uploads import Deadline, check_xlsx
