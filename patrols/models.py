@@ -51,12 +51,23 @@ class Weather(models.TextChoices):
 
 
 def validate_id_number(value: str) -> None:
-    if value and not ric.is_valid(value):
-        raise ValidationError(_("身份证号码无效，请核对（18位，最后一位可能是X）"))
+    """The register's one ID-number check (people.id_numbers.check_id_number)."""
+    from people.id_numbers import check_id_number
+
+    if value:
+        check_id_number(value)
 
 
 def normalize_id_number(value: str) -> str:
-    return ric.compact(value).upper() if value else ""
+    """The 18-digit form of a valid number (a 15-digit one converted), else the number compacted."""
+    from people.id_numbers import check_id_number
+
+    if not value:
+        return ""
+    try:
+        return check_id_number(value).number
+    except ValidationError:
+        return ric.compact(value).upper()
 
 
 def is_night(at: datetime.datetime) -> bool:

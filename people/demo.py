@@ -2,9 +2,10 @@
 
 Fast enough for a million people: rows are generated in chunks and written with PostgreSQL COPY
 (ids reserved from the sequences up front), not saved one by one. ID numbers are valid GB 11643
-numbers: the address code is the village's county (or, for a birth year before that county code
-existed, another code of the same city or province in use that year), and the check digit is
-computed. Every category and every vulnerability flag occurs.
+numbers: the address code is the village's county, and the check digit is computed. For a birth
+year before that county code existed, half the people carry the county's code all the same (as a
+real number does: the code in force when it was issued, 1984 onwards) and the others another code
+of the same city or province in use that year (where they were first registered). Every category and every vulnerability flag occurs.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from people.models import Assistance, Household, Person, Visit
 from relief.demo import DemoContext
 
 CHUNK_HOUSEHOLDS = 20_000
+# of the people born before their county's code existed, the share whose number carries that code
+POSTDATED_CODE_SHARE = 0.5
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -106,7 +109,10 @@ class Generator:
         return self.today - datetime.timedelta(days=days)
 
     def id_number(self, county: str, birth: datetime.date, male: bool) -> str:
-        prefix = address_code(county, birth.year) + birth.strftime("%Y%m%d")
+        code = address_code(county, birth.year)
+        if code != county and self.rng.random() < POSTDATED_CODE_SHARE:
+            code = county  # issued after the county got its code, which postdates the birth year
+        prefix = code + birth.strftime("%Y%m%d")
         for _attempt in range(200):
             seq = self.rng.randrange(1 if male else 2, 1000, 2)
             body = f"{prefix}{seq:03d}"

@@ -8,8 +8,6 @@ rules, and its uploads and commits start here.
 from __future__ import annotations
 
 import datetime
-import functools
-import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -21,11 +19,20 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from stdnum import exceptions as stdnum_exceptions
-from stdnum.cn import ric
-from stdnum.util import isdigits
 
 from people import visit_rules
+from people.id_numbers import (  # noqa: F401 (the register's ID-number rules, used through services)
+    ADDRESS_KNOWN,
+    ADDRESS_PLAUSIBLE,
+    ADDRESS_UNKNOWN,
+    IdNumberCheck,
+    address_code_status,
+    birth_date_from_id,
+    check_id_number,
+    normalize_id_number,
+    sex_from_id,
+    validate_id_number,
+)
 from people.models import (
     Assistance,
     HeatingType,
@@ -101,78 +108,6 @@ VISIT_FIELDS = {
 }
 
 
-# --- ID numbers ----------------------------------------------------------------------------------
-
-
-def normalize_id_number(value: str) -> str:
-    """Full-width digits and letters to ASCII, spaces and dashes dropped, x upper-cased."""
-    value = unicodedata.normalize("NFKC", value or "")
-    return ric.compact(value.replace("-", "")).replace(" ", "")
-
-
-def validate_id_number(value: str) -> str:
-    """The normalised ID number, or a ValidationError that says in Chinese what is wrong."""
-    number = normalize_id_number(value)
-    if not number:
-        raise ValidationError(_("请填写身份证号"), code="required")
-    try:
-        return _ric_validate(number)
-    except stdnum_exceptions.InvalidLength:
-        if len(number) == 15 and number.isdigit():
-            raise ValidationError(
-                _("身份证号只有15位（可能是旧版证号或被 Excel 截断），请填写18位身份证号"), code="length"
-            ) from None
-        raise ValidationError(
-            _("身份证号应为18位，当前为%(n)d位") % {"n": len(number)}, code="length"
-        ) from None
-    except stdnum_exceptions.InvalidFormat:
-        raise ValidationError(_("身份证号前17位必须是数字，最后一位是数字或X"), code="format") from None
-    except stdnum_exceptions.InvalidChecksum:
-        raise ValidationError(_("身份证号校验位不正确，请核对是否抄错"), code="checksum") from None
-    except stdnum_exceptions.InvalidComponent:
-        raise ValidationError(_("身份证号中的出生日期或地址码无效，请核对"), code="component") from None
-    except stdnum_exceptions.ValidationError:
-        raise ValidationError(_("身份证号无效"), code="invalid") from None
-
-
-def _ric_validate(number: str) -> str:
-    """`stdnum.cn.ric.validate` of a normalised number, the same checks in the same order, with the
-    address-code look-up (half its time) remembered per code and birth year: a roster of 100,000
-    people repeats a few dozen codes. `test_id_validation_agrees_with_stdnum` keeps it in step."""
-    if len(number) != 18:
-        raise stdnum_exceptions.InvalidLength()
-    if not isdigits(number[:-1]):
-        raise stdnum_exceptions.InvalidFormat()
-    if number[-1] != ric.calc_check_digit(number):
-        raise stdnum_exceptions.InvalidChecksum()
-    try:
-        year = birth_date_from_id(number).year
-    except ValueError:
-        raise stdnum_exceptions.InvalidComponent() from None
-    if not _birth_place_known(number[:6], year):
-        raise stdnum_exceptions.InvalidComponent()
-    return number
-
-
-@functools.lru_cache(maxsize=16384)
-def _birth_place_known(code: str, year: int) -> bool:
-    """Whether stdnum knows the address code as a county that existed in `year`."""
-    try:
-        ric.get_birth_place(f"{code}{year:04d}01010000")
-    except stdnum_exceptions.InvalidComponent:
-        return False
-    return True
-
-
-def sex_from_id(number: str) -> str:
-    return "M" if int(number[16]) % 2 else "F"
-
-
-def birth_date_from_id(number: str) -> datetime.date:
-    """The birth date in a normalised 18-digit ID number (digits 7–14; ValueError if none)."""
-    return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-
-
 # --- helpers -------------------------------------------------------------------------------------
 
 
@@ -222,7 +157,7 @@ def _save_household(household: Household) -> None:
         raise
 
 
-ID_ELSEWHERE_MESSAGE = _lazy("身份证号 %(id)s 已在其他地区登记为有效成员，请联系县级民政部门核实")
+ID_ELSEWHERE_MESSAGE = _lazy("该身份证号已在其他地区登记为有效成员，请联系县级民政部门核实")
 
 
 def id_conflict_message(actor: User | None, id_number: str, other_region: str, other_region_name: str) -> str:
@@ -234,7 +169,7 @@ def id_conflict_message(actor: User | None, id_number: str, other_region: str, o
             "id": id_number,
             "region": other_region_name,
         }
-    return ID_ELSEWHERE_MESSAGE % {"id": id_number}
+    return str(ID_ELSEWHERE_MESSAGE)
 
 
 def _id_conflict_message(person: Person, actor: User | None) -> str:

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from openpyxl.utils.datetime import from_excel
 
 from people import services
@@ -44,6 +45,12 @@ def text(value: Any) -> str:
 
 
 def parse_id_number(value: Any) -> str:
+    return parse_id_check(value).number
+
+
+def parse_id_check(value: Any) -> services.IdNumberCheck:
+    """The ID number of a cell with what to flag (a 15-digit number converted, an unknown address
+    code); a number Excel stored as a number is refused, never guessed."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         shown = f"{int(value)}" if float(value).is_integer() else str(value)
         raise CellError(
@@ -62,7 +69,7 @@ def parse_id_number(value: Any) -> str:
             % {"v": raw}
         )
     try:
-        return services.validate_id_number(raw)
+        return services.check_id_number(raw)
     except ValidationError as exc:
         raise CellError("；".join(exc.messages)) from None
 
@@ -229,6 +236,37 @@ def parse_choice(value: Any, kind: type[models.TextChoices], label: str | Promis
     raise CellError(
         _("%(label)s“%(v)s”无法识别（可填：%(options)s）") % {"label": label, "v": raw, "options": options}
     )
+
+
+_SEXES = {"男": "M", "男性": "M", "M": "M", "女": "F", "女性": "F", "F": "F"}
+SEX_LABELS = {"M": _lazy("男"), "F": _lazy("女")}
+
+
+def parse_sex(value: Any) -> str | None:
+    """性别 as "M" or "F"; None for an empty cell."""
+    raw = text(value).replace(" ", "").upper()
+    if not raw:
+        return None
+    if raw in _SEXES:
+        return _SEXES[raw]
+    raise CellError(_("性别“%(v)s”无法识别（可填：男、女）") % {"v": raw})
+
+
+_YEAR_MONTH_RE = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})\s*月?$")
+
+
+def parse_birth(value: Any) -> tuple[int, int, int | None] | None:
+    """出生日期 (or 出生年月) as (year, month, day or None); None for an empty cell."""
+    if value is None or value == "":
+        return None
+    try:
+        date = parse_date(value)
+    except CellError:
+        m = _YEAR_MONTH_RE.match(text(value))
+        if m and 1 <= int(m[2]) <= 12:
+            return int(m[1]), int(m[2]), None
+        raise CellError(_("出生日期“%(v)s”无法识别，请写成 1950-01-05 的形式") % {"v": text(value)}) from None
+    return (date.year, date.month, date.day) if date else None
 
 
 def parse_phone(value: Any) -> str:

@@ -28,6 +28,7 @@ from people.choices import Category, HeatingType, HousingCondition, Relation
 from people.roster.cells import CategoryValue
 from people.roster.rows import RosterRow
 from relief.models import User
+from relief.privacy import id_for
 from relief.scoping import in_scope
 
 # The household values a roster row can set, compared to decide whether anything changed.
@@ -52,6 +53,13 @@ class Report:
     assistances_created: int = 0
     skipped_rows: list[int] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # rows accepted with something to check (a 15-digit ID number converted, an unknown address code)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    # an ID number registered under another name: stored and roster name side by side (rows refused)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+    def warn(self, row: RosterRow, reason: str) -> None:
+        self.warnings.append({"row": row.number, "name": row.name, "reason": reason})
 
     def error(self, row: RosterRow | int, reasons: list[str] | str) -> None:
         number = row if isinstance(row, int) else row.number
@@ -79,6 +87,8 @@ class Report:
             "error_count": len(errors),
             "error_rows": len({e["row"] for e in errors}),
             "errors": errors,
+            "warnings": sorted(self.warnings, key=lambda w: w["row"]),
+            "conflicts": sorted(self.conflicts, key=lambda c: c["row"]),
         }
 
 
@@ -240,6 +250,7 @@ class Planner:
         if row.errors:
             report.error(row, row.errors)
             return
+        self.warn_id_number(row)
         key = self.key_for(row)
         if key is None:
             report.error(row, _("无法确定所属家庭：请填写户编号或户主姓名"))
@@ -272,6 +283,23 @@ class Planner:
         person = self.upsert_person(household, row, relation)
         if person is not None:
             self.add_categories(household, person, row)
+
+    def warn_id_number(self, row: RosterRow) -> None:
+        if row.id_converted_from:
+            self.report.warn(
+                row,
+                _("15位旧版身份证号 %(old)s 已转换为18位 %(new)s（补“19”并计算校验位），请核对")
+                % {
+                    "old": id_for(self.actor, row.id_converted_from),
+                    "new": id_for(self.actor, row.id_number),
+                },
+            )
+        if row.id_unknown_address:
+            self.report.warn(
+                row,
+                _("身份证号地址码“%(c)s”不在行政区划代码表中，已按有效号码接收，请核对")
+                % {"c": row.id_number[:6]},
+            )
 
     def open_household(self, row: RosterRow, is_head: bool) -> _Entry:
         assert row.village is not None
@@ -363,10 +391,27 @@ class Planner:
                 self.set_head(household, person)
             self.report.persons_created += 1
             return person
+        if existing.name != row.name.strip():
+            # an ID number is the person: a different name is a typing error or a rename, which
+            # the user decides (never a silent rename)
+            self.report.error(
+                row,
+                _(
+                    "身份证号已登记为“%(stored)s”，与花名册中的姓名“%(name)s”不一致：如是身份证号填错，"
+                    "请更正后重新上传；如确已改名，请先在人员页面修改姓名"
+                )
+                % {"stored": existing.name, "name": row.name},
+            )
+            self.report.conflicts.append(
+                {
+                    "row": row.number,
+                    "id_number": id_for(self.actor, row.id_number),
+                    "stored_name": existing.name,
+                    "roster_name": row.name,
+                }
+            )
+            return None
         changes: set[str] = set()
-        if existing.name != row.name:
-            existing.name = row.name
-            changes.add("name")
         if row.phone and existing.phone != row.phone:
             existing.phone = row.phone
             changes.add("phone")

@@ -21,17 +21,21 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
 from people.choices import HeatingType, HousingCondition
+from people.id_numbers import birth_date_from_id, sex_from_id
 from people.roster.cells import (
+    SEX_LABELS,
     CategoryValue,
     CellError,
     parse_amount,
+    parse_birth,
     parse_categories,
     parse_choice,
     parse_date,
-    parse_id_number,
+    parse_id_check,
     parse_name,
     parse_phone,
     parse_relation,
+    parse_sex,
     text,
 )
 from people.roster.columns import HEADER_SCAN_ROWS, Header, find_header, norm
@@ -69,6 +73,8 @@ class RosterRow:
     village_text: str = ""
     township_text: str = ""
     village_error_at: int = 0  # where a village error goes among `errors` (the column order)
+    id_converted_from: str = ""  # the 15-digit number the ID number was converted from
+    id_unknown_address: bool = False  # the address code is not in the code table (a warning)
 
 
 _SIX_DIGITS = re.compile(r"\d{6}")
@@ -119,7 +125,15 @@ def parse_row(number: int, row: tuple, header: Header) -> RosterRow | None:
         r.errors.append(_("缺少姓名"))
     elif len(r.name) > 50:
         r.errors.append(_("姓名过长"))
-    r.id_number = read(lambda: parse_id_number(raw_id)) or ""
+    checked = read(lambda: parse_id_check(raw_id))
+    if checked is not None:
+        r.id_number = checked.number
+        r.id_converted_from = checked.converted_from
+        r.id_unknown_address = checked.unknown_address
+    sex = read(lambda: parse_sex(_cell(row, cols, "sex")))
+    birth = read(lambda: parse_birth(_cell(row, cols, "birth_date")))
+    if r.id_number:
+        r.errors.extend(_agreement_errors(r.id_number, sex, birth))
     r.relation = read(lambda: parse_relation(_cell(row, cols, "relation")))
     r.phone = parse_phone(_cell(row, cols, "phone"))
     if len(r.phone) > 20:
@@ -141,6 +155,26 @@ def parse_row(number: int, row: tuple, header: Header) -> RosterRow | None:
     )
     r.note = text(_cell(row, cols, "note"))
     return r
+
+
+def _agreement_errors(number: str, sex: str | None, birth: tuple[int, int, int | None] | None) -> list[str]:
+    """性别 and 出生日期 columns, where filled, must say what the ID number says."""
+    errors = []
+    if sex is not None and sex != (id_sex := sex_from_id(number)):
+        errors.append(
+            _("性别“%(cell)s”与身份证号不符（身份证号为%(id)s性）")
+            % {"cell": SEX_LABELS[sex], "id": SEX_LABELS[id_sex]}
+        )
+    if birth is not None:
+        year, month, day = birth
+        in_id = birth_date_from_id(number)
+        if (year, month) != (in_id.year, in_id.month) or day not in (None, in_id.day):
+            shown = f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day is not None else "")
+            errors.append(
+                _("出生日期“%(cell)s”与身份证号中的出生日期“%(id)s”不符")
+                % {"cell": shown, "id": in_id.isoformat()}
+            )
+    return errors
 
 
 # --- The sheet -----------------------------------------------------------------------------------
