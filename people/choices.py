@@ -69,12 +69,14 @@ class DibaoClass(models.TextChoices):
 class TekunMode(models.TextChoices):
     CENTRALIZED = "centralized", _("集中供养")
     DISPERSED = "dispersed", _("分散供养")
+    UNKNOWN = "unknown", _("供养方式待补充")  # a roster wrote just 特困
 
 
 class MonitoringType(models.TextChoices):
     UNSTABLE = "unstable", _("脱贫不稳定户")
     EDGE = "edge", _("边缘易致贫户")
     SUDDEN = "sudden", _("突发严重困难户")
+    UNKNOWN = "unknown", _("监测类型待补充")  # a roster wrote just 监测户
 
 
 class VisitChannel(models.TextChoices):

@@ -413,12 +413,14 @@ class Assistance(models.Model):
                 condition=Q(dibao_class="") | Q(category="dibao"), name="assistance_class_only_dibao"
             ),
             models.CheckConstraint(
-                condition=Q(category="tekun", tekun_mode__in=["centralized", "dispersed"])
+                condition=Q(category="tekun", tekun_mode__in=["centralized", "dispersed", "unknown"])
                 | (~Q(category="tekun") & Q(tekun_mode="")),
                 name="assistance_tekun_mode",
             ),
             models.CheckConstraint(
-                condition=Q(category="monitoring", monitoring_type__in=["unstable", "edge", "sudden"])
+                condition=Q(
+                    category="monitoring", monitoring_type__in=["unstable", "edge", "sudden", "unknown"]
+                )
                 | (~Q(category="monitoring") & Q(monitoring_type="")),
                 name="assistance_monitoring_type",
             ),
