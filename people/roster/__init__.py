@@ -13,7 +13,10 @@ What real rosters look like, and where each is handled:
   digits: reported as lost, never guessed), 15-digit old numbers; dates as text or date cells;
   amounts with 元 or thousands separators: `cells.py`;
 - a 合计 row and signature lines at the bottom (skipped), one typed record per row: `rows.py`;
-- villages by name or code, within the user's region: `villages.py`.
+- the words rosters use for categories, 供养方式, relations and heating (one table a field),
+  instruction rows and repeated headers (skipped): `vocabulary.py`, `rows.py`;
+- villages by name or code, within the user's region and the row's written county and township:
+  `villages.py`.
 Then `loader.py` reads what the file refers to (a few queries whatever its length), `planner.py`
 decides every row in memory without I/O, `writer.py` writes in bulk (COPY), and `job.py` runs the
 steps as a background job.

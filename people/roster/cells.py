@@ -24,7 +24,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from openpyxl.utils.datetime import from_excel
 
 from people import services
-from people.choices import Category, DibaoClass, MonitoringType, Relation, TekunMode
+from people.choices import Category, DibaoClass, HeatingType, MonitoringType, Relation, TekunMode
+from people.roster import vocabulary
 
 
 class CellError(ValueError):
@@ -130,27 +131,12 @@ def parse_amount(value: Any, label: str | Promise) -> Decimal | None:
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-_RELATIONS: dict[str, str] = {}
-for _rel, _words in {
-    Relation.HEAD: "户主 本人 户主本人 本户主",
-    Relation.SPOUSE: "配偶 妻 夫 妻子 丈夫 之妻 之夫 夫妻 爱人",
-    Relation.CHILD: "子女 子 女 儿子 女儿 长子 次子 三子 四子 长女 次女 三女 四女 独生子 独生女 养子 养女 继子 继女 之子 之女",
-    Relation.PARENT: "父母 父亲 母亲 父 母 继父 继母 养父 养母",
-    Relation.GRANDCHILD: "孙子女 孙子 孙女 外孙子 外孙女 外孙 孙 外孙子女",
-    Relation.GRANDPARENT: "祖父母 祖父 祖母 外祖父 外祖母 爷爷 奶奶 外公 外婆",
-    Relation.SIBLING: "兄弟姐妹 兄 弟 姐 妹 哥哥 弟弟 姐姐 妹妹",
-    Relation.OTHER: "其他 儿媳 女婿 公公 婆婆 岳父 岳母 侄子 侄女 孙媳妇 其他亲属 亲属 非亲属",
-}.items():
-    for _w in _words.split():
-        _RELATIONS[_w] = _rel
-
-
 def parse_relation(value: Any) -> str | None:
     raw = text(value).replace(" ", "")
     if not raw:
         return None
-    if raw in _RELATIONS:
-        return _RELATIONS[raw]
+    if raw in vocabulary.RELATIONS:
+        return vocabulary.RELATIONS[raw]
     for rel, label in Relation.choices:
         if raw in (rel, str(label)):
             return rel
@@ -178,19 +164,44 @@ _CLASS_WORDS = {
 _CLASS_WORDS["三"] = DibaoClass.C
 
 
+def _category_value(category: str, subtype: str) -> CategoryValue:
+    if category == Category.TEKUN:
+        return CategoryValue(category, tekun_mode=subtype)
+    if category == Category.MONITORING:
+        return CategoryValue(category, monitoring_type=subtype)
+    return CategoryValue(category, dibao_class=subtype)
+
+
+def parse_tekun_mode(value: Any) -> str | None:
+    """供养方式 (a column of its own) as a `TekunMode`; None for an empty cell."""
+    raw = text(value).replace(" ", "")
+    if not raw:
+        return None
+    if raw in vocabulary.TEKUN_MODES:
+        return vocabulary.TEKUN_MODES[raw]
+    raise CellError(_("供养方式“%(v)s”无法识别（可填：集中供养、分散供养）") % {"v": raw})
+
+
 def parse_categories(value: Any) -> list[CategoryValue]:
+    """救助类别, one or more (separated by 、，；/): a word of `vocabulary.CATEGORIES`, else a word
+    naming its subtype (低保A类, 特困分散供养, …). A 特困 or 监测 word naming no subtype gets the
+    subtype UNKNOWN (the import lists the row as to complete)."""
     raw = text(value)
     result = []
     for part in re.split(r"[、,，;；/\s]+", raw):
         if not part:
             continue
-        if "特困" in part or "五保" in part:
-            if "集中" in part:
-                result.append(CategoryValue(Category.TEKUN, tekun_mode=TekunMode.CENTRALIZED))
-            elif "分散" in part:
-                result.append(CategoryValue(Category.TEKUN, tekun_mode=TekunMode.DISPERSED))
-            else:
-                raise CellError(_("特困人员须注明集中供养或分散供养（如“特困分散供养”）"))
+        if part in vocabulary.CATEGORIES:
+            result.append(_category_value(*vocabulary.CATEGORIES[part]))
+        elif "特困" in part or "五保" in part:
+            rest = re.sub(r"^(特困人员|特困供养|特困|五保户|五保)", "", part).strip("()（）-—·")
+            mode = vocabulary.TEKUN_MODES.get(rest)
+            if mode is None:
+                mode = next(
+                    (m for w, m in vocabulary.TEKUN_MODES.items() if len(w) > 1 and w in part),
+                    TekunMode.UNKNOWN,
+                )
+            result.append(CategoryValue(Category.TEKUN, tekun_mode=mode))
         elif any(w in part for w in ("监测", "返贫", "不稳定", "易致贫", "突发")):
             if "不稳定" in part:
                 kind = MonitoringType.UNSTABLE
@@ -199,7 +210,7 @@ def parse_categories(value: Any) -> list[CategoryValue]:
             elif "突发" in part:
                 kind = MonitoringType.SUDDEN
             else:
-                raise CellError(_("防止返贫监测对象须注明类型：脱贫不稳定户、边缘易致贫户或突发严重困难户"))
+                kind = MonitoringType.UNKNOWN
             result.append(CategoryValue(Category.MONITORING, monitoring_type=kind))
         elif "边缘" in part:
             result.append(CategoryValue(Category.DIBAO_EDGE))
@@ -209,7 +220,7 @@ def parse_categories(value: Any) -> list[CategoryValue]:
             result.append(CategoryValue(Category.DIBAO, dibao_class=klass))
         elif "刚性支出" in part or "支出型" in part:
             result.append(CategoryValue(Category.RIGID_EXPENSE))
-        elif "低收入" in part or part == "其他":
+        elif "低收入" in part:
             result.append(CategoryValue(Category.OTHER_LOW_INCOME))
         else:
             raise CellError(
@@ -219,6 +230,14 @@ def parse_categories(value: Any) -> list[CategoryValue]:
                 % {"v": part}
             )
     return result
+
+
+def parse_heating(value: Any, label: str | Promise) -> str | None:
+    """取暖方式: a word of `vocabulary.HEATING`, else a `HeatingType` label (`parse_choice`)."""
+    raw = text(value).replace(" ", "")
+    if raw in vocabulary.HEATING:
+        return vocabulary.HEATING[raw]
+    return parse_choice(raw, HeatingType, label)
 
 
 def parse_choice(value: Any, kind: type[models.TextChoices], label: str | Promise) -> str | None:

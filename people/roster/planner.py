@@ -24,7 +24,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from people import services
-from people.choices import Category, HeatingType, HousingCondition, Relation
+from people.choices import Category, HeatingType, HousingCondition, MonitoringType, Relation, TekunMode
 from people.roster.cells import CategoryValue
 from people.roster.rows import RosterRow
 from relief.models import User
@@ -84,6 +84,7 @@ class Report:
             "persons_unchanged": self.persons_unchanged,
             "assistances_created": self.assistances_created,
             "skipped_rows": self.skipped_rows,
+            "skipped_count": len(self.skipped_rows),
             "error_count": len(errors),
             "error_rows": len({e["row"] for e in errors}),
             "errors": errors,
@@ -251,6 +252,7 @@ class Planner:
             report.error(row, row.errors)
             return
         self.warn_id_number(row)
+        self.warn_incomplete_categories(row)
         key = self.key_for(row)
         if key is None:
             report.error(row, _("无法确定所属家庭：请填写户编号或户主姓名"))
@@ -283,6 +285,16 @@ class Planner:
         person = self.upsert_person(household, row, relation)
         if person is not None:
             self.add_categories(household, person, row)
+
+    def warn_incomplete_categories(self, row: RosterRow) -> None:
+        """A plain 特困 (or 监测户) is accepted with its subtype unknown, and listed to complete."""
+        for value in row.categories:
+            if value.tekun_mode == TekunMode.UNKNOWN:
+                self.report.warn(row, _("待补充供养方式：救助类别只写了“特困”，请补充集中供养或分散供养"))
+            if value.monitoring_type == MonitoringType.UNKNOWN:
+                self.report.warn(
+                    row, _("待补充监测对象类型：请补充脱贫不稳定户、边缘易致贫户或突发严重困难户")
+                )
 
     def warn_id_number(self, row: RosterRow) -> None:
         if row.id_converted_from:

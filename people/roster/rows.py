@@ -6,6 +6,7 @@ at once (people/roster/villages.py).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import re
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
-from people.choices import HeatingType, HousingCondition
+from people.choices import HousingCondition, TekunMode
 from people.id_numbers import birth_date_from_id, sex_from_id
 from people.roster.cells import (
     SEX_LABELS,
@@ -31,14 +32,16 @@ from people.roster.cells import (
     parse_categories,
     parse_choice,
     parse_date,
+    parse_heating,
     parse_id_check,
     parse_name,
     parse_phone,
     parse_relation,
     parse_sex,
+    parse_tekun_mode,
     text,
 )
-from people.roster.columns import HEADER_SCAN_ROWS, Header, find_header, norm
+from people.roster.columns import HEADER_SCAN_ROWS, Header, find_header, match_column, norm
 from relief.jobs.registry import JobError
 from relief.models import Region
 from relief.uploads import Deadline, check_xlsx
@@ -72,6 +75,7 @@ class RosterRow:
     # the village cell as written, resolved for the whole file at once (VillageResolver.load)
     village_text: str = ""
     township_text: str = ""
+    county_text: str = ""  # the 县（市、区） cell as written
     village_error_at: int = 0  # where a village error goes among `errors` (the column order)
     id_converted_from: str = ""  # the 15-digit number the ID number was converted from
     id_unknown_address: bool = False  # the address code is not in the code table (a warning)
@@ -97,8 +101,37 @@ def _cell(row: tuple, columns: dict[str, int], name: str) -> Any:
     return row[i]
 
 
+# An instruction row under the header ("必填", "填写说明：…", "示例", "（18位，文本格式）"): its first
+# cell, or its 姓名 or 身份证号 cell, starts with one of these (after NFKC: "（" is "(").
+_INSTRUCTION_RE = re.compile(r"^(必填|选填|填写说明|填表说明|说明|示例|样例|例[:：如]|\()")
+
+
+def _valid_id(value: Any) -> bool:
+    try:
+        parse_id_check(value)
+    except CellError:
+        return False
+    return True
+
+
+def is_instruction_row(values: list[str], raw_id: Any, raw_name: Any) -> bool:
+    """A row explaining how to fill the sheet in, not data: an instruction cell and no valid ID."""
+    cells = [values[0], text(raw_name), text(raw_id)]
+    if not any(_INSTRUCTION_RE.match(_WHITESPACE.sub("", t)) for t in cells if t):
+        return False
+    return not _valid_id(raw_id)
+
+
+def is_header_row(row: tuple, header: Header) -> bool:
+    """The header repeated (a roster pasted together from several sheets, a header on every
+    printed page): its 姓名 and 身份证号 cells name those columns again."""
+    cols = header.columns
+    return all(match_column(_cell(row, cols, f)) == f for f in ("name", "id_number"))
+
+
 def parse_row(number: int, row: tuple, header: Header) -> RosterRow | None:
-    """One data row; None for a row to skip (blank, 合计, signature lines). The village is resolved
+    """One data row; None for a row to skip (blank, 合计, signature lines, instruction rows, the
+    header repeated). The village is resolved
     later for the whole file (`VillageResolver.apply`)."""
     cols = header.columns
     values = [t for v in row if v is not None and (t := text(v))]
@@ -106,6 +139,8 @@ def parse_row(number: int, row: tuple, header: Header) -> RosterRow | None:
         return None
     raw_id = _cell(row, cols, "id_number")
     raw_name = _cell(row, cols, "name")
+    if is_instruction_row(values, raw_id, raw_name) or is_header_row(row, header):
+        return None
     has_id = isinstance(raw_id, (int, float)) or bool(_SIX_DIGITS.search(text(raw_id)))
     if not has_id:
         footer = any(_FOOTER_RE.search(_WHITESPACE.sub("", t)) for t in values)
@@ -142,6 +177,7 @@ def parse_row(number: int, row: tuple, header: Header) -> RosterRow | None:
     r.household_number = text(_cell(row, cols, "household_number"))[:40]
     r.village_text = text(_cell(row, cols, "region_code")) or text(_cell(row, cols, "village"))
     r.township_text = text(_cell(row, cols, "township"))
+    r.county_text = text(_cell(row, cols, "county"))
     r.village_error_at = len(r.errors)
     r.address = text(_cell(row, cols, "address"))[:255]
     r.categories = read(lambda: parse_categories(_cell(row, cols, "category"))) or []
@@ -149,7 +185,14 @@ def parse_row(number: int, row: tuple, header: Header) -> RosterRow | None:
     label = header.labels.get("monthly_income")
     income = _label(label) if label else _INCOME
     r.monthly_income = read(lambda: parse_amount(_cell(row, cols, "monthly_income"), income))
-    r.heating_type = read(lambda: parse_choice(_cell(row, cols, "heating_type"), HeatingType, _HEATING))
+    if "tekun_mode" in cols:
+        mode = read(lambda: parse_tekun_mode(_cell(row, cols, "tekun_mode")))
+        if mode:
+            r.categories = [
+                dataclasses.replace(c, tekun_mode=mode) if c.tekun_mode == TekunMode.UNKNOWN else c
+                for c in r.categories
+            ]
+    r.heating_type = read(lambda: parse_heating(_cell(row, cols, "heating_type"), _HEATING))
     r.housing_condition = read(
         lambda: parse_choice(_cell(row, cols, "housing_condition"), HousingCondition, _HOUSING)
     )

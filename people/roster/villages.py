@@ -2,6 +2,11 @@
 region, with the township where two villages share a name. Anything outside the user's region is
 refused as such, not as unknown. One query for the whole file (`load`); the rows are then answered
 from memory.
+
+A 县（市、区） or 乡镇（街道） column, where the file has one, bounds the row: a county that is not the
+user's (or inside their region) refuses the row naming the county written, and a village name or
+code is only ever resolved inside the row's written county and township, never into a same-named
+village elsewhere.
 """
 
 from __future__ import annotations
@@ -16,6 +21,15 @@ from relief.regions import Level
 from relief.scoping import in_scope
 
 
+def _county_names(county: str) -> set[str]:
+    """The names a county cell may mean: as written, and with 县, 区 or 市 added (金堂 -> 金堂县)."""
+    return {county, county + "县", county + "区", county + "市"}
+
+
+def county_label(codes: list[str], resolver: VillageResolver) -> str:
+    return "、".join(resolver.by_code[c].name for c in codes if c in resolver.by_code)
+
+
 class VillageResolver:
     """Village (or township) of a row: a 12-digit (or 9-digit) code, or a name within the user's
     region; anything outside it is refused. `load` looks up every village the file names in one
@@ -23,41 +37,84 @@ class VillageResolver:
 
     def __init__(self, user: User) -> None:
         self.user = user
-        self.cache: dict[tuple[str, str], Region | str] = {}
+        self.cache: dict[tuple[str, str, str], Region | str] = {}
         self.by_code: dict[str, Region] = {}
         self.by_name: dict[str, list[Region]] = {}
+        self.counties: dict[str, list[Region]] = {}  # county name -> the counties of that name
 
-    def load(self, pairs: set[tuple[str, str]]) -> None:
-        """Fetch, in one query, every region the (village, township) pairs can mean, in scope or
-        not (an out-of-scope match is reported as such, not as unknown)."""
+    def load(self, places: set[tuple[str, str, str]]) -> None:
+        """Fetch, in one query, every region the (village, township, county) triples can mean, in
+        scope or not (an out-of-scope match is reported as such, not as unknown)."""
         scope = self.user.scope_code or ""
-        codes = {v for v, _t in pairs if v.isdigit() and len(v) in (9, 12)}
-        if any(not v for v, _t in pairs) and len(scope) in (9, 12):
+        codes = {v for v, _t, _c in places if v.isdigit() and len(v) in (9, 12)}
+        codes |= {c for _v, _t, c in places if c.isdigit() and len(c) == 6}
+        if any(not v for v, _t, _c in places) and len(scope) in (9, 12):
             codes.add(scope)
         names = set()
-        for value, _t in pairs:
+        for value, _t, _c in places:
             if value and not value.isdigit():
                 names |= {value, value + "村", value + "社区"}
-        if not codes and not names:
+        counties = {n for _v, _t, c in places if c and not c.isdigit() for n in _county_names(c)}
+        if not codes and not names and not counties:
             return
         regions = Region.objects.filter(
-            Q(code__in=codes) | Q(name__in=names, level__in=[Level.VILLAGE, Level.TOWNSHIP])
+            Q(code__in=codes)
+            | Q(name__in=names, level__in=[Level.VILLAGE, Level.TOWNSHIP])
+            | Q(name__in=counties, level=Level.COUNTY)
         ).select_related("parent")
         for region in regions:
             self.by_code[region.code] = region
             if region.level in (Level.VILLAGE, Level.TOWNSHIP):
                 self.by_name.setdefault(region.name, []).append(region)
+            if region.level == Level.COUNTY and region.name in counties:
+                self.counties.setdefault(region.name, []).append(region)
 
-    def resolve(self, value: str, township: str) -> Region:
-        key = (value, township)
+    def resolve(self, value: str, township: str, county: str = "") -> Region:
+        key = (value, township, county)
         if key not in self.cache:
-            self.cache[key] = self._resolve(value, township)
+            self.cache[key] = self._resolve(value, township, county)
         found = self.cache[key]
         if isinstance(found, str):
             raise CellError(found)
         return found
 
-    def _resolve(self, value: str, township: str) -> Region | str:
+    def _county_codes(self, county: str) -> list[str] | str:
+        """The codes of the written county that the user may import into, or the reason the row is
+        refused (naming the county as written)."""
+        if county.isdigit():
+            found = [self.by_code[county]] if len(county) == 6 and county in self.by_code else []
+        else:
+            found = [r for n in _county_names(county) for r in self.counties.get(n, ())]
+        if not found:
+            return _("未找到县（市、区）“%(v)s”，该行未导入") % {"v": county}
+        scope = self.user.scope_code or ""
+        mine = [
+            r.code
+            for r in found
+            if in_scope(self.user, r.code)
+            or (scope and scope.startswith(r.code) and in_scope(self.user, scope))
+        ]
+        if not mine:
+            return _("县（市、区）“%(v)s”不是您所在的县（市、区），该行未导入") % {"v": county}
+        return mine
+
+    def _resolve(self, value: str, township: str, county: str = "") -> Region | str:
+        counties: list[str] | None = None
+        if county:
+            found = self._county_codes(county)
+            if isinstance(found, str):
+                return found
+            counties = found
+        region = self._resolve_in_scope(value, township, counties)
+        if (
+            isinstance(region, Region)
+            and counties is not None
+            and not region.code.startswith(tuple(counties))
+        ):
+            return _("村（社区）“%(v)s”不在县（市、区）“%(c)s”内") % {"v": value or region.name, "c": county}
+        return region
+
+    def _resolve_in_scope(self, value: str, township: str, counties: list[str] | None) -> Region | str:
         if not value:
             scope = self.user.scope_code or ""
             if len(scope) in (9, 12) and scope in self.by_code:
@@ -73,11 +130,18 @@ class VillageResolver:
                 return _("村（社区）“%(v)s”不在您的管辖范围内") % {"v": value}
             return region
         candidates = [r for n in (value, value + "村", value + "社区") for r in self.by_name.get(n, ())]
+        if counties is not None:
+            candidates = [r for r in candidates if r.code.startswith(tuple(counties))]
+            if not candidates:
+                return _("县（市、区）“%(c)s”内未找到名为“%(v)s”的村（社区）") % {
+                    "c": county_label(counties, self),
+                    "v": value,
+                }
         if township:
             if township.isdigit():
                 candidates = [r for r in candidates if r.parent_id == township]
             else:
-                parents = {township, township + "镇", township + "乡"}
+                parents = {township, township + "镇", township + "乡", township + "街道"}
                 candidates = [r for r in candidates if r.parent is not None and r.parent.name in parents]
         mine = sorted(
             (r for r in candidates if in_scope(self.user, r.code)), key=lambda r: (-r.level, r.code)
@@ -94,7 +158,7 @@ class VillageResolver:
     def apply(self, row: RosterRow) -> None:
         """Set the row's village, or put the reason among its errors where the column stands."""
         try:
-            row.village = self.resolve(row.village_text, row.township_text)
+            row.village = self.resolve(row.village_text, row.township_text, row.county_text)
         except CellError as exc:
             row.errors.insert(row.village_error_at, str(exc))
 
@@ -102,6 +166,6 @@ class VillageResolver:
 def resolve_villages(actor: User, rows: list[RosterRow]) -> None:
     """Set every row's village (one query for the file), or put the reason among the row's errors."""
     resolver = VillageResolver(actor)
-    resolver.load({(r.village_text, r.township_text) for r in rows})
+    resolver.load({(r.village_text, r.township_text, r.county_text) for r in rows})
     for row in rows:
         resolver.apply(row)
