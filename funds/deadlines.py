@@ -48,47 +48,45 @@ def _title(what):
 
 
 def register_all() -> None:
-    model = "funds.AssistanceApplication"
-    action = "funds:application-detail"
-    register(
-        Deadline(
-            key="funds.application.review",
-            label=_("临时救助待乡镇审核"),
-            model=model,
-            states=(AppStatus.SUBMITTED,),
-            level=TOWNSHIP,
-            due=decision_due,
-            title=_title(_("临时救助待乡镇审核")),
-            action=action,
-            action_label=_("审核"),
+    common = {"model": "funds.AssistanceApplication", "action": "funds:application-detail", "level": TOWNSHIP}
+    # (key, label, the state waited in, due, the task's title, its button): the township's steps
+    for key, label, state, due, title, action_label in (
+        (
+            "review",
+            _("临时救助待乡镇审核"),
+            AppStatus.SUBMITTED,
+            decision_due,
+            _("临时救助待乡镇审核"),
+            _("审核"),
+        ),
+        (
+            "paperwork",
+            _("先行救助后补办手续"),
+            AppStatus.EMERGENCY_PAID,
+            paperwork_due,
+            _("先行救助后补办手续"),
+            _("补办审核"),
+        ),
+        (
+            "notice",
+            _("临时救助公示期满待结束公示"),
+            AppStatus.NOTICE,
+            notice_due,
+            _("公示期满后结束公示"),
+            _("结束公示"),
+        ),
+    ):
+        register(
+            Deadline(
+                key=f"funds.application.{key}",
+                label=label,
+                states=(state,),
+                due=due,
+                title=_title(title),
+                action_label=action_label,
+                **common,
+            )
         )
-    )
-    register(
-        Deadline(
-            key="funds.application.paperwork",
-            label=_("先行救助后补办手续"),
-            model=model,
-            states=(AppStatus.EMERGENCY_PAID,),
-            level=TOWNSHIP,
-            due=paperwork_due,
-            title=_title(_("先行救助后补办手续")),
-            action=action,
-            action_label=_("补办审核"),
-        )
-    )
-    register(
-        Deadline(
-            key="funds.application.notice",
-            label=_("临时救助公示期满待结束公示"),
-            model=model,
-            states=(AppStatus.NOTICE,),
-            level=TOWNSHIP,
-            due=notice_due,
-            title=_title(_("公示期满后结束公示")),
-            action=action,
-            action_label=_("结束公示"),
-        )
-    )
     for level, code_length, label in (
         (ApprovalLevel.TOWNSHIP, TOWNSHIP, _("临时救助待乡镇审批")),
         (ApprovalLevel.COUNTY, COUNTY, _("临时救助待县级审批")),
@@ -97,13 +95,13 @@ def register_all() -> None:
             Deadline(
                 key=f"funds.application.approve.{level}",
                 label=label,
-                model=model,
+                model=common["model"],
                 states=(AppStatus.REVIEWED, AppStatus.NOTICE_DONE),
                 level=code_length,
                 when=lambda app, level=level: approver(app) == level,
                 due=decision_due,
                 title=_title(label),
-                action=action,
+                action=common["action"],
                 action_label=_("审批"),
             )
         )

@@ -24,6 +24,19 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def subject_url(record: Any) -> str:
+    """The page of the record an alert or a task is about (its `subject`): "" when it has none, the
+    record is gone, or its model has no page."""
+    if getattr(record, "subject_type_id", None) is None or not record.subject_id:
+        return ""
+    try:
+        obj = record.subject
+    except Exception:
+        return ""
+    get_url = getattr(obj, "get_absolute_url", None)
+    return get_url() if obj is not None and get_url else ""
+
+
 def workflow_buttons(
     workflow: Workflow, obj: models.Model, user: Any, bound: dict[str, Any] | None = None
 ) -> list[tuple[Any, Any]]:

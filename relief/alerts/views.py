@@ -22,6 +22,7 @@ from relief.pages import (
     in_region_param,
     local_midnight,
     region_param,
+    subject_url,
     workflow_buttons,
     workflow_post,
 )
@@ -96,25 +97,13 @@ def alert_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> Ht
         {
             "alert": alert,
             "task": task,
-            "subject_url": _subject_url(alert),
+            "subject_url": subject_url(alert),
             "kind_label": kind_label(alert.kind),
             "events": alert.events.select_related("actor"),
             "steps": steps,
             "action_url": reverse("alert-detail", args=[alert.pk]),
         },
     )
-
-
-def _subject_url(alert: Alert) -> str:
-    """The page of the record the alert is about (a person, a household, a hazard...)."""
-    if alert.subject_type_id is None or not alert.subject_id:
-        return ""
-    try:
-        obj = alert.subject
-    except Exception:
-        return ""
-    get_url = getattr(obj, "get_absolute_url", None)
-    return get_url() if get_url else ""
 
 
 @login_required

@@ -15,14 +15,10 @@ from django.utils.translation import gettext as _
 
 from relief.models import Region, Role, Task, TaskState, User
 from relief.policy import policy_value
-from relief.regions import CODE_LENGTHS, Level
-from relief.scoping import in_scope, require_actor
+from relief.scoping import in_scope
 from relief.todo.common import LIVE, SUPERVISOR_SQL, due_at_end_of, supervisions_close
 from relief.todo.workflows import task_workflow
 from relief.workdays import add_working_days
-
-#: the role that works at a region of each code length (a task for "a role in a region")
-ROLE_BY_LENGTH = {12: Role.VILLAGE, 9: Role.TOWNSHIP, 6: Role.COUNTY, 4: Role.CITY, 2: Role.PROVINCE}
 
 
 def due_in_working_days(days: int, start: datetime.date | None = None) -> datetime.datetime:
@@ -139,17 +135,6 @@ def task_cancel(*, actor: User, task: Task, note: str) -> Task:
     return task_workflow.run("cancel", actor=actor, obj=task, note=note)
 
 
-def tasks_answered(*, actor: User, cause_keys: list[str], note: str) -> int:
-    """The write that answers tasks was made (an application filed from a visit need): their live
-    tasks are done by that person, with the note. Returns how many."""
-    done = 0
-    for task in Task.objects.live().filter(cause_key__in=cause_keys):
-        if in_scope(actor, task.region_id):
-            task_workflow.run("complete", actor=actor, obj=task, note=note)
-            done += 1
-    return done
-
-
 def answer_from_request(
     *, actor: User, task_id: str | None, note: str, kinds: set[str], household_id: int | None
 ) -> Task | None:
@@ -254,16 +239,3 @@ def tasks_escalate_overdue(now: datetime.datetime | None = None) -> int:
             [now, days, LIVE, now, "逾期未办结，提级督办（第", "级）", now],
         )
         return cur.rowcount
-
-
-def role_for_region(code: str) -> str:
-    return ROLE_BY_LENGTH.get(len(code), Role.COUNTY)
-
-
-def assignee_region_at(code: str, level: Level) -> str:
-    """The region code at `level` containing `code` (a township task for a village record)."""
-    return code[: CODE_LENGTHS[level]]
-
-
-def require_task_actor(actor: User, task: Task) -> None:
-    require_actor(actor, task.region_id)

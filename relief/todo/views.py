@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from relief.models import Job, Region, Role, Task, TaskState
-from relief.pages import workflow_buttons, workflow_post
+from relief.pages import subject_url, workflow_buttons, workflow_post
 from relief.scoping import access
 from relief.todo import services
 from relief.todo.selectors import TABS, source_label, tab_queryset, task_lines
@@ -138,7 +138,7 @@ def task_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> Htt
         {
             "task": task,
             "source_label": source_label(task),
-            "subject_url": _subject_url(task),
+            "subject_url": subject_url(task),
             "events": task.events.select_related("actor"),
             "supervisions": task.supervisions.select_related("created_by").order_by("created_at"),
             "steps": steps,
@@ -148,17 +148,6 @@ def task_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> Htt
             "overdue": task.is_overdue,
         },
     )
-
-
-def _subject_url(task: Task) -> str:
-    if task.subject_type_id is None:
-        return ""
-    try:
-        obj = task.subject
-    except Exception:
-        return ""
-    get_url = getattr(obj, "get_absolute_url", None)
-    return get_url() if get_url else ""
 
 
 @login_required
