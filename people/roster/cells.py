@@ -9,6 +9,7 @@ message is shown to the user on the row.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import unicodedata
@@ -24,7 +25,15 @@ from django.utils.translation import gettext_lazy as _lazy
 from openpyxl.utils.datetime import from_excel
 
 from people import services
-from people.choices import Category, DibaoClass, HeatingType, MonitoringType, Relation, TekunMode
+from people.choices import (
+    Category,
+    DibaoClass,
+    HeatingType,
+    HousingCondition,
+    MonitoringType,
+    Relation,
+    TekunMode,
+)
 from people.roster import vocabulary
 
 
@@ -187,9 +196,12 @@ def parse_categories(value: Any) -> list[CategoryValue]:
     naming its subtype (低保A类, 特困分散供养, …). A 特困 or 监测 word naming no subtype gets the
     subtype UNKNOWN (the import lists the row as to complete)."""
     raw = text(value)
-    result = []
+    result: list[CategoryValue] = []
     for part in re.split(r"[、,，;；/\s]+", raw):
         if not part:
+            continue
+        if result and (subtype := _subtype_of_previous(result[-1], part)):
+            result[-1] = subtype  # "特困 分散供养", "低保 A类": the subtype written after a space
             continue
         if part in vocabulary.CATEGORIES:
             result.append(_category_value(*vocabulary.CATEGORIES[part]))
@@ -230,6 +242,33 @@ def parse_categories(value: Any) -> list[CategoryValue]:
                 % {"v": part}
             )
     return result
+
+
+def _subtype_of_previous(previous: CategoryValue, part: str) -> CategoryValue | None:
+    """The subtype of the category before it, written as a word of its own ("特困 分散供养",
+    "低保 A类"); None when `part` is not a subtype that category still lacks."""
+    if previous.category == Category.TEKUN and previous.tekun_mode == TekunMode.UNKNOWN:
+        mode = vocabulary.TEKUN_MODES.get(part)
+        return dataclasses.replace(previous, tekun_mode=mode) if mode else None
+    if previous.category == Category.DIBAO and not previous.dibao_class:
+        m = re.fullmatch(r"([ABC一二三])类?", part.upper())
+        return dataclasses.replace(previous, dibao_class=_CLASS_WORDS[m[1]]) if m else None
+    return None
+
+
+def parse_housing(value: Any, label: str | Promise) -> str | None:
+    """住房状况: a word of `vocabulary.HOUSING`, else a `HousingCondition` label. A 危房 that names
+    no grade is refused: C级 and D级 call for different action, and the import never guesses."""
+    raw = text(value).replace(" ", "").upper()
+    if not raw:
+        return None
+    if raw in vocabulary.HOUSING:
+        return vocabulary.HOUSING[raw]
+    if "危" in raw and not re.search(r"[CD]级|[CD]类", raw):
+        raise CellError(
+            _("%(label)s“%(v)s”未注明危房等级，请填写“C级危房”或“D级危房”") % {"label": label, "v": raw}
+        )
+    return parse_choice(raw, HousingCondition, label)
 
 
 def parse_heating(value: Any, label: str | Promise) -> str | None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
-from people.choices import HousingCondition, TekunMode
+from people.choices import TekunMode
 from people.id_numbers import birth_date_from_id, sex_from_id
 from people.roster.cells import (
     SEX_LABELS,
@@ -30,9 +30,9 @@ from people.roster.cells import (
     parse_amount,
     parse_birth,
     parse_categories,
-    parse_choice,
     parse_date,
     parse_heating,
+    parse_housing,
     parse_id_check,
     parse_name,
     parse_phone,
@@ -193,9 +193,7 @@ def parse_row(number: int, row: tuple, header: Header) -> RosterRow | None:
                 for c in r.categories
             ]
     r.heating_type = read(lambda: parse_heating(_cell(row, cols, "heating_type"), _HEATING))
-    r.housing_condition = read(
-        lambda: parse_choice(_cell(row, cols, "housing_condition"), HousingCondition, _HOUSING)
-    )
+    r.housing_condition = read(lambda: parse_housing(_cell(row, cols, "housing_condition"), _HOUSING))
     r.note = text(_cell(row, cols, "note"))
     return r
 

@@ -11,11 +11,13 @@ label). Add a county's spelling to its table, never a rule to the code.
   subtype `UNKNOWN`, and the import lists the row as to complete.
 - `TEKUN_MODES`: 供养方式 (a column of its own, or the rest of a 特困 cell) -> `TekunMode`.
 - `RELATIONS`: 与户主关系 -> `Relation`.
+- `HOUSING`: 住房状况 -> `HousingCondition` (latin letters upper-cased: "c级" is "C级"). A 危房 that
+  names no grade is not in the table and is refused (people/roster/cells.py `parse_housing`).
 """
 
 from __future__ import annotations
 
-from people.choices import Category, HeatingType, MonitoringType, Relation, TekunMode
+from people.choices import Category, HeatingType, HousingCondition, MonitoringType, Relation, TekunMode
 
 
 def _table(words: dict[str, str]) -> dict[str, str]:
@@ -85,5 +87,17 @@ RELATIONS: dict[str, str] = _table(
         Relation.GRANDPARENT: "祖父母 祖父 祖母 外祖父 外祖母 爷爷 奶奶 外公 外婆",
         Relation.SIBLING: "兄弟姐妹 兄 弟 姐 妹 哥哥 弟弟 姐姐 妹妹",
         Relation.OTHER: "其他 儿媳 女婿 公公 婆婆 岳父 岳母 侄子 侄女 孙媳妇 其他亲属 亲属 非亲属",
+    }
+)
+
+HOUSING: dict[str, str] = _table(
+    {
+        HousingCondition.SAFE: "安全住房 安全 安全房 住房安全 非危房 无危房 不是危房 砖混 砖混结构 砖房 "
+        "楼房 框架结构 钢混 稳固 正常 A级 B级 A级房 B级房 A级安全 B级安全",
+        HousingCondition.GRADE_C: "C级危房 C级 C级房 C类危房 C类 局部危房",
+        HousingCondition.GRADE_D: "D级危房 D级 D级房 D类危房 D类 整栋危房 整体危房",
+        HousingCondition.TEMPORARY: "临时住所/借住 临时住所 临时 借住 寄住 借住亲友 投亲靠友 "
+        "简易房 窝棚 板房 活动板房",
+        HousingCondition.OTHER: "其他 租房 租住 公租房 廉租房 周转房",
     }
 )

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from people.choices import HeatingType, Relation, TekunMode
 from people.models import Assistance, Household, Person
 from people.roster import roster_import
-from people.roster.cells import parse_categories, parse_heating, parse_relation
+from people.roster.cells import CellError, parse_categories, parse_heating, parse_housing, parse_relation
 from relief.models import Region
 from relief.regions import Level
 from tests.people.factories import make_id_number
@@ -104,6 +104,56 @@ def test_category_words(word, category, subtype):
 
 
 @pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("特困 分散供养", [("tekun", "dispersed")]),
+        ("特困　集中供养", [("tekun", "centralized")]),  # an ideographic space
+        ("五保户 分散", [("tekun", "dispersed")]),
+        ("低保 A类", [("dibao", "A")]),
+        ("低保 b类、特困 分散供养", [("dibao", "B"), ("tekun", "dispersed")]),
+        ("特困 低保边缘", [("tekun", "unknown"), ("dibao_edge", "")]),
+    ],
+)
+def test_a_subtype_written_after_a_space_belongs_to_the_category_before_it(cell, expected):
+    values = parse_categories(cell)
+    got = [(v.category, v.tekun_mode or v.dibao_class or v.monitoring_type) for v in values]
+    assert got == expected
+
+
+def test_a_subtype_on_its_own_is_still_refused():
+    with pytest.raises(CellError, match="分散供养"):
+        parse_categories("分散供养")
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("安全住房", "safe"),
+        ("安全", "safe"),
+        ("砖混", "safe"),
+        ("B级", "safe"),
+        ("c级", "grade_c"),
+        ("C级危房", "grade_c"),
+        ("局部危房", "grade_c"),
+        ("D级", "grade_d"),
+        ("整栋危房", "grade_d"),
+        ("借住", "temporary"),
+        ("投亲靠友", "temporary"),
+        ("租房", "other"),
+        ("", None),
+    ],
+)
+def test_housing_words(word, expected):
+    assert parse_housing(word, "住房状况") == expected
+
+
+@pytest.mark.parametrize("word", ["危房", "是危房", "危"])
+def test_a_dangerous_house_without_its_grade_is_refused_not_guessed(word):
+    with pytest.raises(CellError, match=r"C级危房.*D级危房"):
+        parse_housing(word, "住房状况")
+
+
+@pytest.mark.parametrize(
     ("word", "expected"),
     [
         ("户主本人", Relation.HEAD),
@@ -155,6 +205,38 @@ def test_a_roster_in_county_words_imports(users):
     assert Household.objects.get(household_number="H2").heating_type == HeatingType.COAL
     tekun = Assistance.objects.get(household__household_number="H2")
     assert (tekun.category, tekun.tekun_mode) == ("tekun", TekunMode.UNKNOWN)
+
+
+def test_a_spaced_tekun_mode_and_a_housing_word_import(users):
+    """The two cells the issue named: "特困 分散供养" written with a space, and 住房状况 in county
+    words; a 危房 without its grade is the row's error, naming the cell."""
+    a, b = ids(2)
+    header = (*HEADER, "住房状况")
+    rows = [
+        (
+            "H1",
+            "金堂县",
+            "赵镇街道",
+            "滨河社区",
+            "张大",
+            "张大",
+            a,
+            "户主",
+            "特困 分散供养",
+            None,
+            "柴火",
+            "c级",
+        ),
+        ("H2", "金堂县", "赵镇街道", "滨河社区", "王五", "王五", b, "户主", "低保", None, "电", "危房"),
+    ]
+    report = roster_import(actor=users["county"], source=io.BytesIO(sheet(rows, header)), commit=False)
+    assert [(e["row"], "危房" in e["reason"]) for e in report["errors"]] == [(4, True)]
+    rows.pop()
+    report = roster_import(actor=users["county"], source=io.BytesIO(sheet(rows, header)), commit=True)
+    assert report["errors"] == [] and report["warnings"] == []
+    tekun = Assistance.objects.get(household__household_number="H1")
+    assert (tekun.category, tekun.tekun_mode) == ("tekun", TekunMode.DISPERSED)
+    assert Household.objects.get(household_number="H1").housing_condition == "grade_c"
 
 
 def test_a_plain_tekun_is_a_warning_to_complete_not_an_error(users):
