@@ -36,6 +36,7 @@ from people.forms import (
 )
 from people.models import Household, Person, Relation, RosterUpload, Visit
 from people.roster import template_workbook
+from people.roster.villages import example_places
 from people.selectors import is_household_number, overdue_people_count, search_households, with_list_data
 from people.visit_rules import next_visit_proposal
 from relief.idempotency import page_once
@@ -374,7 +375,7 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_template(request: HttpRequest) -> HttpResponse:
-    response = xlsx_response(template_workbook(), "roster-template.xlsx")
+    response = xlsx_response(template_workbook(example_places(request.user)), "roster-template.xlsx")
     # keep the Chinese file name: xlsx_response writes a plain `filename="…"`, which only suits ASCII
     response["Content-Disposition"] = content_disposition_header(True, "花名册模板.xlsx")
     return response

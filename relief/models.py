@@ -261,6 +261,15 @@ class Job(models.Model):
         return min(100, int(self.progress_done * 100 / self.progress_total))
 
     @property
+    def problems(self) -> int:
+        """Rows a finished job found wrong without failing (a roster dry run's `error_rows`): the
+        job is done, but its owner has work to do, so pages show it as needing attention."""
+        if self.state != JobState.SUCCEEDED or not isinstance(self.result, dict):
+            return 0
+        count = self.result.get("error_rows") or self.result.get("error_count") or 0
+        return count if isinstance(count, int) else 0
+
+    @property
     def is_finished(self) -> bool:
         return self.state in (JobState.SUCCEEDED, JobState.FAILED, JobState.LOST)
 

@@ -279,6 +279,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
+# Without a broker, a web process runs jobs in a few threads of its own (relief/jobs/pool.py), so an
+# upload answers at once and its page shows the progress; JOBS_WATCH_SECONDS is how often each web
+# process looks for jobs left by a process that ended (relief/jobs/watch.py).
+JOBS_RUN_IN_THREAD = env.bool("JOBS_RUN_IN_THREAD", default=not CELERY_BROKER_URL)
+JOBS_THREADS = env.int("JOBS_THREADS", default=2)
+JOBS_WATCH_SECONDS = env.int("JOBS_WATCH_SECONDS", default=60)
 # A running job whose worker has not reported for this long is considered lost.
 JOB_STALL_SECONDS = env.int("JOB_STALL_SECONDS", default=300)
 # A job split into tasks (a sweep over counties) is not lost while one of its tasks still waits in

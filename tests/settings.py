@@ -16,3 +16,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 AXES_FAILURE_LIMIT = 3
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Jobs run inline after commit (deterministic); tests/relief/test_job_threads.py turns threads on.
+JOBS_RUN_IN_THREAD = False

@@ -17,9 +17,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
-from people.choices import HeatingType, HousingCondition
-from people.demo import check_digit
 from relief.spreadsheets import safe_sheet
 
 HEADER_SCAN_ROWS = 30  # the header is looked for among the first rows of a sheet
@@ -240,48 +240,104 @@ def find_header(rows: list[tuple]) -> Header | None:
 
 # --- Template -------------------------------------------------------------------------------------
 
+# The template's drop-down lists: words the import reads (people/roster/vocabulary.py and the
+# choices' labels), the specific ones first. Other spellings stay allowed (the list warns only).
+TEMPLATE_LISTS: dict[str, list[str]] = {
+    "category": [
+        "低保A类",
+        "低保B类",
+        "低保C类",
+        "低保",
+        "特困集中供养",
+        "特困分散供养",
+        "低保边缘",
+        "脱贫不稳定户",
+        "边缘易致贫户",
+        "突发严重困难户",
+        "刚性支出困难",
+        "其他低收入",
+    ],
+    "relation": ["户主", "配偶", "子女", "父母", "孙子女", "祖父母", "兄弟姐妹", "其他"],
+    "heating_type": ["集中供暖", "燃煤取暖", "电取暖", "燃气取暖", "火炕/火墙", "柴草/生物质", "无取暖设施"],
+    "housing_condition": ["安全住房", "C级危房", "D级危房", "临时住所/借住", "其他"],
+}
+TEMPLATE_ROWS = 2000  # rows below the header given text format and the drop-down lists
+# The example rows' 户编号 starts with this: the import skips them as instruction rows
+# (rows.is_instruction_row: an instruction word first and no valid ID number, the last four
+# digits of the example numbers being XXXX).
+EXAMPLE_MARK = "示例"
 
-def template_workbook() -> bytes:
-    """The roster template: expected headers, one example household, ID and phone columns as text."""
+
+@dataclass(frozen=True)
+class ExamplePlace:
+    """Where the template's example rows live: one of the uploader's own villages, named as the
+    import reads it (the village's name, its township's name)."""
+
+    code: str = ""
+    village: str = ""
+    township: str = ""
+
+
+def _example_rows(places: list[ExamplePlace]) -> list[dict[str, str]]:
+    first = places[0] if places else ExamplePlace()
+    second = places[1] if len(places) > 1 else first
+
+    def id_number(place: ExamplePlace, birth: str) -> str:
+        return (place.code[:6] or "510121") + birth + "XXXX"
+
+    def place_of(place: ExamplePlace) -> dict[str, str]:
+        return {"township": place.township, "village": place.village, "address": place.village + "3组12号"}
+
+    household = {
+        **place_of(first),
+        "household_number": EXAMPLE_MARK + "1",
+        "head_name": "张大山",
+        "category": "低保A类",
+        "category_start": "2024-01-05",
+        "monthly_income": "1200元",
+        "heating_type": "燃煤取暖",
+        "housing_condition": "安全住房",
+    }
+    return [
+        {
+            **household,
+            "name": "张大山",
+            "id_number": id_number(first, "19850307"),
+            "relation": "户主",
+            "phone": "13800000001",
+        },
+        {**household, "name": "张小花", "id_number": id_number(first, "20100612"), "relation": "子女"},
+        {
+            **place_of(second),
+            "household_number": EXAMPLE_MARK + "2",
+            "head_name": "李秀英",
+            "name": "李秀英",
+            "id_number": id_number(second, "19420915"),
+            "relation": "户主",
+            "category": "特困分散供养",
+            "category_start": "2023-11-20",
+            "heating_type": "电取暖",
+            "housing_condition": "C级危房",
+            "note": _("独居老人"),
+        },
+    ]
+
+
+def template_workbook(places: list[ExamplePlace] | None = None) -> bytes:
+    """The roster template: expected headers, example rows in the uploader's villages (`places`,
+    marked 示例: the import skips them), drop-down lists for the columns with fixed words (their
+    values on a hidden sheet), ID, phone and household-number columns as text."""
     wb = Workbook()
     ws = safe_sheet(wb.active)
     ws.title = _("花名册")
     headers = [COLUMNS[f][0] for f in TEMPLATE_FIELDS]
     ws.append(headers)
-    body = "51012119850307001"
-    head_id = body + check_digit(body)
-    body2 = "51012120100612002"
-    child_id = body2 + check_digit(body2)
-    example = {
-        "household_number": "JT-0001",
-        "township": "赵镇街道",
-        "village": "滨河社区",
-        "address": "滨河社区3组12号",
-        "head_name": "张大山",
-        "category": "低保A类",
-        "category_start": "2024-01-05",
-        "monthly_income": "1200元",
-        "heating_type": str(HeatingType.COAL.label),
-        "housing_condition": str(HousingCondition.SAFE.label),
-    }
-    ws.append(
-        [
-            {
-                **example,
-                "name": "张大山",
-                "id_number": head_id,
-                "relation": "户主",
-                "phone": "13800000001",
-            }.get(f, "")
-            for f in TEMPLATE_FIELDS
-        ]
-    )
-    ws.append(
-        [
-            {**example, "name": "张小花", "id_number": child_id, "relation": "子女", "phone": ""}.get(f, "")
-            for f in TEMPLATE_FIELDS
-        ]
-    )
+    for example in _example_rows(places or []):
+        ws.append([example.get(f, "") for f in TEMPLATE_FIELDS])
+    grey = Font(color="808080", italic=True)
+    for row in ws.iter_rows(min_row=2, max_row=ws.max_row):
+        for cell in row:
+            cell.font = grey
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for i, f in enumerate(TEMPLATE_FIELDS, start=1):
         cell = ws.cell(row=1, column=i)
@@ -289,8 +345,9 @@ def template_workbook() -> bytes:
         letter = cell.column_letter
         ws.column_dimensions[letter].width = 22 if f in ("id_number", "address", "category") else 14
         if f in ("id_number", "phone", "household_number"):
-            for r in range(2, 2002):
+            for r in range(2, TEMPLATE_ROWS + 2):
                 ws.cell(row=r, column=i).number_format = "@"
+    _add_lists(wb, ws)
     ws.freeze_panes = "A2"
     notes = safe_sheet(wb.create_sheet(_("填写说明")))
     for line in (
@@ -304,9 +361,34 @@ def template_workbook() -> bytes:
             "6. 上传后系统先预检并列出全部有问题的行；确认无误后再点击“确认导入”，导入要么全部成功，要么不写入任何数据。"
         ),
         _("7. 同一文件重复导入不会产生重复记录。"),
+        _("8. 救助类别、与户主关系、取暖方式、住房状况可从下拉列表中选择（也可填写其他常见写法）。"),
+        _("9. 灰色的示例行（户编号以“示例”开头）导入时自动跳过，可以保留或删除；请从示例行下方开始填写。"),
     ):
         notes.append([line])
     notes.column_dimensions["A"].width = 100
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _add_lists(wb: Workbook, ws) -> None:
+    """A drop-down list on each column of TEMPLATE_LISTS, its words on a hidden sheet (a list
+    written into the rule itself is limited to 255 characters)."""
+    lists = wb.create_sheet(_("选项"))
+    lists.sheet_state = "hidden"
+    for n, (field, words) in enumerate(TEMPLATE_LISTS.items(), start=1):
+        letter = get_column_letter(n)
+        lists.cell(row=1, column=n, value=COLUMNS[field][0])
+        for r, word in enumerate(words, start=2):
+            lists.cell(row=r, column=n, value=word)
+        column = get_column_letter(TEMPLATE_FIELDS.index(field) + 1)
+        rule = DataValidation(
+            type="list",
+            formula1=f"'{lists.title}'!${letter}$2:${letter}${len(words) + 1}",
+            allow_blank=True,
+            errorStyle="warning",
+            errorTitle=_("不在列表中"),
+            error=_("不是列表中的写法：系统会尽量识别，无法识别时预检会列出该行。"),
+        )
+        rule.add(f"{column}2:{column}{TEMPLATE_ROWS + 1}")
+        ws.add_data_validation(rule)

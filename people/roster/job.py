@@ -8,6 +8,9 @@ uploaded roster (started by `services.roster_upload_create` and `services.roster
 3. decide every row in memory, in file order (planner.py: no I/O);
 4. write in bulk (writer.py). The dry run does the same writes and rolls them back, so the database
    constraints check it too; a commit with any bad row writes nothing.
+
+Progress is one scale for the whole import (`Phases`): reading, checking and writing each fill
+their own stretch of it, so the count never runs past its total or backwards.
 """
 
 from __future__ import annotations
@@ -30,6 +33,34 @@ from relief.jobs.registry import JobContext, JobError, job_handler
 from relief.models import User
 from relief.scoping import require_writer
 
+# Where each step ends on the scale (reading 0 → READ_END, checking → CHECK_END, writing → 1).
+READ_END, CHECK_END = 0.45, 0.5
+
+
+class Phases:
+    """One progress scale for the steps of an import: the sheet's rows (as the file declares them,
+    or as read when it declares none). Each step reports its own count against its own total
+    (`step(start, end)`); the job sees the same total throughout and a count that only grows."""
+
+    def __init__(self, report: Callable[..., None]) -> None:
+        self.report = report
+        self.total: int | None = None
+        self.done = 0
+
+    def step(self, start: float, end: float, *, sets_total: bool = False) -> Callable[..., None]:
+        def progress(done: int, total: int | None = None, message: str = "", force: bool = False) -> None:
+            if sets_total and total and self.total is None:
+                self.total = total
+            fraction = min(1.0, max(0.0, done / total)) if total else 0.0
+            self.at(start + (end - start) * fraction, message, force=force)
+
+        return progress
+
+    def at(self, position: float, message: str = "", force: bool = False) -> None:
+        if self.total:
+            self.done = max(self.done, min(self.total, round(self.total * position)))
+        self.report(self.done, self.total, message, force=force)
+
 
 def roster_import(
     *,
@@ -47,7 +78,7 @@ def roster_import(
         require_writer(actor)
     except PermissionDenied as exc:
         raise JobError(str(exc)) from None
-    progress = progress or (lambda *a, **k: None)
+    phases = Phases(progress or (lambda *a, **k: None))
     report = planner.Report(dry_run=not commit)
 
     def check_header(header: Header) -> None:
@@ -66,13 +97,14 @@ def roster_import(
 
         return checked
 
-    sheet = read_roster(source, progress, message, check_header, deadline)
+    sheet = read_roster(source, phases.step(0, READ_END, sets_total=True), message, check_header, deadline)
+    phases.total = phases.total or max((row.number for row in sheet.rows), default=0) or None
     report.sheet = sheet.title
     report.header_row = sheet.header.last_row
     report.columns = {COLUMNS[f][0]: label for f, label in sheet.header.labels.items()}
     report.skipped_rows = sheet.skipped_rows
-    rows, total = sheet.rows, sheet.total
-    progress(total or 0, total, _("正在核对已登记的家庭和人员"), force=True)
+    rows = sheet.rows
+    phases.at(READ_END, _("正在核对已登记的家庭和人员"), force=True)
     resolve_villages(actor, rows)
     with transaction.atomic():
         register = loader.load_register(rows)
@@ -86,8 +118,9 @@ def roster_import(
         )
         del rows, sheet, register
         deadline.check(now=True)
+        phases.at(CHECK_END, force=True)
         if not report.errors:
-            writer.write(plan, actor=actor, report=report, progress=timed(progress))
+            writer.write(plan, actor=actor, report=report, progress=timed(phases.step(CHECK_END, 1)))
         if commit and not report.errors:
             # the people written (new or changed) under the visit rules: their counties, set-based
             regions = {h.region_id for h in plan.new_households} | {h.region_id for h in plan.households}
@@ -96,7 +129,7 @@ def roster_import(
         deadline.check(now=True)
         if report.dry_run or report.errors:
             transaction.set_rollback(True)
-    progress(total or 0, total, force=True)
+    phases.at(1, force=True)
     result = report.as_dict()
     if commit and report.errors:
         shown = "；".join(_("第%(row)d行：%(reason)s") % e for e in result["errors"][:10])

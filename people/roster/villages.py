@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from people.roster.cells import CellError
+from people.roster.columns import ExamplePlace
 from people.roster.rows import RosterRow
 from relief.models import Region, User
 from relief.regions import Level
@@ -169,3 +170,21 @@ def resolve_villages(actor: User, rows: list[RosterRow]) -> None:
     resolver.load({(r.village_text, r.township_text, r.county_text) for r in rows})
     for row in rows:
         resolver.apply(row)
+
+
+def example_places(user: User, count: int = 2) -> list[ExamplePlace]:
+    """A few of the user's own villages (a village user's own), for the template's example rows."""
+    villages = (
+        Region.objects.visible_to(user)
+        .filter(level=Level.VILLAGE)
+        .select_related("parent")
+        .order_by("code")[:count]
+    )
+    return [
+        ExamplePlace(
+            code=v.code,
+            village=v.name,
+            township=v.parent.name if v.parent and v.parent.level == Level.TOWNSHIP else "",
+        )
+        for v in villages
+    ]

@@ -52,7 +52,8 @@ class Writer:
         self.report = report
         self.progress = progress
         self.written = 0
-        self.to_write = len(plan.new_households) + len(plan.new_members)
+        # each new household and person is written twice: its row and its history row
+        self.to_write = 2 * (len(plan.new_households) + len(plan.new_members))
 
     def write(self) -> None:
         try:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relief.jobs import pool
 from relief.jobs.registry import DETACHED, HANDLERS, JobContext, JobError, close_progress_connection
 from relief.models import Job, JobState
 
@@ -26,8 +28,13 @@ logger = logging.getLogger(__name__)
 
 
 def enqueue(job_id: int) -> None:
-    """Queue `run_job` for a job (call after commit). The broker down: the job waits, flagged."""
+    """Queue `run_job` for a job (call after commit). The broker down: the job waits, flagged.
+    Without a broker, a web process runs it in a thread of its own (relief/jobs/pool.py), so the
+    request answers at once and the page shows the job's progress."""
     try:
+        if settings.JOBS_RUN_IN_THREAD and pool.serving():
+            pool.submit(job_id, run_job)
+            return
         run_job.delay(job_id)
     except Exception:  # the broker is down: the job stays pending and the page says so
         logger.exception("could not queue job %s", job_id)
