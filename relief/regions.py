@@ -56,7 +56,18 @@ class DivisionEntry:
 
 
 _NAME_RE = re.compile(r"^(?:\[(\d*)-(\d*)\])?(.+)$")
-_PLACEHOLDERS = {"市辖区", "市区", "县", "郊区", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+# Names of grouping entries that are no region of their own: python-stdnum lists 市辖区 and 郊区 under
+# old codes, the statistical data lists 市辖区, 县 and 省直辖县级行政区划 as cities.
+PLACEHOLDER_NAMES = {
+    "市辖区",
+    "市区",
+    "县",
+    "郊区",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+    "省直辖县级行政单位",
+    "自治区直辖县级行政单位",
+}
 
 
 def _current_name(raw: str) -> str | None:
@@ -95,7 +106,7 @@ def stdnum_divisions(path: Path | None = None) -> Iterator[DivisionEntry]:
                 yield DivisionEntry(province, name, Level.PROVINCE, None)
             continue
         code = f"{province}{digits}"
-        if name is None or name in _PLACEHOLDERS or digits == "0000":
+        if name is None or name in PLACEHOLDER_NAMES or digits == "0000":
             continue
         if digits.endswith("00"):
             cities.add(code[:4])
