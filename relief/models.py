@@ -77,7 +77,9 @@ class Region(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.full_name or self.name
+        label = self.full_name or self.name
+        # a retired code reads as such wherever a record shows its region
+        return _("%(name)s（已撤销）") % {"name": label} if self.retired_on else label
 
     @property
     def gb_code(self) -> str:

@@ -114,3 +114,31 @@ def stdnum_divisions(path: Path | None = None) -> Iterator[DivisionEntry]:
         else:
             parent = code[:4] if code[:4] in cities else province
             yield DivisionEntry(code, name, Level.COUNTY, parent)
+
+
+# The committee suffixes of official village names: 五里村村民委员会, 黄坪村委会, 多福巷社区居委会.
+# (suffix, the kind of place the short name must end in)
+_COMMITTEES = (("村民委员会", "村"), ("村委会", "村"), ("居民委员会", ""), ("居委会", ""))
+
+
+def short_name(name: str) -> str:
+    """A village's name as people write it: "五里村村民委员会" and "五里村委会" -> "五里村",
+    "多福巷社区居委会" -> "多福巷社区", "城关居委会" -> "城关". Other names are returned as they are."""
+    for suffix, kind in _COMMITTEES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            core = name[: -len(suffix)]
+            return core if core.endswith(kind) else core + kind
+    return name
+
+
+def official_names(name: str) -> set[str]:
+    """The official names a written village name may stand for (the inverse of `short_name`):
+    "五里村" -> 五里村, 五里村村民委员会, 五里村委会, 五里村村委会, ...; "多福巷社区" -> ...社区居委会."""
+    out = {name}
+    for suffix, _kind in _COMMITTEES:
+        out.add(name + suffix)
+        if name.endswith("村"):
+            out.add(name[:-1] + suffix)
+        if name.endswith("社区") and not suffix.startswith("村"):
+            out.add(name[:-2] + suffix)
+    return out
