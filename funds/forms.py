@@ -66,7 +66,7 @@ class AllocationForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = (
-            Region.objects.visible_to(user).filter(level=Level.COUNTY).order_by("code")
+            Region.objects.visible_to(user).current().filter(level=Level.COUNTY).order_by("code")
         )
         self.fields["year"].initial = timezone.localdate().year
 
@@ -129,7 +129,10 @@ class ApplicationForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = (
-            Region.objects.visible_to(user).filter(level__in=[Level.TOWNSHIP, Level.VILLAGE]).order_by("code")
+            Region.objects.visible_to(user)
+            .current()
+            .filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
+            .order_by("code")
         )
         self.fields["kind"].widget.attrs["class"] = "form-check-input"
 

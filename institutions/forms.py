@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,8 +29,10 @@ class InstitutionForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
+        # regions in force, and the institution's own even if it has been retired (已撤销)
+        kept = Q(retired_on__isnull=True) | Q(code=self.instance.region_id or "")
         self.fields["region"].queryset = (
-            Region.objects.visible_to(user).filter(level__gte=Level.COUNTY).order_by("code")
+            Region.objects.visible_to(user).filter(kept, level__gte=Level.COUNTY).order_by("code")
         )
 
 

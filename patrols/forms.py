@@ -70,7 +70,13 @@ class BootstrapForm(forms.Form):
 
 
 def visible_regions(user, max_length: int = 9):
-    return Region.objects.visible_to(user).annotate(code_len=Length("code")).filter(code_len__lte=max_length)
+    """The regions a new patrol record may be placed in: visible, in force (not 已撤销)."""
+    return (
+        Region.objects.visible_to(user)
+        .current()
+        .annotate(code_len=Length("code"))
+        .filter(code_len__lte=max_length)
+    )
 
 
 def id_number_field() -> forms.CharField:

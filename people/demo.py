@@ -438,7 +438,7 @@ def seed_people(ctx: DemoContext) -> None:
     g = Generator(ctx)
     rng = g.rng
     now = timezone.now()
-    villages = sorted(ctx.villages, key=lambda r: r.code)
+    villages = list(ctx.villages)  # in the order they are filled (relief.demo.demo_villages)
     visitors = [u.pk for key, u in ctx.users.items() if key in ("county", "township", "village")] or [None]
     actor_id = ctx.users["county"].pk if "county" in ctx.users else None
     shape_names, shape_weights = [s for s, _w in SHAPES], [w for _s, w in SHAPES]

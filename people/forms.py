@@ -43,11 +43,12 @@ class BootstrapMixin:
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
-def _place_choices(user) -> forms.ModelChoiceField:
+def _place_choices(user, keep: str | None = None) -> forms.ModelChoiceField:
+    """The townships and villages in force (not 已撤销), and `keep` (a household's own) even if not."""
     return forms.ModelChoiceField(
         label=_("所属村（社区）/乡镇"),
         queryset=Region.objects.visible_to(user)
-        .filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
+        .filter(Q(retired_on__isnull=True) | Q(code=keep or ""), level__in=[Level.TOWNSHIP, Level.VILLAGE])
         .order_by("code"),
         empty_label=_("请选择"),
     )
@@ -134,7 +135,9 @@ class HouseholdForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, user, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"] = _place_choices(user)
+        self.fields["region"] = _place_choices(
+            user, keep=self.instance.region_id if self.instance.pk else None
+        )
         self.fields["contact_phone"].widget.attrs["inputmode"] = "tel"
         self.style_fields()
 

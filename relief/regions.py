@@ -56,7 +56,18 @@ class DivisionEntry:
 
 
 _NAME_RE = re.compile(r"^(?:\[(\d*)-(\d*)\])?(.+)$")
-_PLACEHOLDERS = {"市辖区", "市区", "县", "郊区", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+# Names of grouping entries that are no region of their own: python-stdnum lists 市辖区 and 郊区 under
+# old codes, the statistical data lists 市辖区, 县 and 省直辖县级行政区划 as cities.
+PLACEHOLDER_NAMES = {
+    "市辖区",
+    "市区",
+    "县",
+    "郊区",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+    "省直辖县级行政单位",
+    "自治区直辖县级行政单位",
+}
 
 
 def _current_name(raw: str) -> str | None:
@@ -95,7 +106,7 @@ def stdnum_divisions(path: Path | None = None) -> Iterator[DivisionEntry]:
                 yield DivisionEntry(province, name, Level.PROVINCE, None)
             continue
         code = f"{province}{digits}"
-        if name is None or name in _PLACEHOLDERS or digits == "0000":
+        if name is None or name in PLACEHOLDER_NAMES or digits == "0000":
             continue
         if digits.endswith("00"):
             cities.add(code[:4])
@@ -103,3 +114,31 @@ def stdnum_divisions(path: Path | None = None) -> Iterator[DivisionEntry]:
         else:
             parent = code[:4] if code[:4] in cities else province
             yield DivisionEntry(code, name, Level.COUNTY, parent)
+
+
+# The committee suffixes of official village names: 五里村村民委员会, 黄坪村委会, 多福巷社区居委会.
+# (suffix, the kind of place the short name must end in)
+_COMMITTEES = (("村民委员会", "村"), ("村委会", "村"), ("居民委员会", ""), ("居委会", ""))
+
+
+def short_name(name: str) -> str:
+    """A village's name as people write it: "五里村村民委员会" and "五里村委会" -> "五里村",
+    "多福巷社区居委会" -> "多福巷社区", "城关居委会" -> "城关". Other names are returned as they are."""
+    for suffix, kind in _COMMITTEES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            core = name[: -len(suffix)]
+            return core if core.endswith(kind) else core + kind
+    return name
+
+
+def official_names(name: str) -> set[str]:
+    """The official names a written village name may stand for (the inverse of `short_name`):
+    "五里村" -> 五里村, 五里村村民委员会, 五里村委会, 五里村村委会, ...; "多福巷社区" -> ...社区居委会."""
+    out = {name}
+    for suffix, _kind in _COMMITTEES:
+        out.add(name + suffix)
+        if name.endswith("村"):
+            out.add(name[:-1] + suffix)
+        if name.endswith("社区") and not suffix.startswith("村"):
+            out.add(name[:-2] + suffix)
+    return out

@@ -47,6 +47,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             "region": region,
             "ancestors": ancestors,
             "children": children,
+            "former_names": list(region.former_names.all()),
         },
     )
 

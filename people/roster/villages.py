@@ -18,13 +18,20 @@ from people.roster.cells import CellError
 from people.roster.columns import ExamplePlace
 from people.roster.rows import RosterRow
 from relief.models import Region, User
-from relief.regions import Level
+from relief.regions import Level, official_names, short_name
 from relief.scoping import in_scope
 
 
 def _county_names(county: str) -> set[str]:
     """The names a county cell may mean: as written, and with 县, 区 or 市 added (金堂 -> 金堂县)."""
     return {county, county + "县", county + "区", county + "市"}
+
+
+def _written_names(value: str) -> tuple[str, ...]:
+    """The short names a written village name may mean (五里 -> 五里, 五里村, 五里社区; 城关社区 also
+    城关, the short name of 城关居委会)."""
+    extra = (value[:-2],) if value.endswith("社区") and len(value) > 2 else ()
+    return (value, value + "村", value + "社区", *extra)
 
 
 def county_label(codes: list[str], resolver: VillageResolver) -> str:
@@ -54,7 +61,8 @@ class VillageResolver:
         names = set()
         for value, _t, _c in places:
             if value and not value.isdigit():
-                names |= {value, value + "村", value + "社区"}
+                # official names end in 村民委员会, 居委会, ...: match them by their short name
+                names |= {o for n in _written_names(value) for o in official_names(n)}
         counties = {n for _v, _t, c in places if c and not c.isdigit() for n in _county_names(c)}
         if not codes and not names and not counties:
             return
@@ -66,7 +74,8 @@ class VillageResolver:
         for region in regions:
             self.by_code[region.code] = region
             if region.level in (Level.VILLAGE, Level.TOWNSHIP):
-                self.by_name.setdefault(region.name, []).append(region)
+                for key in {region.name, short_name(region.name)}:
+                    self.by_name.setdefault(key, []).append(region)
             if region.level == Level.COUNTY and region.name in counties:
                 self.counties.setdefault(region.name, []).append(region)
 
@@ -129,8 +138,14 @@ class VillageResolver:
                 return _("区划代码“%(v)s”不存在") % {"v": value}
             if not in_scope(self.user, region.code):
                 return _("村（社区）“%(v)s”不在您的管辖范围内") % {"v": value}
+            if region.is_retired:
+                return _("村（社区）“%(v)s”已撤销，请填写现行的村（社区）") % {"v": value}
             return region
-        candidates = [r for n in (value, value + "村", value + "社区") for r in self.by_name.get(n, ())]
+        found = {r.code: r for n in _written_names(value) for r in self.by_name.get(n, ())}
+        # a retired village is never offered to new rows; only if nothing current matches, say so
+        candidates = [r for r in found.values() if not r.is_retired]
+        if found and not candidates:
+            return _("村（社区）“%(v)s”已撤销，请填写现行的村（社区）") % {"v": value}
         if counties is not None:
             candidates = [r for r in candidates if r.code.startswith(tuple(counties))]
             if not candidates:
