@@ -202,3 +202,18 @@ def test_shift_members_outside_region_do_not_exist(api, users, team, other_team)
     )
     assert r.status_code == 400
     assert str(users["other_county"]) not in r.content.decode()
+
+
+def test_a_retired_region_is_refused_for_a_new_clue(api, users, regions):
+    """A village that the statistical codes no longer list stays on its old records, but the API
+    does not put new ones there (the pages' pickers do not offer it either)."""
+    village = regions["village"]
+    village.retired_on = datetime.date(2024, 6, 30)
+    village.save(update_fields=["retired_on"])
+    api.force_authenticate(users["county"])
+    reported = timezone.now().isoformat()
+    body = {"channel": "courier", "place": "南街口", "reported_at": reported}
+    r = api.post("/api/v1/clues/", {**body, "region": village.code})
+    assert r.status_code == 400
+    assert "已撤销" in str(r.json())
+    assert api.post("/api/v1/clues/", {**body, "region": regions["township"].code}).status_code == 201
