@@ -170,7 +170,8 @@ def check_table(source: Any, *, stream: bool = True, limits: XlsxLimits | None =
     elif kind == ODS:
         check_ods(source, stream=stream, limits=limits)
     elif kind == CSV:
-        text_encoding(source)
+        # its lines (a row may span several: an upper bound) against the row limit, before reading
+        _extent_check(limits or XlsxLimits.from_settings(), _text_sniff(source)[1], 0, 0)
     return kind
 
 

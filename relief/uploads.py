@@ -142,7 +142,9 @@ def _feed(zf: zipfile.ZipFile, info: zipfile.ZipInfo, parser: Any, limit: int) -
     except expat.ExpatError:
         raise ValidationError(_("文件内容已损坏，无法读取，请另存为 .xlsx 后重新上传")) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
-        raise ValidationError(_("文件已损坏，无法读取，请用 Excel 或 WPS 打开后另存为 .xlsx 再上传")) from None
+        raise ValidationError(
+            _("文件已损坏，无法读取，请用 Excel 或 WPS 打开后另存为 .xlsx 再上传")
+        ) from None
 
 
 def _parser() -> Any:
