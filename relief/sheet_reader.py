@@ -31,7 +31,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from relief.uploads import XlsxLimits, _too_big, _too_many_cells, check_ods, check_xlsx
+from relief.uploads import XlsxLimits, _too_big, _too_many_cells, check_ods, check_xlsx, too_many_cells_in_all
+from relief.xls_limits import xls_extent
 
 XLSX, ODS, XLS, CSV = "xlsx", "ods", "xls", "csv"
 FORMATS = (XLSX, ODS, XLS, CSV)
@@ -169,9 +170,18 @@ def check_table(source: Any, *, stream: bool = True, limits: XlsxLimits | None =
         check_xlsx(source, stream=stream, limits=limits)
     elif kind == ODS:
         check_ods(source, stream=stream, limits=limits)
+    elif kind == XLS:
+        # calamine reads every sheet of an .xls at once, each as a grid from its first value to its last
+        limits = limits or XlsxLimits.from_settings()
+        with _binary(source) as f:
+            sheets = xls_extent(f.read())
+        for rows, columns, height, width in sheets:
+            _too_big(limits, rows, columns)
+            _too_many_cells(limits, height, width)
+        too_many_cells_in_all(limits, sum(height * width for _r, _c, height, width in sheets))
     elif kind == CSV:
         # its lines (a row may span several: an upper bound) against the row limit, before reading
-        _extent_check(limits or XlsxLimits.from_settings(), _text_sniff(source)[1], 0, 0)
+        _too_big(limits or XlsxLimits.from_settings(), _text_sniff(source)[1], 0)
     return kind
 
 
@@ -235,10 +245,9 @@ class Table:
         if sheet.start is None or sheet.end is None:
             return
         (first_row, first_col), (last_row, last_col) = sheet.start, sheet.end
-        # an .xls is only bounded by its size: its extent is checked once it is read
-        _extent_check(
-            self.limits, last_row + 1, last_col + 1, (last_row - first_row + 1) * (last_col - first_col + 1)
-        )
+        # checked before (relief/uploads.py, relief/xls_limits.py); again on what calamine found
+        _too_big(self.limits, last_row + 1, last_col + 1)
+        _too_many_cells(self.limits, last_row - first_row + 1, last_col - first_col + 1)
         pad = [""] * first_col
         # iter_rows gives the rows above the first cell as empty rows, the columns from the first cell on
         for values in sheet.iter_rows():
@@ -264,11 +273,11 @@ class Table:
                     ) from None
                 number += 1
                 if number > limits.max_rows:
-                    _extent_check(limits, number, 0, 0)
+                    _too_big(limits, number, 0)
                 while values and values[-1].strip() == "":
                     values.pop()
                 if len(values) > limits.max_columns:
-                    _extent_check(limits, number, len(values), 0)
+                    _too_big(limits, number, len(values))
                 yield tuple(
                     (float(v) if _SCIENTIFIC.match(v) else v) if v.strip() != "" else None for v in values
                 )
@@ -284,11 +293,6 @@ class Table:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _extent_check(limits: XlsxLimits, rows: int, columns: int, cells: int) -> None:
-    _too_big(limits, rows, columns)
-    _too_many_cells(limits, 1, cells)
 
 
 class _Lines:

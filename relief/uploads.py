@@ -272,6 +272,17 @@ def _too_many_cells(limits: XlsxLimits, rows: int, columns: int) -> None:
         )
 
 
+def too_many_cells_in_all(limits: XlsxLimits, cells: int) -> None:
+    """The grids of every sheet together (a reader that holds all sheets of a file at once)."""
+    if cells > limits.max_cells:
+        raise ValidationError(
+            _(
+                "表格中的单元格过多（各工作表合计 %(n)s 个，上限 %(max)s 个），请删除多余的工作表、行和列，或拆分后分批上传"
+            )
+            % {"n": f"{cells:,}", "max": f"{limits.max_cells:,}"}
+        )
+
+
 def check_xlsx(source: Any, *, stream: bool = True, limits: XlsxLimits | None = None) -> XlsxReport:
     """Check an .xlsx or .xlsm (a path or a seekable binary file) against the limits; a file is put
     back at its start. `stream=False` reads each sheet only up to its data (the declared dimension):
@@ -370,7 +381,7 @@ def _scan_ods(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits, re
                 _too_many_cells(limits, row, extent.columns)
         elif name == f"{_TABLE} table" and extent is not None:
             total_cells += extent.rows * extent.columns
-            _too_many_cells(limits, 1, total_cells)  # the reader holds every table of the file at once
+            too_many_cells_in_all(limits, total_cells)  # the reader holds every table of the file at once
             extent = None
 
     p.StartElementHandler = start

@@ -233,6 +233,7 @@ HOSTILE = [
         id="ods-ten-million-cells",
     ),
     pytest.param(xlsx_corners, "表格范围过大", id="xlsx-two-corners"),
+    pytest.param(lambda: fixture("hostile-a1-iv65536.xls"), "列数过多", id="xls-a1-and-iv65536"),
     pytest.param(
         lambda: "姓名,身份证号,村\n".encode() + b"\n" * 1_000_000, "行数过多", id="csv-a-million-empty-lines"
     ),
@@ -293,6 +294,21 @@ def test_blank_rows_repeated_to_the_sheet_end_are_not_data(users):
     assert time.monotonic() - started < 5
     # the LibreOffice fixture has such a run under its data
     assert read_all_rows(FIXTURES / "roster-libreoffice.ods") == 12
+
+
+@pytest.mark.django_db
+def test_an_xls_grid_is_bounded_before_calamine_reads_it(client, users, settings):
+    """5.6 kB of .xls with values in A1 and IV65536: 16.8 million cells, refused at the upload."""
+    settings.UPLOAD_XLSX_MAX_COLUMNS = 256
+    login(client, users["county"])
+    started = time.monotonic()
+    response = client.post(
+        reverse("people:roster-upload"),
+        {"file": SimpleUploadedFile("花名册.xls", fixture("hostile-a1-iv65536.xls"))},
+    )
+    assert time.monotonic() - started < 5
+    assert "表格范围过大（65,536 行 × 256 列" in response.content.decode()
+    assert not RosterUpload.objects.exists()
 
 
 def test_the_size_limit_holds_for_every_format(settings):
