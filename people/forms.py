@@ -24,6 +24,7 @@ from people.models import (
 )
 from relief.models import Region
 from relief.regions import Level
+from relief.sheet_reader import ACCEPT
 
 
 class BootstrapMixin:
@@ -324,10 +325,8 @@ def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
 
 class RosterUploadForm(BootstrapMixin, forms.Form):
     file = forms.FileField(
-        label=_("花名册文件（.xlsx）"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ),
+        label=_("花名册文件（.xlsx、.xls、.ods 或 .csv）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

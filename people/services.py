@@ -47,7 +47,7 @@ from people.models import (
 )
 from relief.models import Job, JobState, Region, User
 from relief.scoping import in_scope, require_actor, require_in_scope, require_writer
-from relief.uploads import check_xlsx
+from relief.sheet_reader import check_table
 
 ID_CONSTRAINT = "person_id_number_active_once"
 VISIT_SCHEDULE_FIELDS = ["next_visit_due", "visit_rule_name", "visit_interval_days", "visit_cold_wave"]
@@ -576,12 +576,12 @@ def roster_upload_create(*, actor: User, file: UploadedFile) -> RosterUpload:
 
     require_writer(actor)
     name = file.name or "roster.xlsx"
-    if not name.lower().endswith(".xlsx"):
-        raise ValidationError({"file": _("请上传 .xlsx 格式的 Excel 文件（.xls 请先另存为 .xlsx）")})
     if file.size and file.size > MAX_UPLOAD_BYTES:
         raise ValidationError({"file": _("文件过大（上限 50MB）")})
     try:
-        check_xlsx(file, stream=False)  # the zip and each sheet's declared size; rows in the job
+        # the format by content (.xlsx/.xlsm/.xls/.ods/.csv, whatever the name says), the zip and each
+        # sheet's declared size, a CSV's encoding; rows in the job
+        check_table(file, stream=False)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from None
     upload = RosterUpload(original_name=name[:255], region=actor.region, uploaded_by=actor)

@@ -158,6 +158,9 @@ UPLOAD_XLSX_MAX_PART_BYTES = env.int("UPLOAD_XLSX_MAX_PART_BYTES", default=32 * 
 UPLOAD_XLSX_MAX_TOTAL_BYTES = env.int("UPLOAD_XLSX_MAX_TOTAL_BYTES", default=512 * 1024 * 1024)
 UPLOAD_XLSX_MAX_RATIO = env.int("UPLOAD_XLSX_MAX_RATIO", default=100)
 UPLOAD_XLSX_MAX_SHARED_STRINGS = env.int("UPLOAD_XLSX_MAX_SHARED_STRINGS", default=1_000_000)
+# a sheet is read as a grid from its first cell to its last (rows x columns, ~32 bytes a cell)
+UPLOAD_SHEET_MAX_CELLS = env.int("UPLOAD_SHEET_MAX_CELLS", default=4_000_000)
+UPLOAD_SHEET_MAX_BYTES = env.int("UPLOAD_SHEET_MAX_BYTES", default=50 * 1024 * 1024)
 # Wall-clock budget of one roster import job (reading, checking and writing), in seconds.
 ROSTER_IMPORT_SECONDS = env.int("ROSTER_IMPORT_SECONDS", default=900)
 # Evidence and photos: images (JPEG/PNG/WebP) or PDF, checked by content, at most this size.

@@ -1,10 +1,15 @@
 """Every file a user uploads is bounded here BEFORE a parser sees it.
 
-- `check_xlsx(source)`: an .xlsx is a zip. With `zipfile` and a bare expat parser (no tree, no DTD),
+- `check_xlsx(source)`: an .xlsx (or .xlsm) is a zip. With `zipfile` and a bare expat parser (no tree, no DTD),
   check the number of parts, each part's uncompressed size and compression ratio, the total, each
   sheet's declared `<dimension ref>` and, with `stream=True`, the real last row and column and the
   number of shared strings, stopping at the first limit crossed. Limits come from settings
-  (`UPLOAD_XLSX_*`). Raises `ValidationError` with a Chinese message.
+  (`UPLOAD_XLSX_*`, `UPLOAD_SHEET_MAX_CELLS`: a reader holds a sheet as a grid from its first cell
+  to its last). Raises `ValidationError` with a Chinese message.
+- `check_ods(source)`: the same for an .ods: the zip, then content.xml streamed with expat, counting
+  `table:number-rows-repeated` and `table:number-columns-repeated` up to the last cell holding
+  something (the empty rows and columns LibreOffice repeats to the sheet's end are not data).
+  Which file is which, and CSV, is relief/sheet_reader.py's business.
 - `Deadline`: a wall-clock budget for an import job, checked every few rows.
 - `check_attachment(file)`: evidence and photos are images (JPEG/PNG/WebP) or PDF, recognised by
   their first bytes, never by name; `attachment_name()` gives the stored name (random, with the
@@ -45,6 +50,7 @@ class XlsxLimits:
     max_total_bytes: int
     max_ratio: int
     max_shared_strings: int
+    max_cells: int = 4_000_000
 
     @classmethod
     def from_settings(cls) -> XlsxLimits:
@@ -57,6 +63,7 @@ class XlsxLimits:
             max_total_bytes=settings.UPLOAD_XLSX_MAX_TOTAL_BYTES,
             max_ratio=settings.UPLOAD_XLSX_MAX_RATIO,
             max_shared_strings=settings.UPLOAD_XLSX_MAX_SHARED_STRINGS,
+            max_cells=settings.UPLOAD_SHEET_MAX_CELLS,
         )
 
 
@@ -135,7 +142,9 @@ def _feed(zf: zipfile.ZipFile, info: zipfile.ZipInfo, parser: Any, limit: int) -
     except expat.ExpatError:
         raise ValidationError(_("文件内容已损坏，无法读取，请另存为 .xlsx 后重新上传")) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
-        raise ValidationError(_("文件已损坏或不是有效的 .xlsx 文件，请另存为 .xlsx 后重新上传")) from None
+        raise ValidationError(
+            _("文件已损坏，无法读取，请用 Excel 或 WPS 打开后另存为 .xlsx 再上传")
+        ) from None
 
 
 def _parser() -> Any:
@@ -203,61 +212,199 @@ def _count_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Xl
     return count
 
 
+def _open_zip(source: Any) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        raise ValidationError(
+            _("无法读取文件：文件已损坏，或不是 Excel、WPS、LibreOffice 表格或 CSV 文件")
+        ) from None
+
+
+def _check_parts(
+    zf: zipfile.ZipFile, limits: XlsxLimits, report: XlsxReport, is_sheet: Any
+) -> list[zipfile.ZipInfo]:
+    """The zip's parts: their number, each one's declared size and compression ratio, the total.
+    The sheet parts (`is_sheet(name)`) in order."""
+    infos = zf.infolist()
+    report.parts = len(infos)
+    if report.parts > limits.max_parts:
+        raise ValidationError(
+            _("文件结构异常（包含 %(n)d 个部件，上限 %(max)d 个），请另存为 .xlsx 后重新上传")
+            % {"n": report.parts, "max": limits.max_parts}
+        )
+    sheets = []
+    for info in infos:
+        sheet = is_sheet(info.filename)
+        cap = limits.max_sheet_bytes if sheet else limits.max_part_bytes
+        if info.file_size > _RATIO_FROM_BYTES:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_ratio:
+                raise ValidationError(
+                    _("文件压缩比异常（%(part)s 压缩比 %(ratio).0f:1，上限 %(max)d:1），疑似恶意文件，已拒绝")
+                    % {"part": info.filename, "ratio": ratio, "max": limits.max_ratio}
+                )
+        if info.file_size > cap:
+            raise ValidationError(
+                _("文件中的内容过大（%(part)s 解压后 %(size)s，上限 %(max)s），请拆分后分批上传")
+                % {"part": info.filename, "size": _mb(info.file_size), "max": _mb(cap)}
+            )
+        report.total_bytes += info.file_size
+        if sheet:
+            sheets.append(info)
+    if report.total_bytes > limits.max_total_bytes:
+        raise ValidationError(
+            _("文件解压后过大（%(size)s，上限 %(max)s），请拆分后分批上传")
+            % {"size": _mb(report.total_bytes), "max": _mb(limits.max_total_bytes)}
+        )
+    return sheets
+
+
+def _too_many_cells(limits: XlsxLimits, rows: int, columns: int) -> None:
+    """A reader holds a sheet as a grid from its first cell to its last: rows × columns, whatever
+    lies between (a value in A1 and one in GR200000 make 40 million cells)."""
+    if rows * columns > limits.max_cells:
+        raise ValidationError(
+            _(
+                "表格范围过大（%(rows)s 行 × %(cols)s 列，上限 %(max)s 个单元格），请删除多余的行和列，或拆分后分批上传"
+            )
+            % {"rows": f"{rows:,}", "cols": f"{columns:,}", "max": f"{limits.max_cells:,}"}
+        )
+
+
+def too_many_cells_in_all(limits: XlsxLimits, cells: int) -> None:
+    """The grids of every sheet together (a reader that holds all sheets of a file at once)."""
+    if cells > limits.max_cells:
+        raise ValidationError(
+            _(
+                "表格中的单元格过多（各工作表合计 %(n)s 个，上限 %(max)s 个），请删除多余的工作表、行和列，或拆分后分批上传"
+            )
+            % {"n": f"{cells:,}", "max": f"{limits.max_cells:,}"}
+        )
+
+
 def check_xlsx(source: Any, *, stream: bool = True, limits: XlsxLimits | None = None) -> XlsxReport:
-    """Check an .xlsx (a path or a seekable binary file) against the limits; a file is put back at
-    its start. `stream=False` reads each sheet only up to its data (the declared dimension): quick
-    enough for a request; `stream=True` also reads every row and the shared strings."""
+    """Check an .xlsx or .xlsm (a path or a seekable binary file) against the limits; a file is put
+    back at its start. `stream=False` reads each sheet only up to its data (the declared dimension):
+    quick enough for a request; `stream=True` also reads every row and the shared strings."""
     limits = limits or XlsxLimits.from_settings()
     report = XlsxReport()
     start_at = source.tell() if hasattr(source, "tell") else None
     try:
-        try:
-            zf = zipfile.ZipFile(source)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-            raise ValidationError(
-                _("无法读取文件：请上传 Excel 2007 及以上（.xlsx）格式的文件，.xls 请先另存为 .xlsx")
-            ) from None
-        with zf:
-            infos = zf.infolist()
-            report.parts = len(infos)
-            if report.parts > limits.max_parts:
-                raise ValidationError(
-                    _("文件结构异常（包含 %(n)d 个部件，上限 %(max)d 个），请另存为 .xlsx 后重新上传")
-                    % {"n": report.parts, "max": limits.max_parts}
-                )
-            sheets = []
-            for info in infos:
-                is_sheet = bool(_SHEET_PART.match(info.filename))
-                cap = limits.max_sheet_bytes if is_sheet else limits.max_part_bytes
-                if info.file_size > _RATIO_FROM_BYTES:
-                    ratio = info.file_size / max(info.compress_size, 1)
-                    if ratio > limits.max_ratio:
-                        raise ValidationError(
-                            _(
-                                "文件压缩比异常（%(part)s 压缩比 %(ratio).0f:1，上限 %(max)d:1），疑似恶意文件，已拒绝"
-                            )
-                            % {"part": info.filename, "ratio": ratio, "max": limits.max_ratio}
-                        )
-                if info.file_size > cap:
-                    raise ValidationError(
-                        _("文件中的内容过大（%(part)s 解压后 %(size)s，上限 %(max)s），请拆分后分批上传")
-                        % {"part": info.filename, "size": _mb(info.file_size), "max": _mb(cap)}
-                    )
-                report.total_bytes += info.file_size
-                if is_sheet:
-                    sheets.append(info)
-            if report.total_bytes > limits.max_total_bytes:
-                raise ValidationError(
-                    _("文件解压后过大（%(size)s，上限 %(max)s），请拆分后分批上传")
-                    % {"size": _mb(report.total_bytes), "max": _mb(limits.max_total_bytes)}
-                )
+        with _open_zip(source) as zf:
+            sheets = _check_parts(zf, limits, report, lambda name: bool(_SHEET_PART.match(name)))
             if not sheets:
-                raise ValidationError(_("文件中没有工作表：请上传 Excel 2007 及以上（.xlsx）格式的文件"))
+                raise ValidationError(_("文件中没有工作表：请用 Excel 或 WPS 打开后另存为 .xlsx 再上传"))
             for info in sheets:
-                report.sheets.append(_scan_sheet(zf, info, limits, stream))
-            names = {i.filename: i for i in infos}
+                extent = _scan_sheet(zf, info, limits, stream)
+                if stream:
+                    _too_many_cells(limits, extent.rows, extent.columns)
+                else:
+                    _too_many_cells(limits, extent.declared_rows or 0, extent.declared_columns or 0)
+                report.sheets.append(extent)
+            names = {i.filename: i for i in zf.infolist()}
             if stream and _SHARED_STRINGS in names:
                 report.shared_strings = _count_shared_strings(zf, names[_SHARED_STRINGS], limits)
+    finally:
+        if start_at is not None:
+            source.seek(start_at)
+    return report
+
+
+# --- OpenDocument spreadsheets (.ods: WPS, LibreOffice) ----------------------------------------------
+
+_ODS_CONTENT = "content.xml"
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+def _repeats(attrs: dict[str, str], name: str) -> int:
+    value = attrs.get(f"{_TABLE} {name}", "1")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def _scan_ods(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits, report: XlsxReport) -> None:
+    """Every table of content.xml, streamed: its real extent, i.e. the last row and the last column
+    holding something, counting `table:number-rows-repeated` and `table:number-columns-repeated`
+    (one element may stand for a million rows). Empty rows and cells repeated to the sheet's end,
+    which LibreOffice writes for formatting, are not data and cost nothing."""
+    p = expat.ParserCreate(namespace_separator=" ")
+    p.StartDoctypeDeclHandler = _refuse_dtd
+    p.EntityDeclHandler = _refuse_dtd
+    p.ExternalEntityRefHandler = _refuse_dtd
+    extent: SheetExtent | None = None
+    row = 0  # rows before the current one (repeats counted)
+    row_repeat = 1
+    col = 0  # columns before the current cell
+    row_last_col = 0  # the last column with something in the current row
+    cell: tuple[int, int] | None = None  # (first column, repeats) of the open cell
+    cell_full = False
+    depth = 0  # nesting inside a cell (a cell's paragraphs)
+    total_cells = 0
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal extent, row, row_repeat, col, row_last_col, cell, cell_full, depth
+        if cell is not None:
+            depth += 1
+            cell_full = True  # a paragraph, an annotation: something is there
+            return
+        if name == f"{_TABLE} table":
+            extent = SheetExtent(part=attrs.get(f"{_TABLE} name", ""))
+            report.sheets.append(extent)
+            row = 0
+        elif name == f"{_TABLE} table-row" and extent is not None:
+            row_repeat = _repeats(attrs, "number-rows-repeated")
+            col, row_last_col = 0, 0
+        elif name in (f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell") and extent is not None:
+            cell = (col, _repeats(attrs, "number-columns-repeated"))
+            cell_full = f"{_OFFICE} value-type" in attrs
+            depth = 0
+
+    def end(name: str) -> None:
+        nonlocal extent, row, col, row_last_col, cell, depth, total_cells
+        if cell is not None:
+            if depth:
+                depth -= 1
+                return
+            first, repeat = cell
+            col = first + repeat
+            if cell_full:
+                row_last_col = col
+                _too_big(limits, 0, col)
+            cell = None
+        elif name == f"{_TABLE} table-row" and extent is not None:
+            row += row_repeat
+            if row_last_col:
+                extent.rows = row
+                extent.columns = max(extent.columns, row_last_col)
+                _too_big(limits, row, extent.columns)
+                _too_many_cells(limits, row, extent.columns)
+        elif name == f"{_TABLE} table" and extent is not None:
+            total_cells += extent.rows * extent.columns
+            too_many_cells_in_all(limits, total_cells)  # the reader holds every table of the file at once
+            extent = None
+
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    _feed(zf, info, p, limits.max_sheet_bytes)
+
+
+def check_ods(source: Any, *, stream: bool = True, limits: XlsxLimits | None = None) -> XlsxReport:
+    """Check an .ods (a path or a seekable binary file) the way `check_xlsx` checks an .xlsx: the
+    zip's parts, sizes and ratios, then (`stream=True`) content.xml streamed with expat for each
+    table's real rows and columns. A file is put back at its start."""
+    limits = limits or XlsxLimits.from_settings()
+    report = XlsxReport()
+    start_at = source.tell() if hasattr(source, "tell") else None
+    try:
+        with _open_zip(source) as zf:
+            sheets = _check_parts(zf, limits, report, lambda name: name == _ODS_CONTENT)
+            if not sheets:
+                raise ValidationError(
+                    _("文件中没有工作表：ODS 文件缺少内容，请用 WPS 或 LibreOffice 重新保存")
+                )
+            if stream:
+                _scan_ods(zf, sheets[0], limits, report)
     finally:
         if start_at is not None:
             source.seek(start_at)

@@ -1,4 +1,5 @@
-"""Roster import from Excel (.xlsx): real county rosters in, every bad row explained.
+"""Roster import from spreadsheets (.xlsx, .xlsm, .xls, .ods, .csv: relief/sheet_reader.py): real
+county rosters in, every bad row explained.
 
 The user uploads a file (`people.services.roster_upload_create`), which is stored on a
 `RosterUpload` and gets a dry run: exactly what the commit does, inside one transaction, then

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
 
 from people.choices import TekunMode
 from people.id_numbers import birth_date_from_id, sex_from_id
@@ -44,7 +43,8 @@ from people.roster.cells import (
 from people.roster.columns import HEADER_SCAN_ROWS, Header, find_header, match_column, norm
 from relief.jobs.registry import JobError
 from relief.models import Region
-from relief.uploads import Deadline, check_xlsx
+from relief.sheet_reader import Table, open_table
+from relief.uploads import Deadline
 
 PROGRESS_EVERY = 2_000  # rows between progress reports while reading
 DEADLINE_EVERY = 500  # rows between looks at the clock
@@ -242,23 +242,21 @@ def import_deadline() -> Deadline:
     return Deadline(seconds, message, every=DEADLINE_EVERY, error=JobError)
 
 
-def open_workbook(source) -> Workbook:
-    """The workbook, after the file passed the limits of relief/uploads.py (sizes, ratio, declared
-    and real rows and columns): openpyxl never sees a file that would run away with the worker."""
+def open_workbook(source) -> Table:
+    """The roster file, after it passed the limits of relief/uploads.py (sizes, ratio, declared
+    and real rows and columns): .xlsx, .xlsm, .xls, .ods or .csv, told by its content
+    (relief/sheet_reader.py); no parser sees a file that would run away with the worker."""
     try:
-        check_xlsx(source)
+        return open_table(source)
     except ValidationError as exc:
         raise JobError("；".join(exc.messages)) from None
+
+
+def _numbered(table: Table, index: int) -> Iterator[tuple[int, tuple]]:
     try:
-        return load_workbook(source, read_only=True, data_only=True)
-    except Exception:
-        raise JobError(
-            _("无法读取文件：请上传 Excel 2007 及以上（.xlsx）格式的文件，.xls 请先另存为 .xlsx")
-        ) from None
-
-
-def _numbered(ws) -> Iterator[tuple[int, tuple]]:
-    yield from enumerate(ws.iter_rows(values_only=True), start=1)
+        yield from enumerate(table.rows(index), start=1)
+    except ValidationError as exc:  # a limit found while reading (a CSV's rows, an .xls's extent)
+        raise JobError("；".join(exc.messages)) from None
 
 
 def read_roster(
@@ -269,30 +267,30 @@ def read_roster(
     deadline: Deadline | None = None,
 ) -> Sheet:
     """Every data row of the first sheet with a 姓名 and a 身份证号 column among its first rows,
-    streamed (`read_only`), each parsed and checked. `check_header` may refuse the header (raise
+    read through relief/sheet_reader.py, each parsed and checked. `check_header` may refuse the header (raise
     JobError) before any row is read. `deadline` (a wall-clock budget) is checked every few rows."""
     deadline = deadline or import_deadline()
-    wb = open_workbook(source)
+    table = open_workbook(source)
     try:
-        ws, header = None, None
-        for candidate in wb.worksheets:
+        index, header = None, None
+        for candidate in range(len(table.sheet_names)):
             head_rows = []
-            for _number, row in _numbered(candidate):
+            for _number, row in _numbered(table, candidate):
                 head_rows.append(row)
                 if len(head_rows) >= HEADER_SCAN_ROWS:
                     break
             header = find_header(head_rows)
             if header and {"name", "id_number"} <= header.columns.keys():
-                ws = candidate
+                index = candidate
                 break
-        if ws is None or header is None:
+        if index is None or header is None:
             raise JobError(_("没有找到表头：表格前30行中须有“姓名”和“身份证号”列"))
         check_header(header)
-        total = ws.max_row if isinstance(ws.max_row, int) else None
+        total = table.row_count(index)
         progress(0, total, message, force=True)
         rows: list[RosterRow] = []
         skipped: list[int] = []
-        for number, row in _numbered(ws):
+        for number, row in _numbered(table, index):
             deadline.check()
             if number <= header.last_row:
                 continue
@@ -304,6 +302,8 @@ def read_roster(
                 rows.append(parsed)
             if number % PROGRESS_EVERY == 0:
                 progress(number, total)
-        return Sheet(title=ws.title, header=header, rows=rows, skipped_rows=skipped, total=total)
+        return Sheet(
+            title=table.sheet_names[index], header=header, rows=rows, skipped_rows=skipped, total=total
+        )
     finally:
-        wb.close()
+        table.close()

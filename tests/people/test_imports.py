@@ -503,11 +503,11 @@ def test_progress_partial_for_htmx(client, users, django_capture_on_commit_callb
     assert partial.lstrip().startswith('<div id="roster-status"')
 
 
-def test_upload_refuses_non_xlsx(client, users):
+def test_upload_refuses_a_file_that_is_no_spreadsheet(client, users):
     login(client, users["county"])
-    response = _upload(client, b"a,b\n1,2\n", name="roster.csv")
+    response = _upload(client, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", name="roster.xlsx")
     assert response.status_code == 200
-    assert ".xlsx" in response.content.decode()
+    assert "文件内容不是表格" in response.content.decode()
     assert not RosterUpload.objects.exists()
 
 
