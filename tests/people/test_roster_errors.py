@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from people.models import RosterUpload
-from people.roster import roster_import
+from people.roster import cells, roster_import
 from people.roster.errors import CODES
 from tests.conftest import login
 from tests.people.factories import make_id_number
@@ -90,6 +90,31 @@ def test_a_name_conflict_and_a_number_registered_elsewhere_have_codes(users, hom
         6: [("id_registered_elsewhere", "公民身份号码")],
     }
     assert {c for found in problems(report).values() for c, _col in found} <= CODES.keys()
+
+
+@pytest.mark.parametrize(
+    ("parse", "value", "code"),
+    [
+        (cells.parse_id_check, 510121201006120020, "id_number_stored_as_number"),
+        (cells.parse_id_check, "5.10121E+17", "id_number_stored_as_number"),
+        (cells.parse_id_check, "", "id_number_missing"),
+        (cells.parse_id_check, "510121199013010010", "id_number_invalid"),
+        (cells.parse_date, "2024-13-45", "date_invalid"),
+        (lambda v: cells.parse_amount(v, "月收入"), "一千元", "amount_invalid"),
+        (lambda v: cells.parse_amount(v, "月收入"), "-5", "amount_invalid"),
+        (cells.parse_relation, "邻居", "relation_unknown"),
+        (cells.parse_tekun_mode, "自己", "tekun_mode_unknown"),
+        (cells.parse_categories, "补贴户", "category_unknown"),
+        (cells.parse_sex, "未知", "sex_invalid"),
+        (cells.parse_birth, "某年", "birth_date_invalid"),
+        (lambda v: cells.parse_housing(v, "住房状况"), "危房", "housing_grade_missing"),
+        (lambda v: cells.parse_heating(v, "取暖方式"), "烧柴火堆", "choice_unknown"),
+    ],
+)
+def test_each_unreadable_cell_says_what_is_wrong_with_a_code(parse, value, code):
+    with pytest.raises(cells.CellError) as caught:
+        parse(value)
+    assert caught.value.code == code and str(caught.value)
 
 
 # --- the page: every error, a page at a time -----------------------------------------------------
@@ -185,8 +210,8 @@ def test_error_file_has_the_bad_rows_as_written_with_their_reasons_and_uploads_a
         9: {11: "1000"},
         10: {6: make_id_number("510121", datetime.date(2010, 6, 12))},
     }
-    for row, cells in fixes.items():
-        for col, value in cells.items():
+    for row, changes in fixes.items():
+        for col, value in changes.items():
             ws.cell(row=row, column=col, value=value)
     fixed = io.BytesIO()
     wb.save(fixed)
@@ -231,3 +256,10 @@ def test_error_file_of_an_upload_without_errors_or_outside_the_region_is_not_fou
     assert client.get(url).status_code == 200
     login(client, users["other_county"])
     assert client.get(url).status_code == 404
+
+
+def test_every_code_is_documented_for_api_clients():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "api-clients.md").read_text()
+    assert [code for code in CODES if f"| `{code}` |" not in docs] == []
