@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +40,6 @@ from people.roster.villages import example_places
 from people.selectors import is_household_number, overdue_people_count, search_households, with_list_data
 from people.visit_rules import next_visit_proposal
 from relief.idempotency import page_once
-from relief.jobs.registry import JobError
 from relief.jobs.services import job_start
 from relief.pages import xlsx_response
 from relief.privacy import NumberSearchLimited, number_kind, number_search
@@ -479,28 +478,20 @@ def roster_upload_errors(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def roster_upload_error_file(request: HttpRequest, pk: int) -> HttpResponse:
-    """The bad rows as they are in the uploaded file, under its header, with a 错误原因 column:
-    the clerk fixes this file and uploads it again. ID and phone numbers are masked for the roles
-    that see them masked (relief/privacy.py)."""
+    """下载错误行: the bad rows as they are in the uploaded file, under its header, with a 错误原因
+    column, made by a job (the job's page offers the file): the clerk fixes it and uploads it again.
+    A read, as every export: any role that sees the upload; ID and phone numbers masked for the
+    roles that see them masked (relief/privacy.py)."""
     upload = _roster_upload(request, pk)
-    commit_report = error_report.report_of(upload.commit_job)
-    job = error_report.report_job(upload.dry_run_job, upload.commit_job, commit_report)
-    errors = error_report.all_errors(job) if job is not None else []
-    if not errors or not upload.file:
-        raise Http404(_("没有错误行可下载"))
-    try:
-        with upload.file.open("rb") as f:
-            content = error_report.error_workbook(f, errors, request.user)
-    except (JobError, OSError):
-        messages.error(request, _("上传的花名册文件已不存在或无法读取，请重新上传"))
-        return redirect("people:roster-upload-detail", pk=upload.pk)
-    stem = upload.original_name.rsplit(".", 1)[0] or "roster"
-    response = xlsx_response(content, "roster-errors.xlsx")
-    response["Content-Disposition"] = content_disposition_header(
-        True, _("%(name)s-错误行.xlsx") % {"name": stem}
+    job = job_start(
+        actor=request.user,
+        kind=error_report.ERROR_FILE_JOB,
+        title=_("花名册错误行：%(name)s") % {"name": upload.original_name},
+        params={"upload_id": upload.pk},
     )
-    return response
+    return redirect("job-detail", pk=job.pk)
 
 
 @login_required

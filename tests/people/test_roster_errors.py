@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from people.models import RosterUpload
 from people.roster import cells, roster_import
 from people.roster.errors import CODES
+from relief.models import Job, JobState
 from tests.conftest import login
 from tests.people.factories import make_id_number
 from tests.people.test_imports import BAD_ROWS, GOOD_ROWS, OTHER_ID, _upload, counts, roster
@@ -158,6 +159,17 @@ def test_every_error_is_reachable_page_by_page(client, users, django_capture_on_
 # --- the file of bad rows ------------------------------------------------------------------------
 
 
+def download(client, upload, capture) -> bytes:
+    """下载错误行: a job; its file as the job's page offers it."""
+    with capture(execute=True):
+        response = client.post(reverse("people:roster-upload-error-file", args=[upload.pk]))
+    job = Job.objects.filter(kind="people.roster_error_file").latest("pk")
+    assert response.status_code == 302 and response.url == reverse("job-detail", args=[job.pk])
+    assert job.state == JobState.SUCCEEDED, job.error
+    with job.result_file.open("rb") as f:
+        return f.read()
+
+
 def _cells(ws) -> list[list]:
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     width = max((i + 1 for r in rows for i, v in enumerate(r) if v not in (None, "")), default=0)
@@ -178,10 +190,9 @@ def test_error_file_has_the_bad_rows_as_written_with_their_reasons_and_uploads_a
         .count(reverse("people:roster-upload-error-file", args=[upload.pk]))
     )
 
-    response = client.get(reverse("people:roster-upload-error-file", args=[upload.pk]))
-    assert response.status_code == 200
-    assert "attachment" in response["Content-Disposition"] and "xlsx" in response["Content-Disposition"]
-    got = _cells(load_workbook(io.BytesIO(response.content)).active)
+    content = download(client, upload, django_capture_on_commit_callbacks)
+    assert Job.objects.get(kind="people.roster_error_file").result_file.name.endswith("-错误行.xlsx")
+    got = _cells(load_workbook(io.BytesIO(content)).active)
     source = _cells(load_workbook(io.BytesIO(original), read_only=True, data_only=True).active)
     width = len(source[0])
     # the title, filler and both header rows as they are, 错误原因 after the last header cell
@@ -200,7 +211,7 @@ def test_error_file_has_the_bad_rows_as_written_with_their_reasons_and_uploads_a
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("people:roster-commit", args=[RosterUpload.objects.latest("pk").pk]))
     assert counts() == (3, 6, 3)
-    wb = load_workbook(io.BytesIO(response.content))
+    wb = load_workbook(io.BytesIO(content))
     ws = wb.active
     fixes = {
         5: {3: "滨河社区"},  # row 9: a village of their own
@@ -234,28 +245,28 @@ def test_error_file_masks_numbers_for_roles_that_see_them_masked(
         _upload(client, roster({**GOOD_ROWS, 9: BAD_ROWS[9]}))
     upload = RosterUpload.objects.get()
     login(client, users[who])
-    response = client.get(reverse("people:roster-upload-error-file", args=[upload.pk]))
-    ws = load_workbook(io.BytesIO(response.content)).active
+    ws = load_workbook(io.BytesIO(download(client, upload, django_capture_on_commit_callbacks))).active
     (row,) = list(ws.iter_rows(min_row=5, values_only=True))
     assert (row[5] == OTHER_ID) is not masked
     if masked:
         assert row[5] == OTHER_ID[:6] + "********" + OTHER_ID[-4:]
 
 
-def test_error_file_of_an_upload_without_errors_or_outside_the_region_is_not_found(
+def test_error_file_of_an_upload_without_errors_or_outside_the_region(
     client, users, django_capture_on_commit_callbacks
 ):
     login(client, users["county"])
     with django_capture_on_commit_callbacks(execute=True):
         _upload(client, roster(GOOD_ROWS))
     url = reverse("people:roster-upload-error-file", args=[RosterUpload.objects.get().pk])
-    assert client.get(url).status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
-        _upload(client, roster({**GOOD_ROWS, **BAD_ROWS}))
-    url = reverse("people:roster-upload-error-file", args=[RosterUpload.objects.latest("pk").pk])
-    assert client.get(url).status_code == 200
+        client.post(url)
+    job = Job.objects.get(kind="people.roster_error_file")
+    assert (job.state, job.error, job.result_file.name) == (JobState.FAILED, "没有错误行可下载", "")
     login(client, users["other_county"])
-    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert client.get(url).status_code == 405  # a job is started by POST only
+    assert Job.objects.filter(kind="people.roster_error_file").count() == 1
 
 
 def test_every_code_is_documented_for_api_clients():
