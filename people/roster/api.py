@@ -15,6 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import IntegerField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -243,11 +246,8 @@ def _job_error_counts(uploads: list[RosterUpload]) -> dict[int, int]:
     ids = [u.dry_run_job_id for u in uploads if u.dry_run_job_id]
     if not ids:
         return {}
-    from django.db.models import IntegerField
-    from django.db.models.fields.json import KeyTextTransform
-    from django.db.models.functions import Cast
-
     rows = (
+        # lint: allow-unscoped (the dry runs of uploads already read through visible_to)
         Job.objects.filter(pk__in=ids)
         .annotate(n=Cast(KeyTextTransform("error_count", "result"), IntegerField()))
         .values_list("pk", "n")
