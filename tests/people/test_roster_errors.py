@@ -191,7 +191,7 @@ def test_error_file_has_the_bad_rows_as_written_with_their_reasons_and_uploads_a
     )
 
     content = download(client, upload, django_capture_on_commit_callbacks)
-    assert Job.objects.get(kind="people.roster_error_file").result_file.name.endswith("-错误行.xlsx")
+    assert "花名册-错误行" in Job.objects.get(kind="people.roster_error_file").result_file.name
     got = _cells(load_workbook(io.BytesIO(content)).active)
     source = _cells(load_workbook(io.BytesIO(original), read_only=True, data_only=True).active)
     width = len(source[0])
