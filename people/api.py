@@ -28,6 +28,7 @@ from people.models import (
     Visit,
     years_ago,
 )
+from people.roster.api import RosterImportViewSet
 from people.selectors import with_list_data
 from relief.api.fields import ScopedRelatedField
 from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
@@ -508,3 +509,4 @@ def register(router) -> None:
     router.register("households", HouseholdViewSet, basename="household")
     router.register("persons", PersonViewSet, basename="person")
     router.register("visits", VisitViewSet, basename="visit")
+    router.register("roster-imports", RosterImportViewSet, basename="roster-import")

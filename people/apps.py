@@ -9,6 +9,7 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from people import exports, roster  # noqa: F401  (register the roster job handlers)
         from people.demo import seed_people
+        from people.roster import error_report  # noqa: F401  (the file of bad rows, a job)
         from relief import demo, navigation
 
         navigation.register(_("困难群众"), "people:index", order=10)

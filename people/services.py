@@ -53,6 +53,9 @@ ID_CONSTRAINT = "person_id_number_active_once"
 VISIT_SCHEDULE_FIELDS = ["next_visit_due", "visit_rule_name", "visit_interval_days", "visit_cold_wave"]
 # the job kind of a roster's dry run and commit (people/roster/job.py)
 ROSTER_IMPORT_JOB = "people.roster_import"
+# why a commit is refused (the API answers 409 with these codes)
+ROSTER_DRY_RUN_UNFINISHED = "dry_run_unfinished"
+ROSTER_DRY_RUN_HAS_ERRORS = "dry_run_has_errors"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 HOUSEHOLD_NUMBER_CONSTRAINT = "household_number_unique_in_region"
 
@@ -570,8 +573,9 @@ def _validate_visit(visit: Visit) -> None:
 
 
 @transaction.atomic
-def roster_upload_create(*, actor: User, file: UploadedFile) -> RosterUpload:
-    """Store an uploaded roster and start its dry run."""
+def roster_upload_create(*, actor: User, file: UploadedFile, commit: bool = False) -> RosterUpload:
+    """Store an uploaded roster and start its dry run; `commit`: start writing it at once instead
+    (the API's `dry_run=false`: any bad row writes nothing, and the job's report lists every one)."""
     from relief.jobs.services import job_start
 
     require_writer(actor)
@@ -587,6 +591,15 @@ def roster_upload_create(*, actor: User, file: UploadedFile) -> RosterUpload:
     upload = RosterUpload(original_name=name[:255], region=actor.region, uploaded_by=actor)
     upload.file.save(name, file, save=False)
     upload.save()
+    if commit:
+        upload.commit_job = job_start(
+            actor=actor,
+            kind=ROSTER_IMPORT_JOB,
+            title=_("花名册导入：%(name)s") % {"name": upload.original_name},
+            params={"upload_id": upload.pk, "commit": True},
+        )
+        upload.save(update_fields=["commit_job"])
+        return upload
     upload.dry_run_job = job_start(
         actor=actor,
         kind=ROSTER_IMPORT_JOB,
@@ -610,10 +623,12 @@ def roster_commit_start(*, actor: User, upload: RosterUpload) -> Job:
         .get(pk=upload.pk)
     )
     dry = upload.dry_run_job
+    if dry is None and upload.commit_job is not None:  # started as a commit (the API's dry_run=false)
+        return upload.commit_job
     if dry is None or dry.state != JobState.SUCCEEDED:
-        raise ValidationError(_("预检尚未完成，请稍候"))
+        raise ValidationError(_("预检尚未完成，请稍候"), code=ROSTER_DRY_RUN_UNFINISHED)
     if dry.result.get("error_count"):
-        raise ValidationError(_("预检发现错误，请修改文件后重新上传"))
+        raise ValidationError(_("预检发现错误，请修改文件后重新上传"), code=ROSTER_DRY_RUN_HAS_ERRORS)
     if upload.commit_job and upload.commit_job.state in (
         JobState.PENDING,
         JobState.RUNNING,

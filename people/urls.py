@@ -21,6 +21,10 @@ urlpatterns += [
     path("roster/template/", views.roster_template, name="roster-template"),
     path("roster/import/", views.roster_upload, name="roster-upload"),
     path("roster/import/<int:pk>/", views.roster_upload_detail, name="roster-upload-detail"),
+    path("roster/import/<int:pk>/errors/", views.roster_upload_errors, name="roster-upload-errors"),
+    path(
+        "roster/import/<int:pk>/errors.xlsx", views.roster_upload_error_file, name="roster-upload-error-file"
+    ),
     path("roster/import/<int:pk>/commit/", views.roster_commit, name="roster-commit"),
     path("roster/export/", views.roster_export, name="roster-export"),
 ]

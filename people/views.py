@@ -35,7 +35,7 @@ from people.forms import (
     apply_service_errors,
 )
 from people.models import Household, Person, Relation, RosterUpload, Visit
-from people.roster import template_workbook
+from people.roster import error_report, template_workbook
 from people.roster.villages import example_places
 from people.selectors import is_household_number, overdue_people_count, search_households, with_list_data
 from people.visit_rules import next_visit_proposal
@@ -401,27 +401,51 @@ def roster_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "people/roster_upload.html", {"form": form, "uploads": uploads})
 
 
-ERRORS_SHOWN = 2000
+def _roster_upload(request: HttpRequest, pk: int) -> RosterUpload:
+    """The upload, its jobs' results read without their error lists (a report of 100,000 errors
+    is read in pages: people/roster/error_report.py)."""
+    upload = get_visible_or_404(
+        RosterUpload.objects.select_related("dry_run_job", "commit_job", "uploaded_by").defer(
+            "dry_run_job__result", "commit_job__result"
+        ),
+        request.user,
+        pk=pk,
+    )
+    for job in (upload.dry_run_job, upload.commit_job):
+        if job is not None:
+            job.result = error_report.report_of(job)  # what `Job.problems` and the template read
+    return upload
+
+
+def _roster_errors(upload: RosterUpload, report: dict, commit_report: dict, page: Any) -> dict[str, Any]:
+    """The context of the error list (people/_roster_errors.html): one page of the report's errors."""
+    job = error_report.report_job(upload.dry_run_job, upload.commit_job, commit_report)
+    count = (commit_report if job is upload.commit_job else report).get("error_count") or 0
+    paginator = Paginator(error_report.StoredErrors(job, count), error_report.ERRORS_PAGE_SIZE)
+    errors = paginator.get_page(page)
+    return {
+        "errors": errors,
+        "error_pages": paginator.get_elided_page_range(errors.number, on_each_side=2, on_ends=1),
+    }
 
 
 @login_required
 def roster_upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The dry run's report (every bad row), the commit button, and the commit's progress."""
-    upload = get_visible_or_404(
-        RosterUpload.objects.select_related("dry_run_job", "commit_job", "uploaded_by"), request.user, pk=pk
-    )
+    """The dry run's report (every bad row, a page at a time), the commit button, and the commit's
+    progress."""
+    upload = _roster_upload(request, pk)
     dry, commit = upload.dry_run_job, upload.commit_job
-    report = (dry.result or {}) if dry else {}
+    report = dry.result if dry else {}
     active = commit if commit else dry
+    commit_report = commit.result if commit else {}
     context = {
         "upload": upload,
         "dry": dry,
         "commit": commit,
         "active": active,
         "report": report,
-        "errors": (report.get("errors") or [])[:ERRORS_SHOWN],
-        "errors_truncated": len(report.get("errors") or []) > ERRORS_SHOWN,
-        "commit_report": (commit.result or {}) if commit else {},
+        **_roster_errors(upload, report, commit_report, request.GET.get("errors_page")),
+        "commit_report": commit_report,
         "can_commit": bool(
             request.user.can_write
             and dry
@@ -437,6 +461,37 @@ def roster_upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else "people/roster_upload_detail.html"
     )
     return render(request, template, context)
+
+
+@login_required
+def roster_upload_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """One page of the error list (htmx); without htmx, the upload's page at that page."""
+    upload = _roster_upload(request, pk)
+    page = request.GET.get("page")
+    if not request.headers.get("HX-Request"):
+        url = reverse("people:roster-upload-detail", args=[upload.pk])
+        return redirect(f"{url}?{urlencode({'errors_page': page or 1})}#roster-errors")
+    report = upload.dry_run_job.result if upload.dry_run_job else {}
+    commit_report = upload.commit_job.result if upload.commit_job else {}
+    context = {"upload": upload, "report": report, **_roster_errors(upload, report, commit_report, page)}
+    return render(request, "people/_roster_errors.html", context)
+
+
+@login_required
+@require_POST
+def roster_upload_error_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """下载错误行: the bad rows as they are in the uploaded file, under its header, with a 错误原因
+    column, made by a job (the job's page offers the file): the clerk fixes it and uploads it again.
+    A read, as every export: any role that sees the upload; ID and phone numbers masked for the
+    roles that see them masked (relief/privacy.py)."""
+    upload = _roster_upload(request, pk)
+    job = job_start(
+        actor=request.user,
+        kind=error_report.ERROR_FILE_JOB,
+        title=_("花名册错误行：%(name)s") % {"name": upload.original_name},
+        params={"upload_id": upload.pk},
+    )
+    return redirect("job-detail", pk=job.pk)
 
 
 @login_required

@@ -38,7 +38,12 @@ from people.roster import vocabulary
 
 
 class CellError(ValueError):
-    """A value that cannot be read; the message is shown to the user."""
+    """A value that cannot be read; the message is shown to the user, `code` says what is wrong
+    (people/roster/errors.py: CODES)."""
+
+    def __init__(self, message: Any, code: str = "other") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def text(value: Any) -> str:
@@ -68,20 +73,22 @@ def parse_id_check(value: Any) -> services.IdNumberCheck:
                 "身份证号被存成了数字（%(v)s）：Excel 只保留15位有效数字，后几位已丢失，无法还原。"
                 "请将该列设为“文本”格式后重新录入"
             )
-            % {"v": shown}
+            % {"v": shown},
+            "id_number_stored_as_number",
         )
     raw = text(value)
     if not raw:
-        raise CellError(_("缺少身份证号"))
+        raise CellError(_("缺少身份证号"), "id_number_missing")
     if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", raw):
         raise CellError(
             _("身份证号显示为科学计数法（%(v)s），后几位已丢失，无法还原。请将该列设为“文本”格式后重新录入")
-            % {"v": raw}
+            % {"v": raw},
+            "id_number_stored_as_number",
         )
     try:
         return services.check_id_number(raw)
     except ValidationError as exc:
-        raise CellError("；".join(exc.messages)) from None
+        raise CellError("；".join(exc.messages), "id_number_invalid") from None
 
 
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -111,7 +118,7 @@ def parse_date(value: Any) -> datetime.date | None:
             return datetime.date(int(m[1]), int(m[2]), int(m[3]))
     except (ValueError, OverflowError):
         pass
-    raise CellError(_("日期“%(v)s”无法识别，请写成 2024-01-05 的形式") % {"v": raw})
+    raise CellError(_("日期“%(v)s”无法识别，请写成 2024-01-05 的形式") % {"v": raw}, "date_invalid")
 
 
 def parse_amount(value: Any, label: str | Promise) -> Decimal | None:
@@ -130,13 +137,15 @@ def parse_amount(value: Any, label: str | Promise) -> Decimal | None:
         try:
             amount = Decimal(cleaned) * factor
         except InvalidOperation:
-            raise CellError(_("%(label)s“%(v)s”不是有效金额") % {"label": label, "v": raw}) from None
+            raise CellError(
+                _("%(label)s“%(v)s”不是有效金额") % {"label": label, "v": raw}, "amount_invalid"
+            ) from None
     if not amount.is_finite():
-        raise CellError(_("%(label)s不是有效金额") % {"label": label})
+        raise CellError(_("%(label)s不是有效金额") % {"label": label}, "amount_invalid")
     if amount < 0:
-        raise CellError(_("%(label)s不能为负数") % {"label": label})
+        raise CellError(_("%(label)s不能为负数") % {"label": label}, "amount_invalid")
     if amount >= Decimal("1e10"):
-        raise CellError(_("%(label)s金额过大") % {"label": label})
+        raise CellError(_("%(label)s金额过大") % {"label": label}, "amount_invalid")
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
@@ -151,7 +160,8 @@ def parse_relation(value: Any) -> str | None:
             return rel
     raise CellError(
         _("与户主关系“%(v)s”无法识别（可填：户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹、其他）")
-        % {"v": raw}
+        % {"v": raw},
+        "relation_unknown",
     )
 
 
@@ -188,7 +198,9 @@ def parse_tekun_mode(value: Any) -> str | None:
         return None
     if raw in vocabulary.TEKUN_MODES:
         return vocabulary.TEKUN_MODES[raw]
-    raise CellError(_("供养方式“%(v)s”无法识别（可填：集中供养、分散供养）") % {"v": raw})
+    raise CellError(
+        _("供养方式“%(v)s”无法识别（可填：集中供养、分散供养）") % {"v": raw}, "tekun_mode_unknown"
+    )
 
 
 def parse_categories(value: Any) -> list[CategoryValue]:
@@ -239,7 +251,8 @@ def parse_categories(value: Any) -> list[CategoryValue]:
                 _(
                     "救助类别“%(v)s”无法识别（可填：低保、特困集中供养/特困分散供养、低保边缘、防止返贫监测、刚性支出困难、其他低收入）"
                 )
-                % {"v": part}
+                % {"v": part},
+                "category_unknown",
             )
     return result
 
@@ -266,7 +279,8 @@ def parse_housing(value: Any, label: str | Promise) -> str | None:
         return vocabulary.HOUSING[raw]
     if "危" in raw and not re.search(r"[CD]级|[CD]类", raw):
         raise CellError(
-            _("%(label)s“%(v)s”未注明危房等级，请填写“C级危房”或“D级危房”") % {"label": label, "v": raw}
+            _("%(label)s“%(v)s”未注明危房等级，请填写“C级危房”或“D级危房”") % {"label": label, "v": raw},
+            "housing_grade_missing",
         )
     return parse_choice(raw, HousingCondition, label)
 
@@ -292,7 +306,8 @@ def parse_choice(value: Any, kind: type[models.TextChoices], label: str | Promis
             return key
     options = "、".join(str(n) for _k, n in choices)
     raise CellError(
-        _("%(label)s“%(v)s”无法识别（可填：%(options)s）") % {"label": label, "v": raw, "options": options}
+        _("%(label)s“%(v)s”无法识别（可填：%(options)s）") % {"label": label, "v": raw, "options": options},
+        "choice_unknown",
     )
 
 
@@ -307,7 +322,7 @@ def parse_sex(value: Any) -> str | None:
         return None
     if raw in _SEXES:
         return _SEXES[raw]
-    raise CellError(_("性别“%(v)s”无法识别（可填：男、女）") % {"v": raw})
+    raise CellError(_("性别“%(v)s”无法识别（可填：男、女）") % {"v": raw}, "sex_invalid")
 
 
 _YEAR_MONTH_RE = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})\s*月?$")
@@ -323,7 +338,9 @@ def parse_birth(value: Any) -> tuple[int, int, int | None] | None:
         m = _YEAR_MONTH_RE.match(text(value))
         if m and 1 <= int(m[2]) <= 12:
             return int(m[1]), int(m[2]), None
-        raise CellError(_("出生日期“%(v)s”无法识别，请写成 1950-01-05 的形式") % {"v": text(value)}) from None
+        raise CellError(
+            _("出生日期“%(v)s”无法识别，请写成 1950-01-05 的形式") % {"v": text(value)}, "birth_date_invalid"
+        ) from None
     return (date.year, date.month, date.day) if date else None
 
 

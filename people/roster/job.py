@@ -30,7 +30,7 @@ from people.roster.columns import COLUMNS, Header
 from people.roster.rows import import_deadline, read_roster
 from people.roster.villages import resolve_villages
 from relief.jobs.registry import JobContext, JobError, job_handler
-from relief.models import User
+from relief.models import Job, User
 from relief.scoping import require_writer
 
 # Where each step ends on the scale (reading 0 → READ_END, checking → CHECK_END, writing → 1).
@@ -102,6 +102,7 @@ def roster_import(
     report.sheet = sheet.title
     report.header_row = sheet.header.last_row
     report.columns = {COLUMNS[f][0]: label for f, label in sheet.header.labels.items()}
+    report.labels = dict(sheet.header.labels)
     report.skipped_rows = sheet.skipped_rows
     rows = sheet.rows
     phases.at(READ_END, _("正在核对已登记的家庭和人员"), force=True)
@@ -134,8 +135,18 @@ def roster_import(
     if commit and report.errors:
         shown = "；".join(_("第%(row)d行：%(reason)s") % e for e in result["errors"][:10])
         more = _("等共%(n)d处") % {"n": len(result["errors"])} if len(result["errors"]) > 10 else ""
-        raise JobError(_("发现错误，未写入任何数据。%(shown)s%(more)s") % {"shown": shown, "more": more})
+        raise RosterErrors(
+            _("发现错误，未写入任何数据。%(shown)s%(more)s") % {"shown": shown, "more": more}, result
+        )
     return result
+
+
+class RosterErrors(JobError):
+    """A commit that found bad rows and wrote nothing; `report` lists every one."""
+
+    def __init__(self, message: str, report: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 @job_handler(services.ROSTER_IMPORT_JOB)
@@ -144,6 +155,12 @@ def roster_import_job(ctx: JobContext) -> dict[str, Any]:
     if upload is None or not upload.file:
         raise JobError(_("上传的花名册文件已不存在，请重新上传"))
     with upload.file.open("rb") as f:
-        return roster_import(
-            actor=ctx.user, source=f, commit=bool(ctx.params.get("commit")), progress=ctx.progress
-        )
+        try:
+            return roster_import(
+                actor=ctx.user, source=f, commit=bool(ctx.params.get("commit")), progress=ctx.progress
+            )
+        except RosterErrors as exc:
+            # the job fails with the first rows in its message; its result keeps the whole report
+            # (every bad row), for the page and the API (relief/jobs/runner.py leaves it in place)
+            Job.objects.filter(pk=ctx.job.pk).update(result=exc.report)
+            raise

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from people import services
 from people.choices import Category, HeatingType, HousingCondition, MonitoringType, Relation, TekunMode
 from people.roster.cells import CategoryValue
+from people.roster.errors import row_error
 from people.roster.rows import RosterRow
 from relief.models import User
 from relief.privacy import id_for
@@ -57,16 +58,28 @@ class Report:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     # an ID number registered under another name: stored and roster name side by side (rows refused)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    households_unchanged: int = 0
+    # field -> the column heading as written in the file (for the errors' `column`)
+    labels: dict[str, str] = field(default_factory=dict)
 
     def warn(self, row: RosterRow, reason: str) -> None:
         self.warnings.append({"row": row.number, "name": row.name, "reason": reason})
 
-    def error(self, row: RosterRow | int, reasons: list[str] | str) -> None:
+    def error(
+        self, row: RosterRow | int, reasons: list[str] | str, code: str = "other", field: str | None = None
+    ) -> None:
+        """Refuse a row. Each reason keeps its own code and column (a `RowError`); a plain text
+        takes `code` and `field`."""
         number = row if isinstance(row, int) else row.number
         name = "" if isinstance(row, int) else row.name
         if isinstance(reasons, str):
             reasons = [reasons]
-        self.errors.append({"row": number, "name": name, "reason": "；".join(reasons)})
+        problems = []
+        for reason in reasons:
+            error = row_error(reason, code, field)
+            column = self.labels.get(error.field) if error.field else None
+            problems.append({"column": column, "code": error.code, "message": str(error)})
+        self.errors.append({"row": number, "name": name, "reason": "；".join(reasons), "problems": problems})
 
     def as_dict(self) -> dict[str, Any]:
         errors = sorted(self.errors, key=lambda e: e["row"])
@@ -79,6 +92,7 @@ class Report:
             "rows": self.rows,
             "households_created": self.households_created,
             "households_updated": self.households_updated,
+            "households_unchanged": self.households_unchanged,
             "persons_created": self.persons_created,
             "persons_updated": self.persons_updated,
             "persons_unchanged": self.persons_unchanged,
@@ -255,10 +269,15 @@ class Planner:
         self.warn_incomplete_categories(row)
         key = self.key_for(row)
         if key is None:
-            report.error(row, _("无法确定所属家庭：请填写户编号或户主姓名"))
+            report.error(row, _("无法确定所属家庭：请填写户编号或户主姓名"), "household_undetermined")
             return
         if row.id_number in self.seen_ids:
-            report.error(row, _("身份证号与第%(n)d行重复") % {"n": self.seen_ids[row.id_number]})
+            report.error(
+                row,
+                _("身份证号与第%(n)d行重复") % {"n": self.seen_ids[row.id_number]},
+                "id_number_duplicate_in_file",
+                "id_number",
+            )
             return
         self.seen_ids[row.id_number] = row.number
         relation = self.relation_of(row, key)
@@ -268,7 +287,9 @@ class Planner:
             entry = self.households[key] = self.open_household(row, is_head)
         if entry.household is None:
             if entry.error_row != row.number:
-                report.error(row, _("所在家庭无法登记（见第%(n)d行）") % {"n": entry.error_row})
+                report.error(
+                    row, _("所在家庭无法登记（见第%(n)d行）") % {"n": entry.error_row}, "household_refused"
+                )
             return
         if is_head:
             if entry.head_row is not None:
@@ -276,6 +297,8 @@ class Planner:
                     row,
                     _("同一户有两个户主（另见第%(n)d行）；同村户主同名的不同家庭请填写户编号区分")
                     % {"n": entry.head_row},
+                    "household_two_heads",
+                    "relation",
                 )
                 return
             entry.head_row = row.number
@@ -328,7 +351,7 @@ class Planner:
             household.row = household.row or row.number
             return _Entry(household=household, first_row=row.number)
         if not in_scope(self.actor, row.village.code):  # the resolver refuses these; kept as a guard
-            self.report.error(row, _("该区划不在您的管辖范围内"))
+            self.report.error(row, _("该区划不在您的管辖范围内"), "village_out_of_scope", row.village_field)
             return _Entry(household=None, first_row=row.number, error_row=row.number)
         values = {
             "address": row.village.full_name or row.village.name,
@@ -385,6 +408,8 @@ class Planner:
                 services.id_conflict_message(
                     self.actor, row.id_number, existing.household_region, existing.other_region
                 ),
+                "id_registered_elsewhere",
+                "id_number",
             )
             return None
         if existing is None:
@@ -413,6 +438,8 @@ class Planner:
                     "请更正后重新上传；如确已改名，请先在人员页面修改姓名"
                 )
                 % {"stored": existing.name, "name": row.name},
+                "name_conflict",
+                "name",
             )
             self.report.conflicts.append(
                 {
@@ -463,8 +490,12 @@ class Planner:
         for entry in self.households.values():
             if entry.created and entry.household is not None and entry.head_row is None:
                 self.report.error(
-                    entry.first_row, _("该户没有户主：请在“与户主关系”中标明户主，或填写户主姓名")
+                    entry.first_row,
+                    _("该户没有户主：请在“与户主关系”中标明户主，或填写户主姓名"),
+                    "household_without_head",
                 )
         self.plan.households = list(self.register.households.values())
+        # existing households the file names (`row` set when matched) that it leaves as they are
+        self.report.households_unchanged = sum(1 for h in self.plan.households if h.row and not h.changed)
         self.plan.id_rows = self.seen_ids
         return self.plan

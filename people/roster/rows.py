@@ -41,6 +41,7 @@ from people.roster.cells import (
     text,
 )
 from people.roster.columns import HEADER_SCAN_ROWS, Header, find_header, match_column, norm
+from people.roster.errors import RowError
 from relief.jobs.registry import JobError
 from relief.models import Region
 from relief.sheet_reader import Table, open_table
@@ -71,12 +72,13 @@ class RosterRow:
     heating_type: str | None = None
     housing_condition: str | None = None
     note: str = ""
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # RowError: each with its code and column
     # the village cell as written, resolved for the whole file at once (VillageResolver.load)
     village_text: str = ""
     township_text: str = ""
     county_text: str = ""  # the 县（市、区） cell as written
     village_error_at: int = 0  # where a village error goes among `errors` (the column order)
+    village_field: str = "village"  # the column the village was read from (for its errors)
     id_converted_from: str = ""  # the 15-digit number the ID number was converted from
     id_unknown_address: bool = False  # the address code is not in the code table (a warning)
 
@@ -148,63 +150,75 @@ def parse_row(number: int, row: tuple, header: Header) -> RosterRow | None:
             return None
     r = RosterRow(number=number)
 
-    def read(fn: Callable[[], Any]) -> Any:
+    def read(column: str, fn: Callable[[], Any]) -> Any:
         try:
             return fn()
         except CellError as exc:
-            r.errors.append(str(exc))
+            r.errors.append(RowError(str(exc), exc.code, column))
             return None
 
     r.name = parse_name(raw_name)
     if not r.name:
-        r.errors.append(_("缺少姓名"))
+        r.errors.append(RowError(_("缺少姓名"), "name_missing", "name"))
     elif len(r.name) > 50:
-        r.errors.append(_("姓名过长"))
-    checked = read(lambda: parse_id_check(raw_id))
+        r.errors.append(RowError(_("姓名过长"), "name_too_long", "name"))
+    checked = read("id_number", lambda: parse_id_check(raw_id))
     if checked is not None:
         r.id_number = checked.number
         r.id_converted_from = checked.converted_from
         r.id_unknown_address = checked.unknown_address
-    sex = read(lambda: parse_sex(_cell(row, cols, "sex")))
-    birth = read(lambda: parse_birth(_cell(row, cols, "birth_date")))
+    sex = read("sex", lambda: parse_sex(_cell(row, cols, "sex")))
+    birth = read("birth_date", lambda: parse_birth(_cell(row, cols, "birth_date")))
     if r.id_number:
         r.errors.extend(_agreement_errors(r.id_number, sex, birth))
-    r.relation = read(lambda: parse_relation(_cell(row, cols, "relation")))
+    r.relation = read("relation", lambda: parse_relation(_cell(row, cols, "relation")))
     r.phone = parse_phone(_cell(row, cols, "phone"))
     if len(r.phone) > 20:
-        r.errors.append(_("联系电话“%(v)s”过长") % {"v": r.phone})
+        r.errors.append(RowError(_("联系电话“%(v)s”过长") % {"v": r.phone}, "phone_too_long", "phone"))
     r.head_name = parse_name(_cell(row, cols, "head_name"))
     r.household_number = text(_cell(row, cols, "household_number"))[:40]
-    r.village_text = text(_cell(row, cols, "region_code")) or text(_cell(row, cols, "village"))
+    code_text = text(_cell(row, cols, "region_code"))
+    r.village_text = code_text or text(_cell(row, cols, "village"))
+    r.village_field = "region_code" if code_text or "village" not in cols else "village"
     r.township_text = text(_cell(row, cols, "township"))
     r.county_text = text(_cell(row, cols, "county"))
     r.village_error_at = len(r.errors)
     r.address = text(_cell(row, cols, "address"))[:255]
-    r.categories = read(lambda: parse_categories(_cell(row, cols, "category"))) or []
-    r.category_start = read(lambda: parse_date(_cell(row, cols, "category_start")))
+    r.categories = read("category", lambda: parse_categories(_cell(row, cols, "category"))) or []
+    r.category_start = read("category_start", lambda: parse_date(_cell(row, cols, "category_start")))
     label = header.labels.get("monthly_income")
     income = _label(label) if label else _INCOME
-    r.monthly_income = read(lambda: parse_amount(_cell(row, cols, "monthly_income"), income))
+    r.monthly_income = read(
+        "monthly_income", lambda: parse_amount(_cell(row, cols, "monthly_income"), income)
+    )
     if "tekun_mode" in cols:
-        mode = read(lambda: parse_tekun_mode(_cell(row, cols, "tekun_mode")))
+        mode = read("tekun_mode", lambda: parse_tekun_mode(_cell(row, cols, "tekun_mode")))
         if mode:
             r.categories = [
                 dataclasses.replace(c, tekun_mode=mode) if c.tekun_mode == TekunMode.UNKNOWN else c
                 for c in r.categories
             ]
-    r.heating_type = read(lambda: parse_heating(_cell(row, cols, "heating_type"), _HEATING))
-    r.housing_condition = read(lambda: parse_housing(_cell(row, cols, "housing_condition"), _HOUSING))
+    r.heating_type = read("heating_type", lambda: parse_heating(_cell(row, cols, "heating_type"), _HEATING))
+    r.housing_condition = read(
+        "housing_condition", lambda: parse_housing(_cell(row, cols, "housing_condition"), _HOUSING)
+    )
     r.note = text(_cell(row, cols, "note"))
     return r
 
 
-def _agreement_errors(number: str, sex: str | None, birth: tuple[int, int, int | None] | None) -> list[str]:
+def _agreement_errors(
+    number: str, sex: str | None, birth: tuple[int, int, int | None] | None
+) -> list[RowError]:
     """性别 and 出生日期 columns, where filled, must say what the ID number says."""
     errors = []
     if sex is not None and sex != (id_sex := sex_from_id(number)):
         errors.append(
-            _("性别“%(cell)s”与身份证号不符（身份证号为%(id)s性）")
-            % {"cell": SEX_LABELS[sex], "id": SEX_LABELS[id_sex]}
+            RowError(
+                _("性别“%(cell)s”与身份证号不符（身份证号为%(id)s性）")
+                % {"cell": SEX_LABELS[sex], "id": SEX_LABELS[id_sex]},
+                "sex_mismatch",
+                "sex",
+            )
         )
     if birth is not None:
         year, month, day = birth
@@ -212,8 +226,12 @@ def _agreement_errors(number: str, sex: str | None, birth: tuple[int, int, int |
         if (year, month) != (in_id.year, in_id.month) or day not in (None, in_id.day):
             shown = f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day is not None else "")
             errors.append(
-                _("出生日期“%(cell)s”与身份证号中的出生日期“%(id)s”不符")
-                % {"cell": shown, "id": in_id.isoformat()}
+                RowError(
+                    _("出生日期“%(cell)s”与身份证号中的出生日期“%(id)s”不符")
+                    % {"cell": shown, "id": in_id.isoformat()},
+                    "birth_date_mismatch",
+                    "birth_date",
+                )
             )
     return errors
 

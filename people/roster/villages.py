@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from people.roster.cells import CellError
 from people.roster.columns import ExamplePlace
+from people.roster.errors import RowError
 from people.roster.rows import RosterRow
 from relief.models import Region, User
 from relief.regions import Level, official_names, short_name
@@ -45,7 +46,7 @@ class VillageResolver:
 
     def __init__(self, user: User) -> None:
         self.user = user
-        self.cache: dict[tuple[str, str, str], Region | str] = {}
+        self.cache: dict[tuple[str, str, str], Region | RowError] = {}
         self.by_code: dict[str, Region] = {}
         self.by_name: dict[str, list[Region]] = {}
         self.counties: dict[str, list[Region]] = {}  # county name -> the counties of that name
@@ -84,11 +85,11 @@ class VillageResolver:
         if key not in self.cache:
             self.cache[key] = self._resolve(value, township, county)
         found = self.cache[key]
-        if isinstance(found, str):
-            raise CellError(found)
+        if isinstance(found, RowError):
+            raise CellError(found, found.code)
         return found
 
-    def _county_codes(self, county: str) -> list[str] | str:
+    def _county_codes(self, county: str) -> list[str] | RowError:
         """The codes of the written county that the user may import into, or the reason the row is
         refused (naming the county as written)."""
         if county.isdigit():
@@ -96,7 +97,7 @@ class VillageResolver:
         else:
             found = [r for n in _county_names(county) for r in self.counties.get(n, ())]
         if not found:
-            return _("未找到县（市、区）“%(v)s”，该行未导入") % {"v": county}
+            return RowError(_("未找到县（市、区）“%(v)s”，该行未导入") % {"v": county}, "county_unknown")
         scope = self.user.scope_code or ""
         mine = [
             r.code
@@ -105,14 +106,17 @@ class VillageResolver:
             or (scope and scope.startswith(r.code) and in_scope(self.user, scope))
         ]
         if not mine:
-            return _("县（市、区）“%(v)s”不是您所在的县（市、区），该行未导入") % {"v": county}
+            return RowError(
+                _("县（市、区）“%(v)s”不是您所在的县（市、区），该行未导入") % {"v": county},
+                "county_mismatch",
+            )
         return mine
 
-    def _resolve(self, value: str, township: str, county: str = "") -> Region | str:
+    def _resolve(self, value: str, township: str, county: str = "") -> Region | RowError:
         counties: list[str] | None = None
         if county:
             found = self._county_codes(county)
-            if isinstance(found, str):
+            if isinstance(found, RowError):
                 return found
             counties = found
         region = self._resolve_in_scope(value, township, counties)
@@ -121,38 +125,51 @@ class VillageResolver:
             and counties is not None
             and not region.code.startswith(tuple(counties))
         ):
-            return _("村（社区）“%(v)s”不在县（市、区）“%(c)s”内") % {"v": value or region.name, "c": county}
+            return RowError(
+                _("村（社区）“%(v)s”不在县（市、区）“%(c)s”内") % {"v": value or region.name, "c": county},
+                "village_other_county",
+            )
         return region
 
-    def _resolve_in_scope(self, value: str, township: str, counties: list[str] | None) -> Region | str:
+    def _resolve_in_scope(self, value: str, township: str, counties: list[str] | None) -> Region | RowError:
         if not value:
             scope = self.user.scope_code or ""
             if len(scope) in (9, 12) and scope in self.by_code:
                 return self.by_code[scope]
-            return _("缺少村（社区）")
+            return RowError(_("缺少村（社区）"), "village_missing")
         if value.isdigit():
             if len(value) not in (9, 12):
-                return _("区划代码“%(v)s”应为12位（村/社区）或9位（乡镇/街道）") % {"v": value}
+                return RowError(
+                    _("区划代码“%(v)s”应为12位（村/社区）或9位（乡镇/街道）") % {"v": value},
+                    "region_code_invalid",
+                )
             region = self.by_code.get(value)
             if region is None:
-                return _("区划代码“%(v)s”不存在") % {"v": value}
+                return RowError(_("区划代码“%(v)s”不存在") % {"v": value}, "region_code_unknown")
             if not in_scope(self.user, region.code):
-                return _("村（社区）“%(v)s”不在您的管辖范围内") % {"v": value}
+                return RowError(
+                    _("村（社区）“%(v)s”不在您的管辖范围内") % {"v": value}, "village_out_of_scope"
+                )
             if region.is_retired:
-                return _("村（社区）“%(v)s”已撤销，请填写现行的村（社区）") % {"v": value}
+                return RowError(
+                    _("村（社区）“%(v)s”已撤销，请填写现行的村（社区）") % {"v": value}, "village_retired"
+                )
             return region
         found = {r.code: r for n in _written_names(value) for r in self.by_name.get(n, ())}
         # a retired village is never offered to new rows; only if nothing current matches, say so
         candidates = [r for r in found.values() if not r.is_retired]
         if found and not candidates:
-            return _("村（社区）“%(v)s”已撤销，请填写现行的村（社区）") % {"v": value}
+            return RowError(
+                _("村（社区）“%(v)s”已撤销，请填写现行的村（社区）") % {"v": value}, "village_retired"
+            )
         if counties is not None:
             candidates = [r for r in candidates if r.code.startswith(tuple(counties))]
             if not candidates:
-                return _("县（市、区）“%(c)s”内未找到名为“%(v)s”的村（社区）") % {
-                    "c": county_label(counties, self),
-                    "v": value,
-                }
+                return RowError(
+                    _("县（市、区）“%(c)s”内未找到名为“%(v)s”的村（社区）")
+                    % {"c": county_label(counties, self), "v": value},
+                    "village_unknown",
+                )
         if township:
             if township.isdigit():
                 candidates = [r for r in candidates if r.parent_id == township]
@@ -164,11 +181,16 @@ class VillageResolver:
         )[:3]
         if not mine:
             if candidates:
-                return _("村（社区）“%(v)s”不在您的管辖范围内") % {"v": value}
-            return _("未找到名为“%(v)s”的村（社区）") % {"v": value}
+                return RowError(
+                    _("村（社区）“%(v)s”不在您的管辖范围内") % {"v": value}, "village_out_of_scope"
+                )
+            return RowError(_("未找到名为“%(v)s”的村（社区）") % {"v": value}, "village_unknown")
         villages = [r for r in mine if r.level == Level.VILLAGE] or mine
         if len(villages) > 1:
-            return _("有多个名为“%(v)s”的村（社区），请填写乡镇或12位区划代码") % {"v": value}
+            return RowError(
+                _("有多个名为“%(v)s”的村（社区），请填写乡镇或12位区划代码") % {"v": value},
+                "village_ambiguous",
+            )
         return villages[0]
 
     def apply(self, row: RosterRow) -> None:
@@ -176,7 +198,8 @@ class VillageResolver:
         try:
             row.village = self.resolve(row.village_text, row.township_text, row.county_text)
         except CellError as exc:
-            row.errors.insert(row.village_error_at, str(exc))
+            column = "county" if exc.code.startswith("county_") else row.village_field
+            row.errors.insert(row.village_error_at, RowError(str(exc), exc.code, column))
 
 
 def resolve_villages(actor: User, rows: list[RosterRow]) -> None:

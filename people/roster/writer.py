@@ -28,6 +28,7 @@ from simple_history.utils import bulk_update_with_history
 from people import services
 from people.models import Assistance, Household, Person, Relation
 from people.roster.cells import CategoryValue
+from people.roster.errors import RowError
 from people.roster.loader import chunks
 from people.roster.planner import HouseholdState, MemberState, Plan, Report
 from relief.models import User
@@ -65,7 +66,7 @@ class Writer:
             self.report.error(*self._data_error(exc))
         except ValidationError as exc:  # a model's own validation (full_clean) refused a change
             row = getattr(exc, "roster_row", 0)
-            self.report.error(row, exc.messages)
+            self.report.error(row, exc.messages, "value_refused")
 
     def _write(self) -> None:
         plan = self.plan
@@ -229,7 +230,7 @@ class Writer:
 
     # --- what the database refused, in Chinese ---
 
-    def _integrity_error(self, exc: IntegrityError) -> tuple[int, str]:
+    def _integrity_error(self, exc: IntegrityError) -> tuple[int, RowError]:
         """A constraint that stopped the write (someone registered the same person or household
         number between the check and the write): the row, and what to do."""
         diag = _log_refusal(exc)
@@ -240,8 +241,14 @@ class Writer:
             number = m[1] if m else ""
             return (
                 self.plan.id_rows.get(number, 0),
-                _("身份证号 %(id)s 已在另一户登记为有效成员（可能是预检之后由他人登记），请核对后重新上传")
-                % {"id": number},
+                RowError(
+                    _(
+                        "身份证号 %(id)s 已在另一户登记为有效成员（可能是预检之后由他人登记），请核对后重新上传"
+                    )
+                    % {"id": number},
+                    "id_registered_elsewhere",
+                    "id_number",
+                ),
             )
         if constraint == services.HOUSEHOLD_NUMBER_CONSTRAINT:
             m = re.search(r"=\((\d+), (.*)\)", detail)
@@ -253,27 +260,37 @@ class Writer:
                 ),
                 0,
             )
-            return row, _("户编号“%(n)s”在本区划已被使用（可能是预检之后由他人登记），请核对后重新上传") % {
-                "n": m[2] if m else ""
-            }
+            return row, RowError(
+                _("户编号“%(n)s”在本区划已被使用（可能是预检之后由他人登记），请核对后重新上传")
+                % {"n": m[2] if m else ""},
+                "household_number_taken",
+                "household_number",
+            )
         row, label = self._copy_position(diag)
         if label:
-            return row, _("“%(field)s”的值不符合登记规则，未写入任何数据。请核对后重新上传") % {
-                "field": label
-            }
-        return row, _(
-            "有数据不符合登记规则，数据库拒绝写入，未写入任何数据。请核对文件；如仍无法导入，请联系管理员"
+            return row, RowError(
+                _("“%(field)s”的值不符合登记规则，未写入任何数据。请核对后重新上传") % {"field": label},
+                "value_refused",
+            )
+        return row, RowError(
+            _("有数据不符合登记规则，数据库拒绝写入，未写入任何数据。请核对文件；如仍无法导入，请联系管理员"),
+            "value_refused",
         )
 
-    def _data_error(self, exc: DataError) -> tuple[int, str]:
+    def _data_error(self, exc: DataError) -> tuple[int, RowError]:
         """A value a column refuses (too long, out of range): the row and column where COPY tells."""
         row, label = self._copy_position(_log_refusal(exc))
         if label:
-            return row, _("“%(field)s”的值超出允许范围（过长或过大），未写入任何数据。请核对后重新上传") % {
-                "field": label
-            }
-        return row, _(
-            "有数据超出允许范围（如文字过长或数字过大），未写入任何数据。请核对文件；如仍无法导入，请联系管理员"
+            return row, RowError(
+                _("“%(field)s”的值超出允许范围（过长或过大），未写入任何数据。请核对后重新上传")
+                % {"field": label},
+                "value_out_of_range",
+            )
+        return row, RowError(
+            _(
+                "有数据超出允许范围（如文字过长或数字过大），未写入任何数据。请核对文件；如仍无法导入，请联系管理员"
+            ),
+            "value_out_of_range",
         )
 
     def _copy_position(self, diag: Any) -> tuple[int, str]:

@@ -292,3 +292,143 @@ def test_the_viewset_checks_the_households_region_itself(
     # the own county's household still goes through
     monkeypatch.undo()
     assert api.post(f"/api/v1/{kind}/", {**body, "household": home_household.pk}).status_code == 201
+
+
+# --- roster imports: the upload's region decides (pages and /api/v1/roster-imports/) --------------
+
+
+@pytest.fixture
+def roster_uploads(users, django_capture_on_commit_callbacks):
+    """Two uploads by the home county's staff: a clean dry run and one with a bad row."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from people import services
+    from tests.people.test_imports import BAD_ROWS, GOOD_ROWS, roster
+
+    made = {}
+    for key, rows in (("clean", GOOD_ROWS), ("bad", {**GOOD_ROWS, 9: BAD_ROWS[9]})):
+        file = SimpleUploadedFile("花名册.xlsx", io.BytesIO(roster(rows)).getvalue())
+        with django_capture_on_commit_callbacks(execute=True):
+            made[key] = services.roster_upload_create(actor=users["county"], file=file)
+    return made
+
+
+def roster_snapshot() -> tuple:
+    from people.models import RosterUpload
+
+    return snapshot(), sorted(RosterUpload.objects.values_list("pk", "commit_job_id"))
+
+
+# (name, method, url from the uploads, the status an allowed user gets, a read-only role gets)
+ROSTER_ENDPOINTS = [
+    ("page", "get", lambda u: reverse("people:roster-upload-detail", args=[u["bad"].pk]), 200, 200),
+    ("errors page", "get", lambda u: reverse("people:roster-upload-errors", args=[u["bad"].pk]), 302, 302),
+    # the file of bad rows is an export (a read started as a job): read-only roles too, masked
+    (
+        "error file",
+        "post",
+        lambda u: reverse("people:roster-upload-error-file", args=[u["bad"].pk]),
+        302,
+        302,
+    ),
+    ("api detail", "get", lambda u: f"/api/v1/roster-imports/{u['bad'].pk}/", 200, 200),
+    ("api commit", "post", lambda u: f"/api/v1/roster-imports/{u['clean'].pk}/commit/", 202, 403),
+    ("api commit refused", "post", lambda u: f"/api/v1/roster-imports/{u['bad'].pk}/commit/", 409, 403),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "url", "allowed", "read_only"), ROSTER_ENDPOINTS, ids=[e[0] for e in ROSTER_ENDPOINTS]
+)
+class TestRosterImports:
+    def _call(self, client, method, url):
+        return getattr(client, method)(url)
+
+    def test_anonymous(self, client, api, roster_uploads, name, method, url, allowed, read_only):
+        before = roster_snapshot()
+        caller = api if url(roster_uploads).startswith("/api/") else client
+        response = self._call(caller, method, url(roster_uploads))
+        assert response.status_code in (302, 401, 403)
+        if response.status_code == 302:
+            assert "/login/" in response.url
+        assert roster_snapshot() == before
+
+    def test_other_county_gets_404(
+        self, as_user, api, users, roster_uploads, name, method, url, allowed, read_only
+    ):
+        before = roster_snapshot()
+        api.force_authenticate(users["other_county"])
+        caller = api if url(roster_uploads).startswith("/api/") else as_user(users["other_county"])
+        assert self._call(caller, method, url(roster_uploads)).status_code == 404
+        assert roster_snapshot() == before
+
+    @pytest.mark.parametrize("who", ["city", "province", "api_read"])
+    def test_read_only_roles(
+        self, as_user, api, users, roster_uploads, name, method, url, allowed, read_only, who
+    ):
+        before = roster_snapshot()
+        api.force_authenticate(users[who])
+        caller = api if url(roster_uploads).startswith("/api/") else as_user(users[who])
+        response = self._call(caller, method, url(roster_uploads))
+        assert response.status_code == read_only
+        assert roster_snapshot() == before
+
+    @pytest.mark.parametrize("who", ["county", "api_write", "admin"])
+    def test_allowed(
+        self,
+        as_user,
+        api,
+        users,
+        roster_uploads,
+        django_capture_on_commit_callbacks,
+        name,
+        method,
+        url,
+        allowed,
+        read_only,
+        who,
+    ):
+        api.force_authenticate(users[who])
+        caller = api if url(roster_uploads).startswith("/api/") else as_user(users[who])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = self._call(caller, method, url(roster_uploads))
+        assert response.status_code == allowed
+        if name == "api commit":
+            assert snapshot()[:3] == (3, 6, 3)
+
+
+def test_roster_import_lists_and_uploads_are_scoped(
+    api, users, roster_uploads, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from people.models import RosterUpload
+    from tests.people.test_imports import GOOD_ROWS, roster
+
+    api.force_authenticate(users["other_county"])
+    assert api.get("/api/v1/roster-imports/").json()["count"] == 0
+    api.force_authenticate(users["province"])
+    assert api.get("/api/v1/roster-imports/").json()["count"] == 2
+    before = roster_snapshot()
+    for who, status in (("province", 403), ("api_read", 403)):
+        api.force_authenticate(users[who])
+        file = SimpleUploadedFile("花名册.xlsx", roster(GOOD_ROWS))
+        assert api.post("/api/v1/roster-imports/", {"file": file}, format="multipart").status_code == status
+    assert roster_snapshot() == before
+    api.force_authenticate(None)
+    file = SimpleUploadedFile("花名册.xlsx", roster(GOOD_ROWS))
+    assert api.post("/api/v1/roster-imports/", {"file": file}, format="multipart").status_code in (401, 403)
+    # the other county's upload of a file naming the home county's villages: every row refused
+    api.force_authenticate(users["other_county"])
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = api.post(
+            "/api/v1/roster-imports/",
+            {"file": SimpleUploadedFile("a.xlsx", roster(GOOD_ROWS))},
+            format="multipart",
+        ).json()["id"]
+    assert RosterUpload.objects.get(pk=pk).region_id == "510129"
+    report = api.get(f"/api/v1/roster-imports/{pk}/").json()["report"]
+    assert report["error_rows"] == len(GOOD_ROWS)
+    assert {e["code"] for e in report["errors"]} == {"village_out_of_scope"}
