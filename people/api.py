@@ -30,7 +30,7 @@ from people.models import (
 )
 from people.roster.api import RosterImportViewSet
 from people.selectors import with_list_data
-from relief.api.fields import ScopedRelatedField
+from relief.api.fields import RegionSlugField, ScopedRelatedField
 from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
 from relief.api.mixins import ScopedViewSetMixin
 from relief.idempotency import IdempotentCreateMixin
@@ -176,7 +176,7 @@ class MemberSerializer(PersonSerializer):
 class HouseholdSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
     masked_fields = {"contact_phone": mask_phone, "note": mask_numbers_in_text}
     # lint: allow-unscoped (any region code is accepted here; ScopedViewSetMixin refuses one outside the user's: 403)
-    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    region = RegionSlugField(slug_field="code", queryset=Region.objects.all())
     region_name = serializers.CharField(source="region.name", read_only=True)
     head = serializers.SerializerMethodField()
     member_count = serializers.IntegerField(read_only=True, default=None)

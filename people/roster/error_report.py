@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from people.roster.columns import HEADER_SCAN_ROWS, Header, find_header
+from people.roster.columns import Header
 from people.roster.errors import problems_of
-from people.roster.rows import open_workbook
+from people.roster.rows import find_sheet, numbered_rows, open_workbook
 from relief.jobs.registry import JobContext, JobError, job_handler
 from relief.models import Job
 from relief.privacy import mask_id_number, mask_phone, sees_personal_data, text_for
@@ -111,20 +111,15 @@ def report_job(dry: Job | None, commit: Job | None, commit_report: dict[str, Any
 
 
 def _sheet_rows(source) -> tuple[str, Header, Iterator[tuple[int, tuple]], Any]:
-    """The sheet the import reads (the first with a 姓名 and a 身份证号 column among its first
-    rows), its header and its rows numbered from 1, as the import read them (people/roster/rows.py)."""
-    wb = open_workbook(source)
-    for ws in wb.worksheets:
-        head = []
-        for row in ws.iter_rows(values_only=True):
-            head.append(row)
-            if len(head) >= HEADER_SCAN_ROWS:
-                break
-        header = find_header(head)
-        if header and {"name", "id_number"} <= header.columns.keys():
-            return ws.title, header, enumerate(ws.iter_rows(values_only=True), start=1), wb
-    wb.close()
-    raise JobError(_("没有找到表头：表格前30行中须有“姓名”和“身份证号”列"))
+    """The sheet the import reads, its header and its rows numbered from 1, as the import read
+    them (people/roster/rows.py), and the open table to close."""
+    table = open_workbook(source)
+    try:
+        index, header = find_sheet(table)
+    except JobError:
+        table.close()
+        raise
+    return table.sheet_names[index], header, numbered_rows(table, index), table
 
 
 def error_workbook(source, errors: list[dict[str, Any]], user: Any) -> bytes:

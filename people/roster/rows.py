@@ -277,6 +277,26 @@ def _numbered(table: Table, index: int) -> Iterator[tuple[int, tuple]]:
         raise JobError("；".join(exc.messages)) from None
 
 
+def find_sheet(table: Table) -> tuple[int, Header]:
+    """The roster's sheet: the first with a 姓名 and a 身份证号 column among its first rows, and its
+    header; JobError when none has."""
+    for candidate in range(len(table.sheet_names)):
+        head_rows = []
+        for _number, row in _numbered(table, candidate):
+            head_rows.append(row)
+            if len(head_rows) >= HEADER_SCAN_ROWS:
+                break
+        header = find_header(head_rows)
+        if header and {"name", "id_number"} <= header.columns.keys():
+            return candidate, header
+    raise JobError(_("没有找到表头：表格前30行中须有“姓名”和“身份证号”列"))
+
+
+def numbered_rows(table: Table, index: int) -> Iterator[tuple[int, tuple]]:
+    """The rows of sheet `index`, numbered from 1 as the spreadsheet program shows them."""
+    return _numbered(table, index)
+
+
 def read_roster(
     source,
     progress: Callable[..., None],
@@ -290,19 +310,7 @@ def read_roster(
     deadline = deadline or import_deadline()
     table = open_workbook(source)
     try:
-        index, header = None, None
-        for candidate in range(len(table.sheet_names)):
-            head_rows = []
-            for _number, row in _numbered(table, candidate):
-                head_rows.append(row)
-                if len(head_rows) >= HEADER_SCAN_ROWS:
-                    break
-            header = find_header(head_rows)
-            if header and {"name", "id_number"} <= header.columns.keys():
-                index = candidate
-                break
-        if index is None or header is None:
-            raise JobError(_("没有找到表头：表格前30行中须有“姓名”和“身份证号”列"))
+        index, header = find_sheet(table)
         check_header(header)
         total = table.row_count(index)
         progress(0, total, message, force=True)

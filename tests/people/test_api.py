@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from people.models import Household, Person, Visit
+from relief.models import Region
 from tests.people.factories import (
     AssistanceFactory,
     PersonFactory,
@@ -65,6 +66,21 @@ class TestHouseholds:
         response = api.patch(f"/api/v1/households/{hid}/", {"housing_condition": "grade_d"})
         assert response.status_code == 200
         assert Household.objects.get(pk=hid).housing_condition == "grade_d"
+
+    def test_a_retired_village_keeps_its_households_but_gets_no_new_one(self, api, users, regions):
+        village = regions["village"]
+        api.force_authenticate(users["county"])
+        response = api.post("/api/v1/households/", {"region": village.code, "address": "老街1号"})
+        assert response.status_code == 201, response.json()
+        hid = response.json()["id"]
+        Region.objects.filter(code=village.code).update(retired_on=datetime.date(2024, 6, 30))
+        # the household stays where it is, and can be edited with its region sent back as it is
+        response = api.patch(f"/api/v1/households/{hid}/", {"region": village.code, "address": "老街2号"})
+        assert response.status_code == 200, response.json()
+        response = api.post("/api/v1/households/", {"region": village.code, "address": "老街3号"})
+        assert response.status_code == 400
+        assert "已撤销" in response.json()["error"]["message"]
+        assert Household.objects.filter(region=village).count() == 1
 
     def test_create_bad_region_level(self, api, users, regions):
         api.force_authenticate(users["county"])
