@@ -274,3 +274,33 @@ def test_every_code_is_documented_for_api_clients():
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "api-clients.md").read_text()
     assert [code for code in CODES if f"| `{code}` |" not in docs] == []
+
+
+@pytest.mark.parametrize("name", ["roster-libreoffice.xls", "roster-libreoffice.ods", "roster-gb18030.csv"])
+def test_error_file_of_an_xls_ods_or_csv_has_its_bad_row_and_uploads_again(
+    client, users, django_capture_on_commit_callbacks, name
+):
+    """The clerk's file came from WPS, LibreOffice or another system: the error file is an .xlsx
+    with the bad row as read from it (the ID Excel stored as a number), which, fixed, imports."""
+    from tests.people.test_roster_formats import fixture
+
+    login(client, users["other_county"])
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, fixture(name), name=name)
+    upload = RosterUpload.objects.get()
+    assert upload.dry_run_job.result["error_count"] == 1
+    content = download(client, upload, django_capture_on_commit_callbacks)
+    wb = load_workbook(io.BytesIO(content))
+    ws = wb.active
+    rows = _cells(ws)
+    bad = [r for r in rows if r[-1] and str(r[-1]).startswith("第8行")]
+    assert len(bad) == 1 and "李明" in bad[0] and "被存成了数字" in bad[0][-1]
+    id_column = next(i for i, v in enumerate(rows[1]) if v and "身份证" in str(v)) + 1
+    row_number = rows.index(bad[0]) + 1
+    ws.cell(row=row_number, column=id_column, value=make_id_number("510129", datetime.date(1990, 1, 1)))
+    fixed = io.BytesIO()
+    wb.save(fixed)
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, fixed.getvalue(), name="错误行.xlsx")
+    report = RosterUpload.objects.latest("pk").dry_run_job.result
+    assert (report["rows"], report["errors"]) == (1, [])
