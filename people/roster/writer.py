@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import operator
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -35,7 +36,7 @@ from relief.scoping import require_in_scope
 
 logger = logging.getLogger(__name__)
 
-WRITE_BATCH = 5_000  # rows per bulk update
+WRITE_BATCH = 20_000  # rows per UPDATE or history INSERT statement
 PROGRESS_EVERY = 2_000  # rows between progress reports while writing
 
 
@@ -53,6 +54,7 @@ class Writer:
         self.progress = progress
         self.written = 0
         self.to_write = len(plan.new_households) + len(plan.new_members)
+        self.note = _("花名册导入")
 
     def write(self) -> None:
         try:
@@ -79,20 +81,19 @@ class Writer:
         for model, items in ((Household, plan.new_households), (Person, plan.new_members)):
             for item, pk in zip(items, _next_ids(model, len(items)), strict=True):
                 item.pk = pk
-        # New rows and their history rows go in with COPY, streamed: no model instances (at
-        # 100,000 rows Django's bulk_create spent most of the import building and binding them).
-        history = {
-            "history_date": now,
-            "history_change_reason": reason,
-            "history_type": "+",
-            "history_user_id": self.actor.pk,
-        }
-        for model, rows in (
-            (Household, lambda: (self._household_row(h, now) for h in plan.new_households)),
-            (Person, lambda: (self._person_row(m, now) for m in plan.new_members)),
+        # New rows go in with COPY, streamed: no model instances (at 100,000 rows Django's
+        # bulk_create spent most of the import building and binding them); their history rows are
+        # copied from them in the database.
+        for model, items, rows in (
+            (
+                Household,
+                plan.new_households,
+                lambda: (self._household_row(h, now) for h in plan.new_households),
+            ),
+            (Person, plan.new_members, lambda: (self._person_row(m, now) for m in plan.new_members)),
         ):
             _copy(model, rows())
-            _copy(model.history.model, ({**row, **history} for row in rows()), skip_pk=True)
+            _history_rows(model, [item.pk for item in items], "+", now=now, reason=reason, actor=self.actor)
         _copy(Assistance, (self._assistance_row(*item, now) for item in plan.new_assistances), skip_pk=True)
         self._update_households(now, reason)
         self._update_persons(now, reason)
@@ -124,7 +125,7 @@ class Writer:
             "heating_type": str(h.values["heating_type"]),
             "housing_condition": str(h.values["housing_condition"]),
             "contact_phone": h.values["contact_phone"],
-            "note": _("花名册导入"),
+            "note": self.note,
             "created_by_id": self.actor.pk,
             "created_at": now,
             "updated_at": now,
@@ -167,7 +168,7 @@ class Writer:
             "dibao_class": str(value.dibao_class),
             "tekun_mode": str(value.tekun_mode),
             "monitoring_type": str(value.monitoring_type),
-            "note": _("花名册导入"),
+            "note": self.note,
             "created_by_id": self.actor.pk,
             "created_at": now,
         }
@@ -315,7 +316,8 @@ def _copy(model: type[models.Model], rows: Iterable[dict[str, Any]], *, skip_pk:
     takes the model field's default, as a new instance would; with `skip_pk` the table's identity
     column numbers the rows. Database errors come out as Django's (IntegrityError, DataError)."""
     fields = [f for f in model._meta.concrete_fields if not (skip_pk and f.primary_key)]
-    defaults = [(f.attname, f.get_default()) for f in fields]
+    defaults = {f.attname: f.get_default() for f in fields}
+    values = operator.itemgetter(*defaults)  # a row's values in column order, the defaults filled in
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     with (
@@ -324,7 +326,7 @@ def _copy(model: type[models.Model], rows: Iterable[dict[str, Any]], *, skip_pk:
         cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row([row.get(name, default) for name, default in defaults])
+            copy.write_row(values({**defaults, **row}))
 
 
 def _update_with_history(
@@ -364,16 +366,33 @@ def _update_with_history(
                 arrays = [[pk for pk, _v in chunk]]
                 arrays += [[_db_value(f, values[f.attname]) for _pk, values in chunk] for f in cols]
                 cursor.execute(sql, [now, *arrays])
-        history = model.history.model
-        tracked = [qn(f.column) for f in history.tracked_fields]
-        columns = ", ".join(tracked)
-        sql = (
-            f"INSERT INTO {qn(history._meta.db_table)} ({columns}, history_date, history_change_reason, "  # noqa: S608
-            f"history_type, history_user_id) SELECT {columns}, %s, %s, '~', %s FROM {table} "
-            f"WHERE id = ANY(%s) ORDER BY id"
-        )
-        for chunk in chunks(sorted(pk for pk, _row, _values in changes), WRITE_BATCH):
-            cursor.execute(sql, [now, reason, actor.pk, chunk])
+    _history_rows(
+        model, sorted(pk for pk, _row, _values in changes), "~", now=now, reason=reason, actor=actor
+    )
+
+
+def _history_rows(
+    model: type[models.Model],
+    pks: list[int],
+    history_type: str,
+    *,
+    now: datetime.datetime,
+    reason: str,
+    actor: User,
+) -> None:
+    """One django-simple-history row per record, copied from the record as it now is in the
+    database (`INSERT ... SELECT`: the snapshot simple-history makes, without a row through Python)."""
+    history = model.history.model
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in history.tracked_fields)
+    sql = (
+        f"INSERT INTO {qn(history._meta.db_table)} ({columns}, history_date, history_change_reason, "  # noqa: S608
+        f"history_type, history_user_id) SELECT {columns}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} "
+        f"WHERE id = ANY(%s) ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        for chunk in chunks(pks, WRITE_BATCH):
+            cursor.execute(sql, [now, reason, history_type, actor.pk, chunk])
 
 
 def _validate(fields: dict[str, models.Field], values: dict[str, Any], row: int) -> None:
