@@ -48,6 +48,8 @@ class CellError(ValueError):
 
 def text(value: Any) -> str:
     """A cell as text: full-width to ASCII, trimmed; whole numbers without '.0'."""
+    if type(value) is str:  # most cells; ASCII is its own NFKC form
+        return (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
     if value is None:
         return ""
     if isinstance(value, bool):

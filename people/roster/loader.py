@@ -1,19 +1,22 @@
 """What a roster refers to, read from the database before planning, in a few queries whatever the
-length of the file: the active persons with its ID numbers and the households with its household
-numbers (one query per `LOOKUP_CHUNK` values), the households of those persons, and their assistance
-records in the categories the file names. The query count does not grow with the rows
-(`test_query_count_does_not_grow_with_the_rows`).
+length of the file: the active persons with its ID numbers, the households with its household
+numbers, the households of those persons, the names of their regions, and their assistance records
+in the categories the file names. Each query takes its values as one array (`= ANY(%s)`): a
+100,000-row file is five queries, each one pass over its table or index (the `IN (...)` look-ups of
+10,000 values they replace made PostgreSQL scan the person table once per 10,000). The query count
+does not grow with the rows (`test_query_count_does_not_grow_with_the_rows`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db import connection
+
 from people.models import Assistance, Household, Person
 from people.roster.planner import HOUSEHOLD_VALUES, HouseholdState, MemberState, Register
 from people.roster.rows import RosterRow
-
-LOOKUP_CHUNK = 10_000  # values per `IN (...)` look-up
+from relief.models import Region
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
@@ -21,56 +24,68 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[i : i + size]
 
 
+def _columns(model, *names: str) -> str:
+    return ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def load_register(rows: list[RosterRow]) -> Register:
     """The register as the planner needs it for these rows (villages already resolved)."""
     register = Register()
     ids = sorted({r.id_number for r in rows if not r.errors and r.id_number})
     by_pk: dict[int, MemberState] = {}
-    for chunk in chunks(ids, LOOKUP_CHUNK):
-        found = Person.objects.filter(active=True, id_number__in=chunk).values_list(
-            "pk",
-            "id_number",
-            "household_id",
-            "name",
-            "phone",
-            "relation",
-            "household__region_id",
-            "household__region__name",
+    person_columns = _columns(Person, "id", "id_number", "household", "name", "phone", "relation")
+    if ids:
+        found = _fetch(
+            f"SELECT {person_columns} FROM {Person._meta.db_table} "  # noqa: S608 - names, no values
+            "WHERE active AND id_number = ANY(%s) ORDER BY household_id, id",
+            [ids],
         )
-        for pk, id_number, household_id, name, phone, relation, region_id, region_name in found:
+        for pk, id_number, household_id, name, phone, relation in found:
             register.members[id_number] = by_pk[pk] = MemberState(
-                household=household_id,
-                name=name,
-                id_number=id_number,
-                relation=relation,
-                phone=phone,
-                pk=pk,
-                household_region=region_id,
-                other_region=region_name,
+                household=household_id, name=name, id_number=id_number, relation=relation, phone=phone, pk=pk
             )
 
     numbers = sorted({r.household_number for r in rows if not r.errors and r.household_number})
     regions = sorted({r.village.code for r in rows if r.village is not None})
-    columns = ("pk", "region_id", "household_number", "head_id", *HOUSEHOLD_VALUES)
-    for chunk in chunks(numbers, LOOKUP_CHUNK):
-        found = Household.objects.filter(region_id__in=regions, household_number__in=chunk)
-        for values in found.values_list(*columns):
+    select = (
+        f"SELECT {_columns(Household, 'id', 'region', 'household_number', 'head', *HOUSEHOLD_VALUES)} "  # noqa: S608
+        f"FROM {Household._meta.db_table} "
+    )
+    if numbers and regions:
+        for values in _fetch(
+            select + "WHERE region_code = ANY(%s) AND household_number = ANY(%s) ORDER BY region_code, id",
+            [regions, numbers],
+        ):
             _add_household(register, values, by_pk)
     wanted = sorted({m.household for m in register.members.values()} - register.households.keys())
-    for chunk in chunks(wanted, LOOKUP_CHUNK):
-        for values in Household.objects.filter(pk__in=chunk).values_list(*columns):
+    if wanted:
+        for values in _fetch(select + "WHERE id = ANY(%s) ORDER BY region_code, id", [wanted]):
             _add_household(register, values, by_pk)
+    places = sorted({h.region_id for h in register.households.values()})
+    names = dict(Region.objects.filter(code__in=places).values_list("code", "name")) if places else {}
     for member in register.members.values():
-        member.household = register.households.get(member.household, member.household)
+        household = register.households.get(member.household)
+        if household is not None:
+            member.household = household
+            member.household_region = household.region_id
+            member.other_region = names.get(household.region_id, "")
 
     categories = sorted({c.category for r in rows for c in r.categories})
-    if categories:
-        for chunk in chunks(sorted(register.households), LOOKUP_CHUNK):
-            found = Assistance.objects.filter(household_id__in=chunk, category__in=categories)
-            for household_id, person_id, category, start, end in found.values_list(
-                "household_id", "person_id", "category", "start_date", "end_date"
-            ):
-                register.households[household_id].assistances.append((category, person_id, start, end))
+    if categories and register.households:
+        found = _fetch(
+            f"SELECT {_columns(Assistance, 'household', 'person', 'category', 'start_date', 'end_date')} "  # noqa: S608
+            f"FROM {Assistance._meta.db_table} WHERE household_id = ANY(%s) AND category = ANY(%s) "
+            "ORDER BY start_date DESC, id DESC",
+            [sorted(register.households), categories],
+        )
+        for household_id, person_id, category, start, end in found:
+            register.households[household_id].assistances.append((category, person_id, start, end))
     return register
 
 

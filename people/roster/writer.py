@@ -1,8 +1,9 @@
 """Writing a plan, set-based: new households, persons, their django-simple-history rows and
 assistance records go in with COPY (ids taken from the sequences first, so that heads are set
-before insert, the foreign keys being deferred); changed existing records are locked and
-bulk-updated with history rows. A 100,000-row roster takes a minute or two, not an hour (the first
-version went through the per-record services, ~20 round trips a row).
+before insert, the foreign keys being deferred); changed existing records are updated set-based
+(`UPDATE ... FROM unnest(...)`) and their history rows copied from them (`INSERT ... SELECT`). The
+first version went through the per-record services (~20 round trips a row); bench/README.md has
+the figures.
 
 The database constraints (one active ID number, household number unique in its region, deferred
 foreign keys, checks) stay the final guard: a violation rolls everything back and is reported in
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import operator
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,7 +25,6 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
 
 from people import services
 from people.models import Assistance, Household, Person, Relation
@@ -36,7 +37,7 @@ from relief.scoping import require_in_scope
 
 logger = logging.getLogger(__name__)
 
-WRITE_BATCH = 5_000  # rows per bulk update
+WRITE_BATCH = 20_000  # rows per UPDATE or history INSERT statement
 PROGRESS_EVERY = 2_000  # rows between progress reports while writing
 
 
@@ -53,8 +54,9 @@ class Writer:
         self.report = report
         self.progress = progress
         self.written = 0
-        # each new household and person is written twice: its row and its history row
-        self.to_write = 2 * (len(plan.new_households) + len(plan.new_members))
+        # each new household and person counts once (their history rows are copied in the database)
+        self.to_write = len(plan.new_households) + len(plan.new_members)
+        self.note = _("花名册导入")
 
     def write(self) -> None:
         try:
@@ -81,20 +83,19 @@ class Writer:
         for model, items in ((Household, plan.new_households), (Person, plan.new_members)):
             for item, pk in zip(items, _next_ids(model, len(items)), strict=True):
                 item.pk = pk
-        # New rows and their history rows go in with COPY, streamed: no model instances (at
-        # 100,000 rows Django's bulk_create spent most of the import building and binding them).
-        history = {
-            "history_date": now,
-            "history_change_reason": reason,
-            "history_type": "+",
-            "history_user_id": self.actor.pk,
-        }
-        for model, rows in (
-            (Household, lambda: (self._household_row(h, now) for h in plan.new_households)),
-            (Person, lambda: (self._person_row(m, now) for m in plan.new_members)),
+        # New rows go in with COPY, streamed: no model instances (at 100,000 rows Django's
+        # bulk_create spent most of the import building and binding them); their history rows are
+        # copied from them in the database.
+        for model, items, rows in (
+            (
+                Household,
+                plan.new_households,
+                lambda: (self._household_row(h, now) for h in plan.new_households),
+            ),
+            (Person, plan.new_members, lambda: (self._person_row(m, now) for m in plan.new_members)),
         ):
             _copy(model, rows())
-            _copy(model.history.model, ({**row, **history} for row in rows()), skip_pk=True)
+            _history_rows(model, [item.pk for item in items], "+", now=now, reason=reason, actor=self.actor)
         _copy(Assistance, (self._assistance_row(*item, now) for item in plan.new_assistances), skip_pk=True)
         self._update_households(now, reason)
         self._update_persons(now, reason)
@@ -126,7 +127,7 @@ class Writer:
             "heating_type": str(h.values["heating_type"]),
             "housing_condition": str(h.values["housing_condition"]),
             "contact_phone": h.values["contact_phone"],
-            "note": _("花名册导入"),
+            "note": self.note,
             "created_by_id": self.actor.pk,
             "created_at": now,
             "updated_at": now,
@@ -169,7 +170,7 @@ class Writer:
             "dibao_class": str(value.dibao_class),
             "tekun_mode": str(value.tekun_mode),
             "monitoring_type": str(value.monitoring_type),
-            "note": _("花名册导入"),
+            "note": self.note,
             "created_by_id": self.actor.pk,
             "created_at": now,
         }
@@ -177,53 +178,23 @@ class Writer:
     # --- changes to existing records ---
 
     def _update_households(self, now: datetime.datetime, reason: str) -> None:
-        changed = [h for h in self.plan.households if h.changed]
-        for chunk in chunks(changed, WRITE_BATCH):
-            locked = Household.objects.select_for_update().in_bulk([h.pk for h in chunk])
-            objs, fields = [], {"updated_at"}
-            for h in chunk:
-                obj = locked[h.pk]
-                for name in h.changed:
-                    if name == "head":
-                        obj.head_id = _pk(h.head)
-                    else:
-                        setattr(obj, name, h.values[name])
-                obj.updated_at = now
-                _validate(obj, h.row, exclude=["region", "head", "created_by"])
-                fields |= h.changed
-                objs.append(obj)
-            bulk_update_with_history(
-                objs,
-                Household,
-                sorted(fields),
-                batch_size=WRITE_BATCH,
-                default_user=self.actor,
-                default_change_reason=reason,
-            )
+        def values(h: HouseholdState) -> dict[str, Any]:
+            return {
+                ("head_id" if n == "head" else n): _pk(h.head) if n == "head" else h.values[n]
+                for n in h.changed
+            }
+
+        changes = [(h.pk, h.row, values(h)) for h in self.plan.households if h.changed]
+        _update_with_history(Household, changes, now=now, reason=reason, actor=self.actor)
 
     def _update_persons(self, now: datetime.datetime, reason: str) -> None:
         members = self.plan.members
-        changed = [m for m in members if m.changed]
-        for chunk in chunks(changed, WRITE_BATCH):
-            locked = Person.objects.select_for_update().in_bulk([m.pk for m in chunk])
-            objs, fields = [], {"updated_at"}
-            for m in chunk:
-                obj = locked[m.pk]
-                names = m.changed | ({"relation"} if m.demoted else set())
-                for name in names:
-                    setattr(obj, name, getattr(m, name))
-                obj.updated_at = now
-                _validate(obj, m.row, exclude=["household", "region"])
-                fields |= names
-                objs.append(obj)
-            bulk_update_with_history(
-                objs,
-                Person,
-                sorted(fields),
-                batch_size=WRITE_BATCH,
-                default_user=self.actor,
-                default_change_reason=reason,
-            )
+        changes = [
+            (m.pk, m.row, {n: getattr(m, n) for n in m.changed | ({"relation"} if m.demoted else set())})
+            for m in members
+            if m.changed
+        ]
+        _update_with_history(Person, changes, now=now, reason=reason, actor=self.actor)
         demoted = [m.pk for m in members if m.demoted and not m.changed and m.relation != Relation.HEAD]
         if demoted:  # as household_set_head: a plain UPDATE, no history row
             Person.objects.filter(pk__in=demoted, relation=Relation.HEAD).update(relation=Relation.OTHER)
@@ -363,7 +334,8 @@ def _copy(model: type[models.Model], rows: Iterable[dict[str, Any]], *, skip_pk:
     takes the model field's default, as a new instance would; with `skip_pk` the table's identity
     column numbers the rows. Database errors come out as Django's (IntegrityError, DataError)."""
     fields = [f for f in model._meta.concrete_fields if not (skip_pk and f.primary_key)]
-    defaults = [(f.attname, f.get_default()) for f in fields]
+    defaults = {f.attname: f.get_default() for f in fields}
+    values = operator.itemgetter(*defaults)  # a row's values in column order, the defaults filled in
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     with (
@@ -372,16 +344,97 @@ def _copy(model: type[models.Model], rows: Iterable[dict[str, Any]], *, skip_pk:
         cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row([row.get(name, default) for name, default in defaults])
+            copy.write_row(values({**defaults, **row}))
 
 
-def _validate(obj: models.Model, row: int, exclude: list[str]) -> None:
-    """For changes to existing records: the model's field and clean() checks, as the services'
-    full_clean, without the foreign-key queries. New records are not passed through it (100,000
-    full_clean calls cost a third of the write): the row parser already enforces what it would
-    (lengths, choices, amounts), and the database enforces column sizes and check constraints."""
-    try:
-        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
+def _update_with_history(
+    model: type[models.Model],
+    changes: list[tuple[int, int, dict[str, Any]]],
+    *,
+    now: datetime.datetime,
+    reason: str,
+    actor: User,
+) -> None:
+    """Changes to existing records, set-based: `changes` holds (pk, roster row, {attname: new
+    value}). Each changed value is validated as full_clean would (its field's checks: length,
+    choices, blank); then one `UPDATE ... FROM unnest(...)` per set of changed fields and batch
+    (the UPDATE locks the rows), and one history row per record, copied from the updated row in
+    the database (`INSERT ... SELECT`: the same snapshot bulk_update_with_history would make)."""
+    if not changes:
+        return
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    for _pk_value, row, values in changes:
+        _validate(fields, values, row)
+    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+    for pk, _row, values in changes:
+        groups.setdefault(tuple(sorted(values)), []).append((pk, values))
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for names, group in groups.items():
+            cols = [fields[n] for n in names]
+            sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in cols)
+            casts = ", ".join(["%s::bigint[]", *(f"%s::{f.db_type(connection)}[]" for f in cols)])
+            aliases = ", ".join(["id", *(qn(f.column) for f in cols)])
+            sql = (
+                f"UPDATE {table} AS p SET {sets}, {qn('updated_at')} = %s "  # noqa: S608 - names, no values
+                f"FROM unnest({casts}) AS v({aliases}) WHERE p.id = v.id"
+            )
+            for chunk in chunks(group, WRITE_BATCH):
+                arrays = [[pk for pk, _v in chunk]]
+                arrays += [[_db_value(f, values[f.attname]) for _pk, values in chunk] for f in cols]
+                cursor.execute(sql, [now, *arrays])
+    _history_rows(
+        model, sorted(pk for pk, _row, _values in changes), "~", now=now, reason=reason, actor=actor
+    )
+
+
+def _history_rows(
+    model: type[models.Model],
+    pks: list[int],
+    history_type: str,
+    *,
+    now: datetime.datetime,
+    reason: str,
+    actor: User,
+) -> None:
+    """One django-simple-history row per record, copied from the record as it now is in the
+    database (`INSERT ... SELECT`: the snapshot simple-history makes, without a row through Python)."""
+    history = model.history.model
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in history.tracked_fields)
+    sql = (
+        f"INSERT INTO {qn(history._meta.db_table)} ({columns}, history_date, history_change_reason, "  # noqa: S608
+        f"history_type, history_user_id) SELECT {columns}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} "
+        f"WHERE id = ANY(%s) ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        for chunk in chunks(pks, WRITE_BATCH):
+            cursor.execute(sql, [now, reason, history_type, actor.pk, chunk])
+
+
+def _validate(fields: dict[str, models.Field], values: dict[str, Any], row: int) -> None:
+    """The changed values of an existing record, through their fields' own checks (full_clean's
+    clean_fields for these fields; relations are checked by the database). New records are not
+    passed through it (100,000 full_clean calls cost a third of the write): the row parser already
+    enforces what it would (lengths, choices, amounts), and the database enforces column sizes and
+    check constraints."""
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        field = fields[name]
+        if field.is_relation:
+            continue
+        try:
+            field.clean(value, None)
+        except ValidationError as exc:
+            errors[field.name] = exc.messages
+    if errors:
+        exc = ValidationError(errors)
         exc.roster_row = row  # type: ignore[attr-defined]
-        raise
+        raise exc
+
+
+def _db_value(field: models.Field, value: Any) -> Any:
+    value = field.get_db_prep_save(value, connection)
+    # a TextChoices member as its value (psycopg would send an Enum's name)
+    return str(value) if isinstance(value, str) and type(value) is not str else value

@@ -353,6 +353,45 @@ def test_reimport_can_move_the_head_within_a_household(users):
     assert h1.history.first().history_user == users["county"]
 
 
+def test_an_update_is_stored_with_its_history_row_holding_the_changed_record(users):
+    run(users["county"], roster(GOOD_ROWS), commit=True)
+    child = Person.objects.get(id_number=CHILD_ID)
+    household = child.household
+    changed = dict(GOOD_ROWS)
+    changed[5] = (*GOOD_ROWS[5][:6], "13700000001", *GOOD_ROWS[5][7:])  # the head: also the contact phone
+    changed[6] = ("H001", "滨河社区", "张大山", "张小花", CHILD_ID, "女儿", "13700000009", "低保", None, None)
+
+    run(users["county"], roster(changed), commit=True)
+
+    child.refresh_from_db()
+    household.refresh_from_db()
+    assert (child.phone, household.contact_phone, household.head.phone) == (
+        "13700000009",
+        "13700000001",
+        "13700000001",
+    )
+    latest = child.history.first()
+    assert (latest.history_type, latest.history_user, latest.history_change_reason) == (
+        "~",
+        users["county"],
+        "花名册导入",
+    )
+    # the whole record as it now is, not only the changed field
+    assert (latest.phone, latest.name, latest.relation, latest.household_id) == (
+        "13700000009",
+        "张小花",
+        child.relation,
+        household.pk,
+    )
+    (h_latest, h_created) = household.history.all()[:2]
+    assert (h_latest.history_type, h_latest.contact_phone, h_latest.address) == (
+        "~",
+        "13700000001",
+        household.address,
+    )
+    assert h_created.contact_phone != "13700000001"
+
+
 def _many_rows(households: int, prefix: str) -> dict[int, tuple]:
     """`households` two-member households with household numbers, heads on 低保, from row 5."""
     rows, number = {}, 5

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from patrols import services as patrol_services
 from people import services
-from people.models import Person, VisitRule, years_ago
+from people.models import Household, Person, VisitRule, years_ago
 from people.sweeps import VISIT_OVERDUE
 from relief import policy
 from relief.alerts.sweeps import sweep_county
@@ -22,7 +22,13 @@ from relief.dashboard import selectors as dashboard
 from relief.models import Alert, AlertStatus, PolicyParameter
 from tests.conftest import HOME_COUNTY, OTHER_COUNTY, login
 from tests.factories import region
-from tests.people.factories import HouseholdFactory, PersonFactory, VisitFactory, make_id_number
+from tests.people.factories import (
+    HouseholdFactory,
+    PersonFactory,
+    VisitFactory,
+    household_with_head,
+    make_id_number,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -438,3 +444,37 @@ def test_the_command_fills_the_dates_after_an_upgrade(regions):
     call_command("refresh_next_visits", "--all", stdout=out)
     assert reload(other).next_visit_due == days_from(ago(100), 7)
     assert "1 people updated" in out.getvalue()
+
+
+def test_a_roster_commit_stores_the_next_visit_due_of_registered_people_given_a_category(users):
+    from tests.people.test_imports import roster, run
+
+    household = household_with_head(VILLAGE, name="王五", birth=born(50), created_at=ago(100))
+    Household.objects.filter(pk=household.pk).update(household_number="H777")
+    registered = household.head
+    # someone else of the county the file does not name, whose stored date is stale
+    elsewhere = person_at(VILLAGE, 85, lives_alone=True)
+    Person.objects.filter(pk=elsewhere.pk).update(next_visit_due=None)
+    assert reload(registered).next_visit_due is None  # no rule covers them yet
+    rows = {
+        5: (
+            "H777",
+            "滨河社区",
+            "王五",
+            "王五",
+            registered.id_number,
+            "户主",
+            None,
+            "特困分散供养",
+            None,
+            None,
+        )
+    }
+
+    report = run(users["county"], roster(rows), commit=True)
+
+    assert (report["persons_unchanged"], report["assistances_created"]) == (1, 1)
+    registered = reload(registered)
+    assert (registered.visit_rule_name, registered.visit_interval_days) == ("分散供养特困人员", 30)
+    assert registered.next_visit_due == days_from(ago(100), 30)  # never visited: from registration
+    assert reload(elsewhere).next_visit_due is None  # left to the nightly recompute
