@@ -54,7 +54,6 @@ from openpyxl import Workbook  # noqa: E402
 from people.choices import Relation  # noqa: E402
 from people.demo import check_digit  # noqa: E402
 from people.roster import job, roster_import  # noqa: E402
-from people.roster import rows as roster_rows  # noqa: E402
 from relief.models import Region, User  # noqa: E402
 from relief.regions import Level  # noqa: E402
 
