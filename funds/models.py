@@ -56,6 +56,8 @@ class AmountBasis(models.TextChoices):
 class AmountMode(models.TextChoices):
     FIXED = "fixed", _("固定金额")
     BY_DIBAO_CLASS = "by_class", _("按低保类别")
+    #: the monthly amount the enrolment decision set on the category (Assistance.monthly_amount)
+    DECIDED = "decided", _("按审核确认金额")
 
 
 class ConfigQuerySet(ScopedQuerySet):

@@ -89,6 +89,7 @@ class VisitKind(models.TextChoices):
     GENERAL = "general", _("一般走访")
     ELDERLY = "elderly", _("爱心敲门（老年人探访）")
     CHILD = "child", _("儿童主任探访")
+    INVESTIGATION = "investigation", _("入户调查（救助申请）")
 
 
 class FollowUp(models.TextChoices):

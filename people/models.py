@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-# The vocabularies live in people/choices.py; `from people.models import Relation` keeps working.
 from people.choices import (
     AGE_FLAGS,
     PERSON_FLAGS,
@@ -35,25 +34,12 @@ from people.choices import (
     VisitInterval,
     VisitKind,
 )
+
+# The vocabularies live in people/choices.py; `from people.models import Relation` keeps working.
+from people.dates import age_on, years_ago
 from relief.scoping import ScopedQuerySet, region_field
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
-
-
-def years_ago(years: int, today: datetime.date | None = None) -> datetime.date:
-    """The date `years` years before `today` (29 February becomes 28 February)."""
-    today = today or timezone.localdate()
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:
-        return today.replace(year=today.year - years, day=28)
-
-
-def age_on(birth_date: datetime.date | None, today: datetime.date | None = None) -> int | None:
-    if birth_date is None:
-        return None
-    today = today or timezone.localdate()
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
 # --- Households ----------------------------------------------------------------------------------
@@ -67,9 +53,10 @@ class HouseholdQuerySet(ScopedQuerySet):
 
     def monitored(self, on: datetime.date | None = None) -> HouseholdQuerySet:
         """监测家庭: households with an assistance record (any category) in force on `on` (default
-        today), what the dashboard's 监测家庭 counts."""
+        today), or in the cohort still watched after leaving 低保/特困 or being refused (cohort_until);
+        what the dashboard's 监测家庭 counts."""
         current = Assistance.objects.filter(household=OuterRef("pk")).current(on)
-        return self.filter(Exists(current))
+        return self.filter(Exists(current) | Q(cohort_until__gte=on or timezone.localdate()))
 
     def visited_since(self, day: datetime.date) -> HouseholdQuerySet:
         """Households with a visit on or after 00:00 local time of `day`."""
@@ -112,6 +99,10 @@ class Household(models.Model):
     expense_heating = models.DecimalField(_("近12个月取暖支出（元）"), default=0, **MONEY)
     expense_disaster = models.DecimalField(_("近12个月灾害损失支出（元）"), default=0, **MONEY)
     note = models.TextField(_("备注"), blank=True)
+    # the monitored cohort beyond the categories in force (2024 notice): left 低保/特困 less than two
+    # years ago, or refused; set by enrolments/services.py, read by monitored() and the sweeps
+    cohort_until = models.DateField(_("动态监测至"), null=True, blank=True)
+    cohort_reason = models.CharField(_("动态监测原因"), max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登记人"),
@@ -387,6 +378,9 @@ class Assistance(models.Model):
     )
     start_date = models.DateField(_("认定日期"))
     end_date = models.DateField(_("终止日期"), null=True, blank=True)
+    # set by an enrolment decision: the amount decided, and the month payments start (the month after)
+    monthly_amount = models.DecimalField(_("月救助金额（元）"), null=True, blank=True, **MONEY)
+    payment_from = models.DateField(_("发放起始月"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

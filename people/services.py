@@ -454,9 +454,13 @@ def assistance_add(
     tekun_mode: str = "",
     monitoring_type: str = "",
     note: str = "",
+    monthly_amount: Decimal | None = None,
+    payment_from: datetime.date | None = None,
 ) -> Assistance:
     require_actor(actor, household.region_id)
     record = Assistance(
+        monthly_amount=monthly_amount,
+        payment_from=payment_from,
         household=household,
         person=person,
         region_id=household.region_id,

@@ -38,6 +38,7 @@ urlpatterns = [
     path("dashboard/", include("relief.dashboard.urls")),
     path("people/", include("people.urls")),
     path("funds/", include("funds.urls")),
+    path("enrolments/", include("enrolments.urls")),
     path("patrols/", include("patrols.urls")),
     path("institutions/", include("institutions.urls")),
     path("api/v1/", include(("relief.api.urls", "api"), namespace="api")),

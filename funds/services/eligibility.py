@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 
-from funds.models import ApplicationKind, ApprovalLevel, AssistanceApplication, Program
+from funds.models import AmountMode, ApplicationKind, ApprovalLevel, AssistanceApplication, Program
 from people.models import AGE_FLAGS, PERSON_FLAGS, Assistance, Household, Person, age_on
 from relief.policy import MissingPolicyParameter, policy_value
 
@@ -77,6 +77,19 @@ def _snapshot(
     }
 
 
+def _decided(assistances: list, wanted: set[str], *, person: Any, default: Decimal) -> Decimal:
+    """The monthly amounts decided for the wanted categories (a member's own for a per-person
+    program, the household's for a per-household one), added up; `default` (the program's fixed amount) when no decision set one."""
+    amounts = [
+        a.monthly_amount
+        for a in assistances
+        if a.monthly_amount is not None
+        and (not wanted or a.category in wanted)
+        and a.person_id == (None if person is None else person.pk)
+    ]
+    return sum(amounts, Decimal("0.00")) if amounts else default
+
+
 def eligible_payments(program: Program, household: Household, on: datetime.date) -> list[dict[str, Any]]:
     """The payments `program` makes to `household` on `on`. The household's `members` (active) and
     `assistances` (current) may be prefetched as `active_members` and `current_assistances`."""
@@ -86,6 +99,8 @@ def eligible_payments(program: Program, household: Household, on: datetime.date)
     assistances = getattr(household, "current_assistances", None)
     if assistances is None:
         assistances = list(household.assistances.current(on))
+    # a category decided by an enrolment is paid from the month after the decision (payment_from)
+    assistances = [a for a in assistances if a.payment_from is None or a.payment_from <= on]
     wanted = set(program.categories)
     household_cats = {a.category for a in assistances if a.person_id is None}
     person_cats: dict[int, set[str]] = {}
@@ -103,6 +118,8 @@ def eligible_payments(program: Program, household: Household, on: datetime.date)
             if not _person_matches(program, m, on):
                 continue
             amount = program.amount_for_class(dibao_class if "dibao" in cats else "")
+            if program.amount_mode == AmountMode.DECIDED:
+                amount = _decided(assistances, wanted, person=m, default=amount)
             if amount <= 0:
                 continue
             snapshot = snapshot or _snapshot(program, household, members, assistances, on)
@@ -118,6 +135,8 @@ def eligible_payments(program: Program, household: Household, on: datetime.date)
         if not members:
             return []
         amount = program.amount_for_class(dibao_class)
+        if program.amount_mode == AmountMode.DECIDED:
+            amount = _decided(assistances, wanted, person=None, default=amount)
         if amount <= 0:
             return []
         head = next((m for m in members if m.pk == household.head_id), members[0])
