@@ -83,7 +83,7 @@ appeal_workflow = Workflow(
                 Param("comment", "comment", gettext_lazy("答复意见"), required=True),
             ),
             comment_required=gettext_lazy("请填写答复意见"),
-            who=township_or_above,
+            who=_answerer,
             apply=_answer,
         ),
         Step(
@@ -92,7 +92,7 @@ appeal_workflow = Workflow(
             sources=(AppealStatus.ANSWERED,),
             target=AppealStatus.CLOSED,
             params=(COMMENT,),
-            who=township_or_above,
+            who=_answerer,
             apply=_close,
             style="success",
         ),

@@ -59,7 +59,7 @@ def review_schedule(assistance: Assistance, *, after: datetime.date, income_type
     if assistance.end_date is not None and assistance.end_date <= after:
         return None
     if Review.objects.filter(assistance=assistance, status=ReviewStatus.SCHEDULED).exists():
-        return None
+        return None  # (the review being done is marked done before its step schedules the next)
     if not income_type:
         last = Enrolment.objects.filter(assistance=assistance).values_list("income_type", flat=True).first()
         income_type = last or ""

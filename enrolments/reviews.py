@@ -30,6 +30,9 @@ def _review_done(ctx: StepContext, outcome: str) -> None:
         raise ValidationError({"findings": _("请填写复核情况")})
     r.findings, r.outcome, r.done_on, r.done_by = findings, outcome, today(), ctx.actor
     ctx.fields |= {"findings", "outcome", "done_on", "done_by"}
+    # done now, in the row too: the next review of the category may be scheduled in this step
+    # (one scheduled review per category, a unique index)
+    Review.objects.filter(pk=r.pk).update(status=ReviewStatus.DONE)
 
 
 def _review_continue(ctx: StepContext) -> None:

@@ -33,7 +33,7 @@ class Suggestion:
 def _standard(enrolment: Any, on: datetime.date) -> tuple[Decimal, str]:
     urban = bool(enrolment.household.is_urban)
     key = "dibao_standard_urban" if urban else "dibao_standard_rural"
-    return policy_value(key, enrolment.region_id, on), _("城市") if urban else _("农村")
+    return policy_value(key, enrolment.region_id, on).quantize(CENT), _("城市") if urban else _("农村")
 
 
 def declared(enrolment: Any) -> tuple[int, Decimal]:
@@ -59,11 +59,11 @@ def suggest(enrolment: Any, on: datetime.date | None = None) -> Suggestion:
         )
     if enrolment.kind == "tekun":
         standard, where = _standard(enrolment, on)
-        multiple = policy_value("tekun_basic_multiple", enrolment.region_id, on)
+        multiple = policy_value("tekun_basic_multiple", enrolment.region_id, on).normalize()
         level = enrolment.care_level or "self"
-        care = policy_value(f"tekun_care_{level}", enrolment.region_id, on)
+        care = policy_value(f"tekun_care_{level}", enrolment.region_id, on).quantize(CENT)
         basic = (standard * multiple).quantize(CENT, ROUND_HALF_UP)
-        amount = basic + care
+        amount = (basic + care).quantize(CENT, ROUND_HALF_UP)
         return Suggestion(
             amount,
             _(

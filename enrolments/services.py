@@ -5,7 +5,7 @@ themselves are declared in enrolments/workflows.py and taken with `workflow.run(
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -63,16 +63,18 @@ def _member_rows(household: Household, members: list[dict] | None) -> list[Enrol
     people = list(household.members.filter(active=True).order_by("id"))
     if not people:
         return []
-    share = (household.monthly_income or Decimal("0")) / len(people)
+    total = household.monthly_income or Decimal("0.00")
+    share = (total / len(people)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    rest = total - share * len(people)  # the cents that do not divide go to the first member
     return [
         EnrolmentMember(
             person=p,
             name=p.name,
             id_number=p.id_number,
             relation=p.get_relation_display() if p.relation else "",
-            monthly_income=share.quantize(Decimal("0.01")),
+            monthly_income=share + (rest if i == 0 else 0),
         )
-        for p in people
+        for i, p in enumerate(people)
     ]
 
 

@@ -98,20 +98,37 @@ def follow(obj: models.Model) -> None:
             forgotten = forgotten.exclude(cause_key=wanted)
         forgotten.update(cause_open=False)
         if wanted:
-            task_open(
+            due_at = d.due(obj)
+            assignee = d.assignee(obj) if d.assignee else None
+            task, created = task_open(
                 source="deadline",
                 kind=d.key,
                 cause_key=wanted,
                 title=d.title(obj),
                 region=region,
                 assignee_region=region[: d.level],
-                assignee=d.assignee(obj) if d.assignee else None,
-                due_at=d.due(obj),
+                assignee=assignee,
+                due_at=due_at,
                 subject=obj,
                 urgent=d.urgent,
                 action_url=reverse(d.action, args=[obj.pk]),
                 action_label=str(d.action_label),
             )
+            _retime(task, created, due_at, assignee if d.assignee else task.assignee)
+
+
+def _retime(task: Task, created: bool, due_at: datetime.datetime, assignee: Any) -> None:
+    """A live task of a record still waiting follows what its deadline is now: a limit extended
+    (延期), a total limit that now comes first, the handler named since."""
+    if created or task.state not in (TaskState.OPEN, TaskState.IN_PROGRESS):
+        return
+    changes: dict[str, Any] = {}
+    if task.due_at != due_at:
+        changes["due_at"] = due_at
+    if assignee is not None and task.assignee_id != assignee.pk:
+        changes["assignee"] = assignee
+    if changes:
+        Task.objects.filter(pk=task.pk).update(**changes)
 
 
 def _state_label(obj: Any, d: Deadline) -> str:
