@@ -57,8 +57,8 @@ def household(regions):
     return h
 
 
-def accepted(users, household, day, on=D(2026, 9, 18), **kw) -> Enrolment:
-    day(on)
+def accepted(users, household, day, on=None, **kw) -> Enrolment:
+    day(on or D(2026, 9, 18))
     return services.enrolment_create(
         actor=users["township"], household=household, kind=kw.pop("kind", "dibao"), authorisation=pdf(), **kw
     )
