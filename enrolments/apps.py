@@ -15,3 +15,16 @@ class EnrolmentsConfig(AppConfig):
         navigation.register(_("救助申请"), "enrolments:queue", order=15)
         register_download("enrolments.enrolment", "authorisation", "check_report")
         register_all()
+        from enrolments import tasks  # noqa: F401  (registers the Celery task)
+        from relief.schedules import Schedule
+        from relief.schedules import register as register_schedule
+
+        register_schedule(
+            Schedule(
+                "enrolment-reviews-nightly",
+                "enrolments.reviews_nightly",
+                minute="40",
+                hour="1",
+                description="每晚为在享的低保、特困、低保边缘、刚性支出困难家庭安排下次定期复核",
+            )
+        )
