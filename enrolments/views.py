@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from relief.idempotency import page_once
 from relief.pages import in_region_param, workflow_buttons, workflow_post
 from relief.privacy import id_for
 from relief.scoping import access, require_writer
+from relief.todo.services import answer_from_request
 from relief.workflow import Workflow
 
 PAGE_SIZE = 50
@@ -95,7 +96,10 @@ def enrolment_create(request: HttpRequest) -> HttpResponse:
     require_writer(request.user)
     household = access(Household, request.user, request.GET.get("household") or "0")
     alert = selectors.alert_for(request.user, request.GET.get("alert"))
-    initial = {"origin": "found" if alert else "walk_in", "kind": request.GET.get("kind") or Kind.DIBAO}
+    found = alert is not None or request.GET.get("origin") == "found" or bool(request.GET.get("task"))
+    initial = {"origin": "found" if found else "walk_in", "kind": request.GET.get("kind") or Kind.DIBAO}
+    if (request.GET.get("person") or "").isdigit():
+        initial["applicant"] = int(request.GET["person"])
     form = forms.EnrolmentForm(
         request.POST or None, request.FILES or None, household=household, initial=initial
     )
@@ -104,13 +108,22 @@ def enrolment_create(request: HttpRequest) -> HttpResponse:
 
         def save() -> HttpResponse | None:
             try:
-                enrolment = services.enrolment_create(
-                    actor=request.user,
-                    household=household,
-                    origin_alert=alert,
-                    accept=bool(data.get("authorisation")),
-                    **{k: v for k, v in data.items() if k != "accept"},
-                )
+                with transaction.atomic():
+                    enrolment = services.enrolment_create(
+                        actor=request.user,
+                        household=household,
+                        origin_alert=alert,
+                        accept=bool(data.get("authorisation")),
+                        **{k: v for k, v in data.items() if k != "accept"},
+                    )
+                    # filed from a visit need's task (?task=): that task is answered by this filing
+                    answer_from_request(
+                        actor=request.user,
+                        task_id=request.GET.get("task"),
+                        note=_("已登记救助申请（编号 %(pk)s）") % {"pk": enrolment.pk},
+                        kinds={"category_review"},
+                        household_id=household.pk,
+                    )
             except ValidationError as exc:
                 forms.apply_service_errors(form, exc)
                 return None

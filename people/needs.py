@@ -6,7 +6,7 @@ and a button that starts the follow-up pre-filled.
 | 临时救助申请              | township (乡镇受理)          | a temporary-assistance application for the person, pre-filled |
 | 发放物资                  | county (its warehouses)     | the county's stock, with the household chosen |
 | 就医转介 / 监护干预        | township                    | the task itself: the referral is recorded as its answer (to whom, when) |
-| 救助类别认定/复核          | township                    | the household page (enrolment check)      |
+| 救助类别认定/复核          | township                    | an enrolment application (主动发现), pre-filled |
 | 危房修缮/转移安置          | township                    | the household page                        |
 | 其他                      | the visitor's village       | the household page                        |
 
@@ -48,8 +48,11 @@ def _action(follow_up: str, visit: Visit) -> tuple[str, str]:
         )
     if follow_up in (FollowUp.MEDICAL_REFERRAL, FollowUp.GUARDIANSHIP):
         return "", ""  # answered on the task's own page: the referral is its answer
-    if follow_up == FollowUp.CATEGORY_REVIEW:
-        return reverse("people:household-detail", args=[household.pk]), _("核查认定")
+    if follow_up == FollowUp.CATEGORY_REVIEW:  # 主动发现: the visit's finding is an application
+        query = {"household": household.pk, "origin": "found"}
+        if person is not None:
+            query["person"] = person.pk
+        return f"{reverse('enrolments:create')}?{urlencode(query)}", _("发起救助申请")
     return reverse("people:household-detail", args=[household.pk]), _("查看家庭")
 
 
