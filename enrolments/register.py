@@ -140,3 +140,4 @@ def cohort_keep(household_id: int, *, since: datetime.date, reason: str) -> None
     until = clocks.add_months(since, months)
     if household.cohort_until is None or household.cohort_until < until:
         Household.objects.filter(pk=household_id).update(cohort_until=until, cohort_reason=reason[:64])
+        _refresh(household_id)  # the cohort's visit rule now applies to its members

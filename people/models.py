@@ -644,6 +644,9 @@ class VisitRule(models.Model):
         _("人员标识"), max_length=32, choices=VISIT_RULE_FLAGS, blank=True, help_text=_("留空表示不限")
     )
     lives_alone = models.BooleanField(_("须独居"), default=False)
+    cohort = models.BooleanField(
+        _("须为动态监测对象"), default=False, help_text=_("退出低保、特困未满两年或申请未获确认的家庭")
+    )
     min_age = models.PositiveSmallIntegerField(_("年龄不低于（周岁）"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("年龄低于（周岁）"), null=True, blank=True)
     interval_key = models.CharField(

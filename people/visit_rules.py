@@ -41,6 +41,8 @@ def rule_condition(rule: VisitRule, today: datetime.date) -> Q:
     q = Q()
     if rule.lives_alone:
         q &= Q(lives_alone=True)
+    if rule.cohort:  # the monitored cohort beyond the categories (Household.cohort_until)
+        q &= Q(household__cohort_until__gte=today)
     if rule.flag:
         q &= Q(**{rule.flag: True})
     if rule.min_age is not None:

@@ -87,6 +87,7 @@ REFERENCE_DATA = [
     ("institutions.migrations.0002_default_winter_checklist_and_major_criteria", "load"),
     ("patrols.migrations.0002_patrol_frequency_defaults", "load"),
     ("people.migrations.0003_visit_rules", "create_default_rules"),
+    ("people.migrations.0008_visit_rule_cohort", "create_cohort_rule"),
 ]
 
 

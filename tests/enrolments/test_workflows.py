@@ -476,6 +476,9 @@ def test_a_refused_applicant_stays_in_the_monitored_cohort(users, household, day
     household.refresh_from_db()
     assert household.cohort_until == D(2028, 10, 12)
     assert Household.objects.monitored(D(2027, 1, 1)).filter(pk=household.pk).exists()
+    # the cohort's visit rule now schedules its members' visits (the visit-overdue sweep reads it)
+    member = household.members.get(name="张小明")
+    assert member.visit_rule_name.startswith("动态监测对象") and member.next_visit_due is not None
 
 
 def test_categories_without_a_review_get_the_next_one_never_in_the_past(users, household, day):
