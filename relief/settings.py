@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
         "PatrolSexEnum": "patrols.models.Sex.choices",
         "ClueStatusEnum": "patrols.models.ClueStatus.choices",
         "ClueChannelEnum": "patrols.models.ClueChannel.choices",
+        "ClueOutcomeEnum": "patrols.models.ClueOutcome.choices",
         "StationCaseStatusEnum": "patrols.models.CaseStatus.choices",
         "ColdWaveLevelEnum": "patrols.models.ColdWaveLevel.choices",
         "AlertSeverityEnum": "relief.models.Severity",
@@ -253,6 +254,14 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "funds.models.AppStatus",
         "ProgramKindEnum": "funds.models.ProgramKind",
         "ApplicationKindEnum": "funds.models.ApplicationKind",
+        "EnrolmentKindEnum": "enrolments.models.Kind",
+        "EnrolmentStatusEnum": "enrolments.models.Status",
+        "ReviewStatusEnum": "enrolments.models.ReviewStatus",
+        "ReviewOutcomeEnum": "enrolments.models.ReviewOutcome",
+        "AppealKindEnum": "enrolments.models.AppealKind",
+        "AppealStatusEnum": "enrolments.models.AppealStatus",
+        "AppealOutcomeEnum": "enrolments.models.AppealOutcome",
+        "DibaoClassEnum": "people.choices.DibaoClass",
     },
 }
 

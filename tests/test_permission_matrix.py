@@ -21,12 +21,43 @@ pytestmark = pytest.mark.django_db
 FULL_ID = re.compile(r'"(\d{17}[\dX])"')
 FULL_PHONE = re.compile(r'"(1\d{10})"')
 READ_ONLY_ENDPOINTS = {"regions", "policy-parameters", "programs"}  # reference data, not a county's records
+#: endpoints whose records the demo may not hold: made below when it has none, and checked by name
+ENROLMENT_ENDPOINTS = {"enrolments", "enrolment-reviews", "appeals"}
 
 
 @pytest.fixture
 def demo(django_db_blocker):
     call_command("seed_demo", "--people", "400", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    return {u.username: u for u in User.objects.all()}
+    users = {u.username: u for u in User.objects.all()}
+    _enrolment_records(users["county"])
+    return users
+
+
+def _enrolment_records(county: User) -> None:
+    """An application, a review and a complaint (with a phone number) in the county's region, unless
+    the demo already has them."""
+    from enrolments.models import Appeal, Enrolment, Review
+    from enrolments.register import review_schedule
+    from enrolments.services import appeal_create, enrolment_create
+    from people.models import Assistance, Household
+
+    households = Household.objects.in_region(county.region_id).order_by("pk")
+    if not Enrolment.objects.in_region(county.region_id).exists():
+        household = households.exclude(assistances__category="dibao_edge").first()
+        enrolment_create(
+            actor=county, household=household, kind="dibao_edge", origin="online", external_id="PM-1"
+        )
+    if not Review.objects.in_region(county.region_id).exists():
+        assistance = Assistance.objects.current().in_region(county.region_id).first()
+        review_schedule(assistance, after=assistance.start_date)
+    if not Appeal.objects.in_region(county.region_id).exists():
+        appeal_create(
+            actor=county,
+            kind="complaint",
+            household=households.first(),
+            phone="13912345678",
+            content="该户有商铺出租",
+        )
 
 
 def list_endpoints():
@@ -45,6 +76,7 @@ def _detail_ids(api, user, prefix: str) -> list:
 def test_every_list_endpoint_is_scoped_for_reads_and_writes(api, demo):
     county, neighbour, official = demo["county"], demo["county2"], demo["province"]
     checked = 0
+    checked_endpoints = set()
     for prefix in list_endpoints():
         if prefix in READ_ONLY_ENDPOINTS or prefix == "jobs":
             continue
@@ -72,11 +104,13 @@ def test_every_list_endpoint_is_scoped_for_reads_and_writes(api, demo):
             api.force_authenticate(county)
             assert api.get(url).json() == before.json(), f"{url} changed"
             checked += 1
+            checked_endpoints.add(prefix)
     assert checked >= 15, f"only {checked} records checked: the demo data should reach every app"
+    assert checked_endpoints >= ENROLMENT_ENDPOINTS
 
 
 def test_personal_numbers_are_masked_for_officials_in_every_list(api, demo):
-    full_seen = set()
+    full_seen, full_phones_seen = set(), set()
     for prefix in list_endpoints():
         api.force_authenticate(demo["province"])
         r = api.get(f"/api/v1/{prefix}/", {"page_size": 50})
@@ -87,4 +121,7 @@ def test_personal_numbers_are_masked_for_officials_in_every_list(api, demo):
         text = json.dumps(api.get(f"/api/v1/{prefix}/", {"page_size": 50}).json(), ensure_ascii=False)
         if FULL_ID.search(text):
             full_seen.add(prefix)
+        if FULL_PHONE.search(text):
+            full_phones_seen.add(prefix)
     assert {"persons"} <= full_seen  # county staff need the numbers for their work
+    assert {"appeals"} <= full_phones_seen  # to call back the person who complained
