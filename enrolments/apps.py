@@ -14,6 +14,9 @@ class EnrolmentsConfig(AppConfig):
 
         navigation.register(_("救助申请"), "enrolments:queue", order=15)
         register_download("enrolments.enrolment", "authorisation", "check_report")
+        from relief import privacy
+
+        privacy.register("enrolments.appeal", {"phone": _("联系电话")})
         register_all()
         from enrolments import tasks  # noqa: F401  (registers the Celery task)
         from relief.schedules import Schedule
