@@ -89,9 +89,15 @@ def validate_id_number(value: str) -> str:
     return check_id_number(value).number
 
 
+# Days up to two days before this module was loaded are in the past in any time zone, for good.
+_PAST_BEFORE = datetime.date.today() - datetime.timedelta(days=2)
+
+
 def _in_future(day: datetime.date) -> bool:
     # today in the project's time zone only for the last days (a look-up costs ~10 µs a row):
     # it is within two days of the system's date in any time zone
+    if day <= _PAST_BEFORE:
+        return False
     return day > datetime.date.today() - datetime.timedelta(days=2) and day > timezone.localdate()
 
 
