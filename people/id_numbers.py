@@ -21,7 +21,7 @@ from stdnum.util import isdigits
 def normalize_id_number(value: str) -> str:
     """Full-width digits and letters to ASCII, spaces and dashes dropped, x upper-cased."""
     if value and value.isascii() and value.isalnum():  # already plain: nothing to drop
-        return value.upper()
+        return value if value.isdigit() else value.upper()  # (the same string when all digits)
     value = unicodedata.normalize("NFKC", value or "")
     return ric.compact(value.replace("-", "")).replace(" ", "")
 

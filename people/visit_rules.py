@@ -192,20 +192,24 @@ def schedule_sql(
     return sql, params
 
 
-def refresh_sql(county_code: str, today: datetime.date, people: QuerySet | None = None) -> tuple[str, list]:
+def refresh_sql(
+    county_code: str, today: datetime.date, people: QuerySet | None = None, *, table: str | None = None
+) -> tuple[str, list]:
     """One statement that stores the next visit due of the people of a county (or of `people`
-    among them) as `schedule_sql` computes it, touching only the rows whose schedule changed."""
-    select, params = schedule_sql(county_code, today, people)
+    among them) as `schedule_sql` computes it, touching only the rows whose schedule changed;
+    `table`: of the rows of that table instead (see `schedule_sql`)."""
+    select, params = schedule_sql(county_code, today, people, table=table)
+    target = f'"{table}"' if table else "people_person"
     sql = f"""
         WITH d AS ({select})
-        UPDATE people_person p
+        UPDATE {target} p
         SET next_visit_due = d.due, visit_interval_days = d.days, visit_rule_name = d.rule,
             visit_cold_wave = d.cold
         FROM d
         WHERE p.id = d.id
           AND (p.next_visit_due IS DISTINCT FROM d.due OR p.visit_interval_days IS DISTINCT FROM d.days
                OR p.visit_rule_name <> d.rule OR p.visit_cold_wave <> d.cold)
-    """  # noqa: S608 - the SELECT above with its parameters; every value is a %s
+    """  # noqa: S608 - the SELECT above with its parameters, and a table name; every value is a %s
     return sql, params
 
 

@@ -248,7 +248,7 @@ class RowParser:
     def parse(self, number: int, row: tuple) -> RosterRow | None:
         at, width = self.at, self.width
         # the header's columns, and an empty cell last (where a missing column points)
-        cells = row[: width - 1] + (None,) if len(row) >= width else (*row, *(None,) * (width - len(row)))
+        cells = (*row[: width - 1], None) if len(row) >= width else (*row, *(None,) * (width - len(row)))
         raw_id = cells[at["id_number"]]
         raw_name = cells[at["name"]]
         first = next((t for v in row if v is not None and (t := text(v))), None)
