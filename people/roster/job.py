@@ -144,7 +144,7 @@ def _import(*, actor: User, source, commit: bool, progress: Callable[..., None] 
         phases.at(CHECK_END, force=True)
         if not report.errors:
             writer.write(
-                plan, actor=actor, report=report, progress=timed(phases.step(CHECK_END, 1)), schedule=commit
+                plan, actor=actor, report=report, progress=timed(phases.step(CHECK_END, 1)), commit=commit
             )
         if commit and not report.errors:
             refresh_next_visits(plan)
@@ -174,7 +174,7 @@ def refresh_next_visits(plan: planner.Plan) -> None:
     """The next visit due of the people whose schedule the import can change, set-based. The visit
     rules read a person's flags, birth date and region and the household's assistance records and
     visits (people/visit_rules.py); of these an import sets only new persons and new assistance
-    records. The new persons' dates are stored as they are inserted (writer.write with `schedule`,
+    records. The new persons' dates are stored as they are inserted (writer.write with `commit`,
     after the assistance records), so what is left is the members of existing households given a
     new assistance record; a county's other people keep their dates (refreshing whole counties
     took longer than the rest of a 100,000-row commit: bench/README.md)."""

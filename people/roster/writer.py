@@ -50,19 +50,21 @@ STAGED = {Household: "roster_new_household", Person: "roster_new_person"}
 
 
 def write(
-    plan: Plan, *, actor: User, report: Report, progress: Callable[..., None], schedule: bool = False
+    plan: Plan, *, actor: User, report: Report, progress: Callable[..., None], commit: bool = True
 ) -> None:
     """Store the plan in bulk inside a savepoint; a database refusal becomes a report error (and
-    nothing of the plan stays written). `schedule`: store the new persons' next visit due as they
-    are inserted (a commit; a dry run leaves it, as it never refreshed it)."""
-    Writer(plan, actor, report, progress, schedule).write()
+    nothing of the plan stays written). A commit also stores the new persons' next visit due as
+    they are inserted and writes the history rows; a dry run (`commit=False`, rolled back) leaves
+    both out: nothing reads them before the rollback, and a history row, a copy of a row just
+    written into a table of the same columns and checks, cannot be refused where its row was not."""
+    Writer(plan, actor, report, progress, commit).write()
 
 
 class Writer:
     def __init__(
-        self, plan: Plan, actor: User, report: Report, progress: Callable[..., None], schedule: bool = False
+        self, plan: Plan, actor: User, report: Report, progress: Callable[..., None], commit: bool = True
     ) -> None:
-        self.schedule = schedule
+        self.commit = commit
         self.plan = plan
         self.actor = actor
         self.report = report
@@ -91,7 +93,7 @@ class Writer:
         }:
             require_in_scope(self.actor, region_id)
         now = timezone.now()
-        reason = _("花名册导入")
+        self.history = {"now": now, "reason": _("花名册导入"), "actor": self.actor} if self.commit else None
         # Ids for new rows come from the tables' sequences first, so that a household's head and a
         # person's household are set before either is inserted (the foreign keys are deferred).
         for model, items in ((Household, plan.new_households), (Person, plan.new_members)):
@@ -105,10 +107,10 @@ class Writer:
         if plan.new_households:
             staged = _stage(Household)
             _copy(Household, (self._household_row(h, now) for h in plan.new_households), table=staged)
-            _insert_staged(Household, staged, now=now, reason=reason, actor=self.actor)
+            _insert_staged(Household, staged, history=self.history)
         _copy(Assistance, (self._assistance_row(*item, now) for item in plan.new_assistances), skip_pk=True)
-        self._update_households(now, reason)
-        self._update_persons(now, reason)
+        self._update_households(now)
+        self._update_persons(now)
         if plan.demote:
             Person.objects.filter(pk__in=sorted(plan.demote), relation=Relation.HEAD).update(
                 relation=Relation.OTHER
@@ -116,10 +118,10 @@ class Writer:
         if plan.new_members:
             staged = _stage(Person)
             _copy(Person, (self._person_row(m, now) for m in plan.new_members), table=staged)
-            if self.schedule:
+            if self.commit:
                 counties = sorted({m.household.region_id[:6] for m in plan.new_members})  # type: ignore[union-attr]
                 services.person_schedule_staged(table=staged, counties=counties)
-            _insert_staged(Person, staged, now=now, reason=reason, actor=self.actor)
+            _insert_staged(Person, staged, history=self.history)
         # Check the deferred foreign keys now: a dry run is rolled back and would never check them.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -194,7 +196,7 @@ class Writer:
 
     # --- changes to existing records ---
 
-    def _update_households(self, now: datetime.datetime, reason: str) -> None:
+    def _update_households(self, now: datetime.datetime) -> None:
         def values(h: HouseholdState) -> dict[str, Any]:
             return {
                 ("head_id" if n == "head" else n): _pk(h.head) if n == "head" else h.values[n]
@@ -202,16 +204,16 @@ class Writer:
             }
 
         changes = [(h.pk, h.row, values(h)) for h in self.plan.households if h.changed]
-        _update_with_history(Household, changes, now=now, reason=reason, actor=self.actor)
+        _update_with_history(Household, changes, now=now, history=self.history)
 
-    def _update_persons(self, now: datetime.datetime, reason: str) -> None:
+    def _update_persons(self, now: datetime.datetime) -> None:
         members = self.plan.members
         changes = [
             (m.pk, m.row, {n: getattr(m, n) for n in m.changed | ({"relation"} if m.demoted else set())})
             for m in members
             if m.changed
         ]
-        _update_with_history(Person, changes, now=now, reason=reason, actor=self.actor)
+        _update_with_history(Person, changes, now=now, history=self.history)
         demoted = [m.pk for m in members if m.demoted and not m.changed and m.relation != Relation.HEAD]
         if demoted:  # as household_set_head: a plain UPDATE, no history row
             Person.objects.filter(pk__in=demoted, relation=Relation.HEAD).update(relation=Relation.OTHER)
@@ -363,18 +365,17 @@ def _stage(model: type[models.Model]) -> str:
     return table
 
 
-def _insert_staged(
-    model: type[models.Model], staged: str, *, now: datetime.datetime, reason: str, actor: User
-) -> None:
-    """The staged rows into the model's table, their history rows ("+") copied from them; then
-    the staging table goes."""
+def _insert_staged(model: type[models.Model], staged: str, *, history: dict[str, Any] | None) -> None:
+    """The staged rows into the model's table, their history rows ("+", `history`: the
+    `_history_rows` arguments; None for none) copied from them; then the staging table goes."""
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in model._meta.concrete_fields)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT {columns} FROM {qn(staged)}"  # noqa: S608 - names, no values
         )
-    _history_rows(model, [], "+", now=now, reason=reason, actor=actor, source=staged)
+    if history is not None:
+        _history_rows(model, [], "+", **history, source=staged)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {qn(staged)}")
 
@@ -409,11 +410,10 @@ def _update_with_history(
     changes: list[tuple[int, int, dict[str, Any]]],
     *,
     now: datetime.datetime,
-    reason: str,
-    actor: User,
+    history: dict[str, Any] | None,
 ) -> None:
     """Changes to existing records, set-based: `changes` holds (pk, roster row, {attname: new
-    value}). Each changed value is validated as full_clean would (its field's checks: length,
+    value}); `history`: the `_history_rows` arguments (None: no history rows). Each changed value is validated as full_clean would (its field's checks: length,
     choices, blank); then one `UPDATE ... FROM unnest(...)` per set of changed fields and batch
     (the UPDATE locks the rows), and one history row per record, copied from the updated row in
     the database (`INSERT ... SELECT`: the same snapshot bulk_update_with_history would make)."""
@@ -441,9 +441,8 @@ def _update_with_history(
                 arrays = [[pk for pk, _v in chunk]]
                 arrays += [[_db_value(f, values[f.attname]) for _pk, values in chunk] for f in cols]
                 cursor.execute(sql, [now, *arrays])
-    _history_rows(
-        model, sorted(pk for pk, _row, _values in changes), "~", now=now, reason=reason, actor=actor
-    )
+    if history is not None:
+        _history_rows(model, sorted(pk for pk, _row, _values in changes), "~", **history)
 
 
 @contextlib.contextmanager
