@@ -1,7 +1,9 @@
-"""Writing a plan, set-based: new households, persons, their django-simple-history rows and
-assistance records go in with COPY (ids taken from the sequences first, so that heads are set
-before insert, the foreign keys being deferred); changed existing records are updated set-based
-(`UPDATE ... FROM unnest(...)`) and their history rows copied from them (`INSERT ... SELECT`). The
+"""Writing a plan, set-based: new households and persons go in with COPY through a staging table
+(STAGED: inserted from it, their django-simple-history rows copied from it, a commit's new persons
+given their next visit due there first), assistance records with COPY (ids taken from the
+sequences first, so that heads are set before insert, the foreign keys being deferred); changed
+existing records are updated set-based (`UPDATE ... FROM unnest(...)`) and their history rows
+copied from them (`INSERT ... SELECT`); a dry run writes no history rows. The
 first version went through the per-record services (~20 round trips a row); bench/README.md has
 the figures.
 
