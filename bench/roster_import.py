@@ -24,7 +24,8 @@ imported (BENCH- households, Beijing ID numbers) and restores the phones it chan
 Each phase's peak RSS is its own process's (`resource.getrusage`, Django included: the baseline
 of a process before importing is printed); `--tracemalloc` adds the Python heap peak (slower).
 Rows per second count data rows. `--steps` prints where each phase's time went (read, villages,
-loader, planner, writer, next-visit refresh); `--profile DIR` writes a cProfile of each phase.
+loader, planner, writer and the new persons' next visits within it, next-visit refresh);
+`--profile DIR` writes a cProfile of each phase.
 """
 
 from __future__ import annotations
@@ -353,6 +354,10 @@ def instrument_steps() -> None:
     job.writer.write = _timed_step("writer", job.writer.write)
     job.services.person_refresh_next_visit = _timed_step(
         "next-visit refresh", job.services.person_refresh_next_visit
+    )
+    # inside the writer (commit): the new persons' next visit due, stored before they are inserted
+    job.services.person_schedule_staged = _timed_step(
+        "of which next visits (new persons)", job.services.person_schedule_staged
     )
 
 

@@ -21,7 +21,7 @@ from stdnum.util import isdigits
 def normalize_id_number(value: str) -> str:
     """Full-width digits and letters to ASCII, spaces and dashes dropped, x upper-cased."""
     if value and value.isascii() and value.isalnum():  # already plain: nothing to drop
-        return value.upper()
+        return value if value.isdigit() else value.upper()  # (the same string when all digits)
     value = unicodedata.normalize("NFKC", value or "")
     return ric.compact(value.replace("-", "")).replace(" ", "")
 
@@ -89,9 +89,15 @@ def validate_id_number(value: str) -> str:
     return check_id_number(value).number
 
 
+# Days up to two days before this module was loaded are in the past in any time zone, for good.
+_PAST_BEFORE = datetime.date.today() - datetime.timedelta(days=2)
+
+
 def _in_future(day: datetime.date) -> bool:
     # today in the project's time zone only for the last days (a look-up costs ~10 µs a row):
     # it is within two days of the system's date in any time zone
+    if day <= _PAST_BEFORE:
+        return False
     return day > datetime.date.today() - datetime.timedelta(days=2) and day > timezone.localdate()
 
 

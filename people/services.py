@@ -252,6 +252,19 @@ def person_refresh_next_visit(
     return changed
 
 
+def person_schedule_staged(*, table: str, counties: list[str], today: datetime.date | None = None) -> None:
+    """Store the next visit due (as `person_refresh_next_visit`) on new persons not yet inserted:
+    the rows of `table`, a staging table of people_person's columns (the roster import's,
+    people/roster/writer.py), for the people of each county in `counties`. Everything else the
+    rules read (households, assistance records, visits) must already be written."""
+    today = today or timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        for county in counties:
+            sql, params = visit_rules.refresh_sql(county, today, table=table)
+            cursor.execute(sql, params)
+
+
 def _refresh_household(household_id: int) -> None:
     person_refresh_next_visit(persons=Person.objects.filter(household_id=household_id))
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models.sql.datastructures import BaseTable
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -118,11 +119,19 @@ def _moment(today: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(today, datetime.time(12)))
 
 
-def refresh_sql(county_code: str, today: datetime.date, people: QuerySet | None = None) -> tuple[str, list]:
-    """One statement that stores the next visit due of the people of a county (or of `people`
-    among them) and touches only the rows whose schedule changed. Each rule's conditions are
-    evaluated once per person (in the inner select), the last-visit look-ups only for people some
-    rule covers."""
+def schedule_sql(
+    county_code: str, today: datetime.date, people: QuerySet | None = None, *, table: str | None = None
+) -> tuple[str, list]:
+    """One SELECT of every person of a county (or of `people` among them): `id`, `due` (the next
+    visit due), `days` (the effective interval), `rule` (the rule's name, '' for none) and `cold`
+    (shortened by a cold wave). Each rule's conditions are evaluated once per person (the inner
+    select is materialised: each is read four times), the last-visit look-ups only for people some
+    rule covers.
+
+    `table`: read the persons from this table instead of people_person (the same columns: the
+    roster import's staged new persons, people/roster/writer.py), so that their schedule is stored
+    as they are inserted; everything else (assistance records, visits, cold waves) is read as
+    stored."""
     applied = rules_for_county(county_code, today)
     cold_fn = condition("cold_wave") if any(a.cold_days for a in applied) else None
     annotations = {
@@ -137,6 +146,11 @@ def refresh_sql(county_code: str, today: datetime.date, people: QuerySet | None 
     if people is not None:
         inner = inner.filter(pk__in=people.values("pk"))
     inner = inner.order_by().annotate(**annotations).values("id", "household_id", "created_at", *annotations)
+    if table is not None:
+        # the same query, its person table read under the name it has in it ("people_person")
+        query = inner.query
+        alias = query.get_initial_alias()
+        query.alias_map[alias] = BaseTable(table, alias)
     inner_sql, inner_params = inner.query.sql_with_params()
 
     params: list = list(inner_params)
@@ -168,22 +182,34 @@ def refresh_sql(county_code: str, today: datetime.date, people: QuerySet | None 
         ), s.created_at) AT TIME ZONE %s)::date END"""  # noqa: S608 - no value in it, only %s
     params.append(timezone.get_current_timezone_name())
     sql = f"""
-        WITH s AS ({inner_sql}),
+        WITH s AS MATERIALIZED ({inner_sql}),
         c AS (
             SELECT s.id, {days_sql} AS days, {base_sql} AS base, {name_sql} AS rule, {since_sql} AS since
             FROM s
-        ),
-        d AS (
-            SELECT id, since + days AS due, days, rule, COALESCE(days < base, FALSE) AS cold FROM c
         )
-        UPDATE people_person p
+        SELECT id, since + days AS due, days, rule, COALESCE(days < base, FALSE) AS cold FROM c
+    """  # noqa: S608 - the ORM's SQL with its parameters, and column names; every value is a %s
+    return sql, params
+
+
+def refresh_sql(
+    county_code: str, today: datetime.date, people: QuerySet | None = None, *, table: str | None = None
+) -> tuple[str, list]:
+    """One statement that stores the next visit due of the people of a county (or of `people`
+    among them) as `schedule_sql` computes it, touching only the rows whose schedule changed;
+    `table`: of the rows of that table instead (see `schedule_sql`)."""
+    select, params = schedule_sql(county_code, today, people, table=table)
+    target = f'"{table}"' if table else "people_person"
+    sql = f"""
+        WITH d AS ({select})
+        UPDATE {target} p
         SET next_visit_due = d.due, visit_interval_days = d.days, visit_rule_name = d.rule,
             visit_cold_wave = d.cold
         FROM d
         WHERE p.id = d.id
           AND (p.next_visit_due IS DISTINCT FROM d.due OR p.visit_interval_days IS DISTINCT FROM d.days
                OR p.visit_rule_name <> d.rule OR p.visit_cold_wave <> d.cold)
-    """  # noqa: S608 - the ORM's SQL with its parameters, and column names; every value is a %s
+    """  # noqa: S608 - the SELECT above with its parameters, and a table name; every value is a %s
     return sql, params
 
 

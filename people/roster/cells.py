@@ -65,6 +65,9 @@ def parse_id_number(value: Any) -> str:
     return parse_id_check(value).number
 
 
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
+
+
 def parse_id_check(value: Any) -> services.IdNumberCheck:
     """The ID number of a cell with what to flag (a 15-digit number converted, an unknown address
     code); a number Excel stored as a number is refused, never guessed."""
@@ -81,7 +84,7 @@ def parse_id_check(value: Any) -> services.IdNumberCheck:
     raw = text(value)
     if not raw:
         raise CellError(_("缺少身份证号"), "id_number_missing")
-    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", raw):
+    if ("e" in raw or "E" in raw) and _SCIENTIFIC.fullmatch(raw):
         raise CellError(
             _("身份证号显示为科学计数法（%(v)s），后几位已丢失，无法还原。请将该列设为“文本”格式后重新录入")
             % {"v": raw},
@@ -346,11 +349,16 @@ def parse_birth(value: Any) -> tuple[int, int, int | None] | None:
     return (date.year, date.month, date.day) if date else None
 
 
+_PHONE_NOISE = re.compile(r"[\s\-]")
+_SPACES = re.compile(r"\s+")
+
+
 def parse_phone(value: Any) -> str:
     raw = text(value)
-    return re.sub(r"[\s\-]", "", raw)
+    return raw if raw.isdigit() else _PHONE_NOISE.sub("", raw)  # digits: no space or dash to drop
 
 
 def parse_name(value: Any) -> str:
     # Rosters pad two-character names with a space ("张  三") to align them.
-    return re.sub(r"\s+", "", text(value))
+    raw = text(value)
+    return raw if raw.isalnum() else _SPACES.sub("", raw)  # letters and digits: no space to drop

@@ -22,7 +22,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -144,7 +143,9 @@ def _import(*, actor: User, source, commit: bool, progress: Callable[..., None] 
         deadline.check(now=True)
         phases.at(CHECK_END, force=True)
         if not report.errors:
-            writer.write(plan, actor=actor, report=report, progress=timed(phases.step(CHECK_END, 1)))
+            writer.write(
+                plan, actor=actor, report=report, progress=timed(phases.step(CHECK_END, 1)), commit=commit
+            )
         if commit and not report.errors:
             refresh_next_visits(plan)
         deadline.check(now=True)
@@ -170,21 +171,18 @@ class RosterErrors(JobError):
 
 
 def refresh_next_visits(plan: planner.Plan) -> None:
-    """The next visit due of the people whose schedule the import can change, set-based: the new
-    persons and the members of the households given a new assistance record. The visit rules read
-    a person's flags, birth date and region and the household's assistance records and visits
-    (people/visit_rules.py); of these an import sets only new persons and new assistance records,
-    so a county's other people keep their dates (refreshing whole counties took longer than the
-    rest of a 100,000-row commit: bench/README.md)."""
-    persons = sorted(m.pk for m in plan.new_members)
-    households = sorted({h.pk for h, _who, _value, _start in plan.new_assistances})
-    if not persons and not households:
+    """The next visit due of the people whose schedule the import can change, set-based. The visit
+    rules read a person's flags, birth date and region and the household's assistance records and
+    visits (people/visit_rules.py); of these an import sets only new persons and new assistance
+    records. The new persons' dates are stored as they are inserted (writer.write with `commit`,
+    after the assistance records), so what is left is the members of existing households given a
+    new assistance record; a county's other people keep their dates (refreshing whole counties
+    took longer than the rest of a 100,000-row commit: bench/README.md)."""
+    new = {h.pk for h in plan.new_households}
+    households = sorted({h.pk for h, _who, _value, _start in plan.new_assistances} - new)
+    if not households:
         return
-    ids = RawSQL(
-        "SELECT unnest(%s::bigint[]) UNION SELECT p.id FROM people_person p WHERE p.household_id = ANY(%s)",
-        [persons, households],
-    )
-    services.person_refresh_next_visit(persons=Person.objects.filter(pk__in=ids))
+    services.person_refresh_next_visit(persons=Person.objects.filter(household_id__in=households))
 
 
 @job_handler(services.ROSTER_IMPORT_JOB)

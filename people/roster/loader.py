@@ -18,6 +18,8 @@ from people.roster.planner import HOUSEHOLD_VALUES, HouseholdState, MemberState,
 from people.roster.rows import RosterRow
 from relief.models import Region
 
+_FEW_VALUES = frozenset({"heating_type", "housing_condition"})  # household columns of a few words
+
 
 def chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
@@ -37,7 +39,10 @@ def _fetch(sql: str, params: list) -> list[tuple]:
 def load_register(rows: list[RosterRow]) -> Register:
     """The register as the planner needs it for these rows (villages already resolved)."""
     register = Register()
-    ids = sorted({r.id_number for r in rows if not r.errors and r.id_number})
+    # the file's own strings for the ID numbers, one string per word for the columns of few values
+    # (a re-import of 100,000 rows loads 100,000 persons: their copies cost ~15 MB)
+    same: dict[str, str] = {r.id_number: r.id_number for r in rows if not r.errors and r.id_number}
+    ids = sorted(same)
     by_pk: dict[int, MemberState] = {}
     person_columns = _columns(Person, "id", "id_number", "household", "name", "phone", "relation")
     if ids:
@@ -47,8 +52,14 @@ def load_register(rows: list[RosterRow]) -> Register:
             [ids],
         )
         for pk, id_number, household_id, name, phone, relation in found:
+            id_number = same.get(id_number, id_number)
             register.members[id_number] = by_pk[pk] = MemberState(
-                household=household_id, name=name, id_number=id_number, relation=relation, phone=phone, pk=pk
+                household=household_id,
+                name=name,
+                id_number=id_number,
+                relation=same.setdefault(relation, relation),
+                phone=phone,
+                pk=pk,
             )
 
     numbers = sorted({r.household_number for r in rows if not r.errors and r.household_number})
@@ -62,11 +73,11 @@ def load_register(rows: list[RosterRow]) -> Register:
             select + "WHERE region_code = ANY(%s) AND household_number = ANY(%s) ORDER BY region_code, id",
             [regions, numbers],
         ):
-            _add_household(register, values, by_pk)
+            _add_household(register, values, by_pk, same)
     wanted = sorted({m.household for m in register.members.values()} - register.households.keys())
     if wanted:
         for values in _fetch(select + "WHERE id = ANY(%s) ORDER BY region_code, id", [wanted]):
-            _add_household(register, values, by_pk)
+            _add_household(register, values, by_pk, same)
     places = sorted({h.region_id for h in register.households.values()})
     names = dict(Region.objects.filter(code__in=places).values_list("code", "name")) if places else {}
     for member in register.members.values():
@@ -89,14 +100,19 @@ def load_register(rows: list[RosterRow]) -> Register:
     return register
 
 
-def _add_household(register: Register, values: tuple, by_pk: dict[int, MemberState]) -> None:
+def _add_household(
+    register: Register, values: tuple, by_pk: dict[int, MemberState], same: dict[str, str]
+) -> None:
     pk, region_id, number, head_id, *rest = values
     if pk in register.households:
         return
     head = by_pk.get(head_id, head_id) if head_id else None
     register.households[pk] = HouseholdState(
-        region_id=region_id,
-        values=dict(zip(HOUSEHOLD_VALUES, rest, strict=True)),
+        region_id=same.setdefault(region_id, region_id),
+        values={
+            k: same.setdefault(v, v) if k in _FEW_VALUES else v
+            for k, v in zip(HOUSEHOLD_VALUES, rest, strict=True)
+        },
         head=head,
         pk=pk,
         household_number=number,

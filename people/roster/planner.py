@@ -121,7 +121,8 @@ class HouseholdState:
     pk: int | None = None
     household_number: str = ""
     row: int = 0  # the row that creates it (new households)
-    changed: set[str] = field(default_factory=set)  # fields of an existing household to update
+    # fields of an existing household to update (replaced, never changed in place: shared when empty)
+    changed: frozenset[str] = frozenset()
     # assistance records: (category, person (pk, MemberState or None), start, end)
     assistances: list[tuple[str, Any, datetime.date, datetime.date | None]] = field(default_factory=list)
 
@@ -138,7 +139,7 @@ class MemberState:
     pk: int | None = None
     row: int = 0
     note: str = ""
-    changed: set[str] = field(default_factory=set)  # fields of an existing person to update
+    changed: frozenset[str] = frozenset()  # fields of an existing person to update (as above)
     demoted: bool = False  # lost 户主 to another member (set without a history row, as the service)
     other_region: str = ""  # existing: the name of their household's region (for messages)
     household_region: str = ""  # existing: their household's region code
@@ -378,7 +379,7 @@ class Planner:
             # a new household takes its head's values whatever the order of the rows; only an
             # existing one is "updated"
             if household.pk is not None:
-                household.changed.update(changes)
+                household.changed = household.changed.union(changes)
                 self.report.households_updated += 1
 
     def set_head(self, household: HouseholdState, person: MemberState) -> None:
@@ -393,11 +394,11 @@ class Planner:
                 self.plan.demote.add(old)
         household.head = person
         if household.pk is not None:
-            household.changed.add("head")
+            household.changed |= {"head"}
         if person.relation != Relation.HEAD:
             person.relation = Relation.HEAD
             if person.pk is not None:
-                person.changed.add("relation")
+                person.changed |= {"relation"}
 
     def upsert_person(self, household: HouseholdState, row: RosterRow, relation: str) -> MemberState | None:
         existing = self.members.get(row.id_number)
@@ -457,7 +458,8 @@ class Planner:
         if (row.relation or relation == Relation.HEAD) and existing.relation != relation:
             existing.relation = relation
             changes.add("relation")
-        existing.changed |= changes
+        if changes:
+            existing.changed |= changes
         existing.row = existing.row or row.number
         if relation == Relation.HEAD and household.head is not existing:
             self.set_head(household, existing)

@@ -10,8 +10,8 @@ import dataclasses
 import datetime
 import functools
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -40,7 +40,7 @@ from people.roster.cells import (
     parse_tekun_mode,
     text,
 )
-from people.roster.columns import HEADER_SCAN_ROWS, Header, find_header, match_column, norm
+from people.roster.columns import COLUMNS, HEADER_SCAN_ROWS, Header, find_header, match_column, norm
 from people.roster.errors import RowError
 from relief.jobs.registry import JobError
 from relief.models import Region
@@ -66,13 +66,15 @@ class RosterRow:
     household_number: str = ""
     village: Region | None = None
     address: str = ""
-    categories: list[CategoryValue] = field(default_factory=list)
+    # shared between rows that wrote the same words (never changed in place)
+    categories: Sequence[CategoryValue] = ()
     category_start: datetime.date | None = None
     monthly_income: Decimal | None = None
     heating_type: str | None = None
     housing_condition: str | None = None
     note: str = ""
-    errors: list[str] = field(default_factory=list)  # RowError: each with its code and column
+    # RowError: each with its code and column; a row without errors shares the empty tuple
+    errors: list[str] | tuple[()] = ()
     # the village cell as written, resolved for the whole file at once (VillageResolver.load)
     village_text: str = ""
     township_text: str = ""
@@ -81,6 +83,11 @@ class RosterRow:
     village_field: str = "village"  # the column the village was read from (for its errors)
     id_converted_from: str = ""  # the 15-digit number the ID number was converted from
     id_unknown_address: bool = False  # the address code is not in the code table (a warning)
+
+    def add_error(self, error: RowError, at: int | None = None) -> None:
+        errors = self.errors if isinstance(self.errors, list) else list(self.errors)
+        errors.append(error) if at is None else errors.insert(at, error)
+        self.errors = errors
 
 
 _SIX_DIGITS = re.compile(r"\d{6}")
@@ -106,6 +113,10 @@ def _cell(row: tuple, columns: dict[str, int], name: str) -> Any:
 # An instruction row under the header ("必填", "填写说明：…", "示例", "（18位，文本格式）"): its first
 # cell, or its 姓名 or 身份证号 cell, starts with one of these (after NFKC: "（" is "(").
 _INSTRUCTION_RE = re.compile(r"^(必填|选填|填写说明|填表说明|说明|示例|样例|例[:：如]|\()")
+_INSTRUCTION_FIRST = frozenset("必选填说示样例(")  # the first characters _INSTRUCTION_RE can match
+# every spelling of the 姓名 column has this character: a name cell without it is no header
+_NAME_MARK = "名"
+assert all(_NAME_MARK in spelling for spelling in (COLUMNS["name"][0], *COLUMNS["name"][1]))
 
 
 def _valid_id(value: Any) -> bool:
@@ -124,6 +135,13 @@ def is_instruction_row(values: list[str], raw_id: Any, raw_name: Any) -> bool:
     return not _valid_id(raw_id)
 
 
+def _may_be_instruction(cells: tuple[str, ...]) -> bool:
+    """Whether `is_instruction_row` can say yes: a cell starting with a character an instruction
+    starts with (the cells are stripped text, so the first character is the one `_INSTRUCTION_RE`
+    sees after the whitespace is dropped)."""
+    return any(t and t[0] in _INSTRUCTION_FIRST for t in cells)
+
+
 def is_header_row(row: tuple, header: Header) -> bool:
     """The header repeated (a roster pasted together from several sheets, a header on every
     printed page): its 姓名 and 身份证号 cells name those columns again."""
@@ -133,77 +151,215 @@ def is_header_row(row: tuple, header: Header) -> bool:
 
 def parse_row(number: int, row: tuple, header: Header) -> RosterRow | None:
     """One data row; None for a row to skip (blank, 合计, signature lines, instruction rows, the
-    header repeated). The village is resolved
-    later for the whole file (`VillageResolver.apply`)."""
-    cols = header.columns
-    values = [t for v in row if v is not None and (t := text(v))]
-    if not values:
-        return None
-    raw_id = _cell(row, cols, "id_number")
-    raw_name = _cell(row, cols, "name")
-    if is_instruction_row(values, raw_id, raw_name) or is_header_row(row, header):
-        return None
-    has_id = isinstance(raw_id, (int, float)) or bool(_SIX_DIGITS.search(text(raw_id)))
-    if not has_id:
-        footer = any(_FOOTER_RE.search(_WHITESPACE.sub("", t)) for t in values)
-        if footer or (text(raw_name) == "" and all(t.isdigit() for t in values)):
-            return None
-    r = RosterRow(number=number)
+    header repeated). The village is resolved later for the whole file (`VillageResolver.apply`).
+    (`RowParser` reads a whole file the same way, remembering the cells it has read.)"""
+    return RowParser(header).parse(number, row)
 
-    def read(column: str, fn: Callable[[], Any]) -> Any:
+
+_MISSING = object()
+MEMO_SIZE = 4096  # distinct values remembered per column (a column of all-different values stops there)
+
+
+class _Memo:
+    """The outcome of reading a cell value in one column (a value, or the RowError of that column),
+    remembered per distinct value: rosters repeat the same words, dates and amounts on most rows.
+    Only text and whole numbers are remembered (1, 1.0 and True are equal keys in a dict)."""
+
+    __slots__ = ("column", "fn", "seen")
+
+    def __init__(self, column: str, fn: Callable[[Any], Any]) -> None:
+        self.column = column
+        self.fn = fn
+        self.seen: dict[Any, tuple[Any, RowError | None]] = {}
+
+    def __call__(self, value: Any) -> tuple[Any, RowError | None]:
+        kind = type(value)
+        key = value if kind is str else (kind, value)
+        found = self.seen.get(key, _MISSING)
+        if found is _MISSING:
+            try:
+                found = (self.fn(value), None)
+            except CellError as exc:
+                found = (None, RowError(str(exc), exc.code, self.column))
+            if len(self.seen) < MEMO_SIZE and (kind is str or kind is int or value is None):
+                self.seen[key] = found
+        return found
+
+
+class _Same:
+    """A text column's values shared between rows (the household number, village, head's name
+    repeat down a household's rows): the same string object for the same text."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, value: str) -> str:
+        if len(value) < 2:
+            return value
+        found = self.seen.get(value)
+        if found is None:
+            if len(self.seen) >= 4 * MEMO_SIZE:
+                self.seen.clear()
+            self.seen[value] = found = value
+        return found
+
+
+def _tekun_applied(categories: Sequence[CategoryValue], mode: str) -> tuple[CategoryValue, ...]:
+    return tuple(
+        dataclasses.replace(c, tekun_mode=mode) if c.tekun_mode == TekunMode.UNKNOWN else c
+        for c in categories
+    )
+
+
+class RowParser:
+    """Reads the data rows of one file (`parse`), with the header's columns looked up once and
+    the cells of the columns whose values repeat (relations, categories, dates, amounts, heating,
+    housing, sex) read once per distinct value; a column the file does not have is read once, as
+    empty. The same checks, messages and column order as cell by cell (`parse_row`)."""
+
+    def __init__(self, header: Header) -> None:
+        self.header = header
+        cols = header.columns
+        # a row is padded to `width` cells (the last one empty): a missing column reads that one
+        self.width = max(cols.values(), default=0) + 2
+        self.at = {f: cols.get(f, self.width - 1) for f in COLUMNS}
+        self.has_tekun_mode = "tekun_mode" in cols
+        self.has_village = "village" in cols
+        label = header.labels.get("monthly_income")
+        income = _label(label) if label else _INCOME
+        self.memos = {
+            "sex": _Memo("sex", parse_sex),
+            "birth_date": _Memo("birth_date", parse_birth),
+            "relation": _Memo("relation", parse_relation),
+            "category": _Memo("category", lambda v: tuple(parse_categories(v))),
+            "category_start": _Memo("category_start", parse_date),
+            "monthly_income": _Memo("monthly_income", lambda v: parse_amount(v, income)),
+            "tekun_mode": _Memo("tekun_mode", parse_tekun_mode),
+            "heating_type": _Memo("heating_type", lambda v: parse_heating(v, _HEATING)),
+            "housing_condition": _Memo("housing_condition", lambda v: parse_housing(v, _HOUSING)),
+        }
+        self.with_mode: dict[tuple, tuple[CategoryValue, ...]] = {}
+        self.same = {
+            f: _Same() for f in ("household_number", "village", "township", "county", "head_name", "address")
+        }
+
+    def parse(self, number: int, row: tuple) -> RosterRow | None:
+        at, width = self.at, self.width
+        # the header's columns, and an empty cell last (where a missing column points)
+        cells = (*row[: width - 1], None) if len(row) >= width else (*row, *(None,) * (width - len(row)))
+        raw_id = cells[at["id_number"]]
+        raw_name = cells[at["name"]]
+        first = next((t for v in row if v is not None and (t := text(v))), None)
+        if first is None:
+            return None  # blank
+        id_text = text(raw_id)
+        name_text = text(raw_name)
+        if (
+            (
+                _may_be_instruction((first, name_text, id_text))
+                and is_instruction_row([first], raw_id, raw_name)
+            )
+            # the header repeated (text() gives the cell after NFKC, as match_column reads it)
+            or (_NAME_MARK in name_text and is_header_row(row, self.header))
+        ):
+            return None
+        if not (isinstance(raw_id, (int, float)) or _SIX_DIGITS.search(id_text)):
+            values = [t for v in row if v is not None and (t := text(v))]
+            footer = any(_FOOTER_RE.search(_WHITESPACE.sub("", t)) for t in values)
+            if footer or (name_text == "" and all(t.isdigit() for t in values)):
+                return None
+        r = RosterRow(number=number)
+        errors: list[str] = []
+        memos = self.memos
+
+        name = parse_name(raw_name)
+        r.name = name
+        if not name:
+            errors.append(RowError(_("缺少姓名"), "name_missing", "name"))
+        elif len(name) > 50:
+            errors.append(RowError(_("姓名过长"), "name_too_long", "name"))
         try:
-            return fn()
+            checked = parse_id_check(raw_id)
         except CellError as exc:
-            r.errors.append(RowError(str(exc), exc.code, column))
-            return None
-
-    r.name = parse_name(raw_name)
-    if not r.name:
-        r.errors.append(RowError(_("缺少姓名"), "name_missing", "name"))
-    elif len(r.name) > 50:
-        r.errors.append(RowError(_("姓名过长"), "name_too_long", "name"))
-    checked = read("id_number", lambda: parse_id_check(raw_id))
-    if checked is not None:
-        r.id_number = checked.number
-        r.id_converted_from = checked.converted_from
-        r.id_unknown_address = checked.unknown_address
-    sex = read("sex", lambda: parse_sex(_cell(row, cols, "sex")))
-    birth = read("birth_date", lambda: parse_birth(_cell(row, cols, "birth_date")))
-    if r.id_number:
-        r.errors.extend(_agreement_errors(r.id_number, sex, birth))
-    r.relation = read("relation", lambda: parse_relation(_cell(row, cols, "relation")))
-    r.phone = parse_phone(_cell(row, cols, "phone"))
-    if len(r.phone) > 20:
-        r.errors.append(RowError(_("联系电话“%(v)s”过长") % {"v": r.phone}, "phone_too_long", "phone"))
-    r.head_name = parse_name(_cell(row, cols, "head_name"))
-    r.household_number = text(_cell(row, cols, "household_number"))[:40]
-    code_text = text(_cell(row, cols, "region_code"))
-    r.village_text = code_text or text(_cell(row, cols, "village"))
-    r.village_field = "region_code" if code_text or "village" not in cols else "village"
-    r.township_text = text(_cell(row, cols, "township"))
-    r.county_text = text(_cell(row, cols, "county"))
-    r.village_error_at = len(r.errors)
-    r.address = text(_cell(row, cols, "address"))[:255]
-    r.categories = read("category", lambda: parse_categories(_cell(row, cols, "category"))) or []
-    r.category_start = read("category_start", lambda: parse_date(_cell(row, cols, "category_start")))
-    label = header.labels.get("monthly_income")
-    income = _label(label) if label else _INCOME
-    r.monthly_income = read(
-        "monthly_income", lambda: parse_amount(_cell(row, cols, "monthly_income"), income)
-    )
-    if "tekun_mode" in cols:
-        mode = read("tekun_mode", lambda: parse_tekun_mode(_cell(row, cols, "tekun_mode")))
-        if mode:
-            r.categories = [
-                dataclasses.replace(c, tekun_mode=mode) if c.tekun_mode == TekunMode.UNKNOWN else c
-                for c in r.categories
-            ]
-    r.heating_type = read("heating_type", lambda: parse_heating(_cell(row, cols, "heating_type"), _HEATING))
-    r.housing_condition = read(
-        "housing_condition", lambda: parse_housing(_cell(row, cols, "housing_condition"), _HOUSING)
-    )
-    r.note = text(_cell(row, cols, "note"))
-    return r
+            errors.append(RowError(str(exc), exc.code, "id_number"))
+        else:
+            r.id_number = checked.number
+            if checked.converted_from:
+                r.id_converted_from = checked.converted_from
+            if checked.unknown_address:
+                r.id_unknown_address = True
+        sex, error = memos["sex"](cells[at["sex"]])
+        if error:
+            errors.append(error)
+        birth, error = memos["birth_date"](cells[at["birth_date"]])
+        if error:
+            errors.append(error)
+        if r.id_number and (sex is not None or birth is not None):
+            errors.extend(_agreement_errors(r.id_number, sex, birth))
+        r.relation, error = memos["relation"](cells[at["relation"]])
+        if error:
+            errors.append(error)
+        phone = cells[at["phone"]]
+        if phone is not None:
+            phone = parse_phone(phone)
+            if len(phone) > 20:
+                errors.append(RowError(_("联系电话“%(v)s”过长") % {"v": phone}, "phone_too_long", "phone"))
+            r.phone = phone
+        same = self.same
+        value = cells[at["head_name"]]
+        if value is not None:
+            r.head_name = same["head_name"](parse_name(value))
+        value = cells[at["household_number"]]
+        if value is not None:
+            r.household_number = same["household_number"](text(value)[:40])
+        code_text = text(cells[at["region_code"]])
+        r.village_text = same["village"](code_text or text(cells[at["village"]]))
+        if code_text or not self.has_village:
+            r.village_field = "region_code"
+        value = cells[at["township"]]
+        if value is not None:
+            r.township_text = same["township"](text(value))
+        value = cells[at["county"]]
+        if value is not None:
+            r.county_text = same["county"](text(value))
+        r.village_error_at = len(errors)
+        value = cells[at["address"]]
+        if value is not None:
+            r.address = same["address"](text(value)[:255])
+        categories, error = memos["category"](cells[at["category"]])
+        if error:
+            errors.append(error)
+        r.category_start, error = memos["category_start"](cells[at["category_start"]])
+        if error:
+            errors.append(error)
+        r.monthly_income, error = memos["monthly_income"](cells[at["monthly_income"]])
+        if error:
+            errors.append(error)
+        if self.has_tekun_mode:
+            mode, error = memos["tekun_mode"](cells[at["tekun_mode"]])
+            if error:
+                errors.append(error)
+            if mode and categories:
+                key = (categories, mode)
+                if key not in self.with_mode:
+                    self.with_mode[key] = _tekun_applied(categories, mode)
+                categories = self.with_mode[key]
+        if categories:
+            r.categories = categories
+        r.heating_type, error = memos["heating_type"](cells[at["heating_type"]])
+        if error:
+            errors.append(error)
+        r.housing_condition, error = memos["housing_condition"](cells[at["housing_condition"]])
+        if error:
+            errors.append(error)
+        value = cells[at["note"]]
+        if value is not None:
+            r.note = text(value)
+        if errors:
+            r.errors = errors
+        return r
 
 
 def _agreement_errors(
@@ -316,11 +472,12 @@ def read_roster(
         progress(0, total, message, force=True)
         rows: list[RosterRow] = []
         skipped: list[int] = []
+        parser = RowParser(header)
         for number, row in _numbered(table, index):
             deadline.check()
             if number <= header.last_row:
                 continue
-            parsed = parse_row(number, row, header)
+            parsed = parser.parse(number, row)
             if parsed is None:
                 if any(v is not None and text(v) != "" for v in row):
                     skipped.append(number)

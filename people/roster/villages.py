@@ -199,7 +199,7 @@ class VillageResolver:
             row.village = self.resolve(row.village_text, row.township_text, row.county_text)
         except CellError as exc:
             column = "county" if exc.code.startswith("county_") else row.village_field
-            row.errors.insert(row.village_error_at, RowError(str(exc), exc.code, column))
+            row.add_error(RowError(str(exc), exc.code, column), at=row.village_error_at)
 
 
 def resolve_villages(actor: User, rows: list[RosterRow]) -> None:

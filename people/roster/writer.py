@@ -1,7 +1,9 @@
-"""Writing a plan, set-based: new households, persons, their django-simple-history rows and
-assistance records go in with COPY (ids taken from the sequences first, so that heads are set
-before insert, the foreign keys being deferred); changed existing records are updated set-based
-(`UPDATE ... FROM unnest(...)`) and their history rows copied from them (`INSERT ... SELECT`). The
+"""Writing a plan, set-based: new households and persons go in with COPY through a staging table
+(STAGED: inserted from it, their django-simple-history rows copied from it, a commit's new persons
+given their next visit due there first), assistance records with COPY (ids taken from the
+sequences first, so that heads are set before insert, the foreign keys being deferred); changed
+existing records are updated set-based (`UPDATE ... FROM unnest(...)`) and their history rows
+copied from them (`INSERT ... SELECT`); a dry run writes no history rows. The
 first version went through the per-record services (~20 round trips a row); bench/README.md has
 the figures.
 
@@ -14,11 +16,12 @@ and column, never a value.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -41,14 +44,29 @@ WRITE_BATCH = 20_000  # rows per UPDATE or history INSERT statement
 PROGRESS_EVERY = 2_000  # rows between progress reports while writing
 
 
-def write(plan: Plan, *, actor: User, report: Report, progress: Callable[..., None]) -> None:
+# New households and persons are COPYed into a temporary table of the same columns and checks first,
+# then inserted from it with their history rows: the history comes from the small table instead of
+# 60,000 look-ups in the large one, and a commit stores each new person's next visit due before
+# the insert (an UPDATE of every new row afterwards cost as much as the insert: bench/README.md).
+STAGED = {Household: "roster_new_household", Person: "roster_new_person"}
+
+
+def write(
+    plan: Plan, *, actor: User, report: Report, progress: Callable[..., None], commit: bool = True
+) -> None:
     """Store the plan in bulk inside a savepoint; a database refusal becomes a report error (and
-    nothing of the plan stays written)."""
-    Writer(plan, actor, report, progress).write()
+    nothing of the plan stays written). A commit also stores the new persons' next visit due as
+    they are inserted and writes the history rows; a dry run (`commit=False`, rolled back) leaves
+    both out: nothing reads them before the rollback, and a history row, a copy of a row just
+    written into a table of the same columns and checks, cannot be refused where its row was not."""
+    Writer(plan, actor, report, progress, commit).write()
 
 
 class Writer:
-    def __init__(self, plan: Plan, actor: User, report: Report, progress: Callable[..., None]) -> None:
+    def __init__(
+        self, plan: Plan, actor: User, report: Report, progress: Callable[..., None], commit: bool = True
+    ) -> None:
+        self.commit = commit
         self.plan = plan
         self.actor = actor
         self.report = report
@@ -77,32 +95,35 @@ class Writer:
         }:
             require_in_scope(self.actor, region_id)
         now = timezone.now()
-        reason = _("花名册导入")
+        self.history = {"now": now, "reason": _("花名册导入"), "actor": self.actor} if self.commit else None
         # Ids for new rows come from the tables' sequences first, so that a household's head and a
         # person's household are set before either is inserted (the foreign keys are deferred).
         for model, items in ((Household, plan.new_households), (Person, plan.new_members)):
             for item, pk in zip(items, _next_ids(model, len(items)), strict=True):
                 item.pk = pk
         # New rows go in with COPY, streamed: no model instances (at 100,000 rows Django's
-        # bulk_create spent most of the import building and binding them); their history rows are
-        # copied from them in the database.
-        for model, items, rows in (
-            (
-                Household,
-                plan.new_households,
-                lambda: (self._household_row(h, now) for h in plan.new_households),
-            ),
-            (Person, plan.new_members, lambda: (self._person_row(m, now) for m in plan.new_members)),
-        ):
-            _copy(model, rows())
-            _history_rows(model, [item.pk for item in items], "+", now=now, reason=reason, actor=self.actor)
+        # bulk_create spent most of the import building and binding them), through a staging table
+        # (STAGED) from which their history rows are copied in the database. The new persons go
+        # last, when everything their next visit due depends on (their household, its assistance
+        # records) is written.
+        if plan.new_households:
+            staged = _stage(Household)
+            _copy(Household, (self._household_row(h, now) for h in plan.new_households), table=staged)
+            _insert_staged(Household, staged, history=self.history)
         _copy(Assistance, (self._assistance_row(*item, now) for item in plan.new_assistances), skip_pk=True)
-        self._update_households(now, reason)
-        self._update_persons(now, reason)
+        self._update_households(now)
+        self._update_persons(now)
         if plan.demote:
             Person.objects.filter(pk__in=sorted(plan.demote), relation=Relation.HEAD).update(
                 relation=Relation.OTHER
             )
+        if plan.new_members:
+            staged = _stage(Person)
+            _copy(Person, (self._person_row(m, now) for m in plan.new_members), table=staged)
+            if self.commit:
+                counties = sorted({m.household.region_id[:6] for m in plan.new_members})  # type: ignore[union-attr]
+                services.person_schedule_staged(table=staged, counties=counties)
+            _insert_staged(Person, staged, history=self.history)
         # Check the deferred foreign keys now: a dry run is rolled back and would never check them.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -177,7 +198,7 @@ class Writer:
 
     # --- changes to existing records ---
 
-    def _update_households(self, now: datetime.datetime, reason: str) -> None:
+    def _update_households(self, now: datetime.datetime) -> None:
         def values(h: HouseholdState) -> dict[str, Any]:
             return {
                 ("head_id" if n == "head" else n): _pk(h.head) if n == "head" else h.values[n]
@@ -185,16 +206,16 @@ class Writer:
             }
 
         changes = [(h.pk, h.row, values(h)) for h in self.plan.households if h.changed]
-        _update_with_history(Household, changes, now=now, reason=reason, actor=self.actor)
+        _update_with_history(Household, changes, now=now, history=self.history)
 
-    def _update_persons(self, now: datetime.datetime, reason: str) -> None:
+    def _update_persons(self, now: datetime.datetime) -> None:
         members = self.plan.members
         changes = [
             (m.pk, m.row, {n: getattr(m, n) for n in m.changed | ({"relation"} if m.demoted else set())})
             for m in members
             if m.changed
         ]
-        _update_with_history(Person, changes, now=now, reason=reason, actor=self.actor)
+        _update_with_history(Person, changes, now=now, history=self.history)
         demoted = [m.pk for m in members if m.demoted and not m.changed and m.relation != Relation.HEAD]
         if demoted:  # as household_set_head: a plain UPDATE, no history row
             Person.objects.filter(pk__in=demoted, relation=Relation.HEAD).update(relation=Relation.OTHER)
@@ -276,7 +297,8 @@ class Writer:
         ]
         for model, rows in written:
             history = getattr(model, "history", None)
-            if table not in (model._meta.db_table, history and history.model._meta.db_table):
+            names = (model._meta.db_table, history and history.model._meta.db_table, STAGED.get(model))
+            if table not in names:
                 continue
             row = rows[line - 1] if 0 < line <= len(rows) else 0
             field = next((f for f in model._meta.concrete_fields if f.column == column), None)
@@ -318,26 +340,64 @@ def _pk(item: MemberState | HouseholdState | int | None) -> int | None:
 
 
 def _next_ids(model: type[models.Model], n: int) -> list[int]:
-    """`n` fresh primary keys from the model's id sequence, in one query."""
+    """`n` fresh primary keys from the model's id sequence, in one query (the sequence looked up
+    once, not for every id)."""
     if not n:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            "SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) AS q "
+            "CROSS JOIN generate_series(1, %s)",
             [model._meta.db_table, n],
         )
         return [r[0] for r in cursor.fetchall()]
 
 
-def _copy(model: type[models.Model], rows: Iterable[dict[str, Any]], *, skip_pk: bool = False) -> None:
-    """COPY `rows` (attname -> value) into the model's table, streamed. A field a row leaves out
-    takes the model field's default, as a new instance would; with `skip_pk` the table's identity
-    column numbers the rows. Database errors come out as Django's (IntegrityError, DataError)."""
+def _stage(model: type[models.Model]) -> str:
+    """An empty temporary table with the model table's columns and checks (NOT NULL, CHECK: a value
+    they refuse is refused while COPYing, on its line), dropped at the end of the transaction."""
+    table = STAGED[model]
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {qn(table)}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {qn(table)} (LIKE {qn(model._meta.db_table)} INCLUDING CONSTRAINTS) "
+            "ON COMMIT DROP"
+        )
+    return table
+
+
+def _insert_staged(model: type[models.Model], staged: str, *, history: dict[str, Any] | None) -> None:
+    """The staged rows into the model's table, their history rows ("+", `history`: the
+    `_history_rows` arguments; None for none) copied from them; then the staging table goes."""
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in model._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT {columns} FROM {qn(staged)}"  # noqa: S608 - names, no values
+        )
+    if history is not None:
+        _history_rows(model, [], "+", **history, source=staged)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {qn(staged)}")
+
+
+def _copy(
+    model: type[models.Model],
+    rows: Iterable[dict[str, Any]],
+    *,
+    skip_pk: bool = False,
+    table: str | None = None,
+) -> None:
+    """COPY `rows` (attname -> value) into the model's table (or `table`, of the same columns),
+    streamed. A field a row leaves out takes the model field's default, as a new instance would;
+    with `skip_pk` the table's identity column numbers the rows. Database errors come out as
+    Django's (IntegrityError, DataError)."""
     fields = [f for f in model._meta.concrete_fields if not (skip_pk and f.primary_key)]
     defaults = {f.attname: f.get_default() for f in fields}
     values = operator.itemgetter(*defaults)  # a row's values in column order, the defaults filled in
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
+    table = connection.ops.quote_name(table or model._meta.db_table)
     with (
         connection.wrap_database_errors,
         connection.cursor() as cursor,
@@ -352,11 +412,10 @@ def _update_with_history(
     changes: list[tuple[int, int, dict[str, Any]]],
     *,
     now: datetime.datetime,
-    reason: str,
-    actor: User,
+    history: dict[str, Any] | None,
 ) -> None:
     """Changes to existing records, set-based: `changes` holds (pk, roster row, {attname: new
-    value}). Each changed value is validated as full_clean would (its field's checks: length,
+    value}); `history`: the `_history_rows` arguments (None: no history rows). Each changed value is validated as full_clean would (its field's checks: length,
     choices, blank); then one `UPDATE ... FROM unnest(...)` per set of changed fields and batch
     (the UPDATE locks the rows), and one history row per record, copied from the updated row in
     the database (`INSERT ... SELECT`: the same snapshot bulk_update_with_history would make)."""
@@ -370,7 +429,7 @@ def _update_with_history(
         groups.setdefault(tuple(sorted(values)), []).append((pk, values))
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _index_joins(cursor):
         for names, group in groups.items():
             cols = [fields[n] for n in names]
             sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in cols)
@@ -384,9 +443,26 @@ def _update_with_history(
                 arrays = [[pk for pk, _v in chunk]]
                 arrays += [[_db_value(f, values[f.attname]) for _pk, values in chunk] for f in cols]
                 cursor.execute(sql, [now, *arrays])
-    _history_rows(
-        model, sorted(pk for pk, _row, _values in changes), "~", now=now, reason=reason, actor=actor
+    if history is not None:
+        _history_rows(model, sorted(pk for pk, _row, _values in changes), "~", **history)
+
+
+@contextlib.contextmanager
+def _index_joins(cursor: Any) -> Iterator[None]:
+    """Join the few thousand changed rows to their table by its primary key: without this the
+    planner hashes the whole table (a million persons: a scan costing more than the look-ups)."""
+    cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+    hashjoin, mergejoin = cursor.fetchone()
+    cursor.execute(
+        "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
     )
+    try:
+        yield
+    finally:
+        cursor.execute(
+            "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)",
+            [hashjoin, mergejoin],
+        )
 
 
 def _history_rows(
@@ -397,20 +473,26 @@ def _history_rows(
     now: datetime.datetime,
     reason: str,
     actor: User,
+    source: str | None = None,
 ) -> None:
     """One django-simple-history row per record, copied from the record as it now is in the
-    database (`INSERT ... SELECT`: the snapshot simple-history makes, without a row through Python)."""
+    database (`INSERT ... SELECT`: the snapshot simple-history makes, without a row through Python);
+    with `source`, from every row of that staging table (the same columns) instead."""
     history = model.history.model
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in history.tracked_fields)
     sql = (
         f"INSERT INTO {qn(history._meta.db_table)} ({columns}, history_date, history_change_reason, "  # noqa: S608
-        f"history_type, history_user_id) SELECT {columns}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} "
-        f"WHERE id = ANY(%s) ORDER BY id"
+        f"history_type, history_user_id) SELECT {columns}, %s, %s, %s, %s FROM {qn(source or model._meta.db_table)} "
     )
     with connection.cursor() as cursor:
+        if source is not None:
+            cursor.execute(sql + "ORDER BY id", [now, reason, history_type, actor.pk])
+            return
         for chunk in chunks(pks, WRITE_BATCH):
-            cursor.execute(sql, [now, reason, history_type, actor.pk, chunk])
+            cursor.execute(
+                sql + "WHERE id = ANY(%s) ORDER BY id", [now, reason, history_type, actor.pk, chunk]
+            )
 
 
 def _validate(fields: dict[str, models.Field], values: dict[str, Any], row: int) -> None:

@@ -478,3 +478,27 @@ def test_a_roster_commit_stores_the_next_visit_due_of_registered_people_given_a_
     assert (registered.visit_rule_name, registered.visit_interval_days) == ("分散供养特困人员", 30)
     assert registered.next_visit_due == days_from(ago(100), 30)  # never visited: from registration
     assert reload(elsewhere).next_visit_due is None  # left to the nightly recompute
+
+
+def test_a_member_a_roster_adds_to_a_visited_household_is_due_from_its_last_visit(users):
+    """The commit stores a new person's date as they are inserted: from the household's own visits
+    (a visit to the household as a whole counts for every member), by the rules in force."""
+    from tests.people.test_imports import roster, run
+
+    VisitRule.objects.create(name="八十岁以上（测试）", min_age=80, interval_days=3)
+    household = household_with_head(VILLAGE, name="王五", birth=born(50), created_at=ago(100))
+    Household.objects.filter(pk=household.pk).update(household_number="H778")
+    VisitFactory(household=household, person=None, visited_at=ago(2))
+    newcomer = make_id_number(HOME_COUNTY, born(85))
+    rows = {
+        5: ("H778", "滨河社区", "王五", "王五", household.head.id_number, "户主", None, None, None, None),
+        6: ("H778", "滨河社区", "王五", "王老太", newcomer, "父母", None, None, None, None),
+    }
+
+    report = run(users["county"], roster(rows), commit=True)
+
+    assert (report["persons_created"], report["persons_unchanged"]) == (1, 1)
+    added = Person.objects.get(id_number=newcomer)
+    assert (added.visit_rule_name, added.visit_interval_days) == ("八十岁以上（测试）", 3)
+    assert added.next_visit_due == days_from(ago(2), 3)  # from the household's visit, not the import
+    assert reload(household.head).next_visit_due is None  # 50: no rule, and not written by the file
