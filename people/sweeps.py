@@ -6,7 +6,8 @@ of people, and the rest is set-based SQL:
 
 - visits overdue by rule: the person's stored next visit due has passed (computed from VisitRule and
   the cold-wave condition by people/visit_rules.py; see there);
-- 应保未保 candidates: income per head below the local 低保 standard, not covered by 低保/特困;
+- 应保未保 candidates: income per head below the local 低保 standard, not covered by 低保/特困 and
+  not applying for either;
 - rigid expenditure above the local share of annual income: a 支出型临时救助 candidate;
 - children at risk with no recorded guardian; people unable to care for themselves with no carer.
 """
@@ -17,6 +18,7 @@ import datetime
 import functools
 import operator
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
     Case,
     CharField,
@@ -152,9 +154,24 @@ def _household_label() -> Concat:
     )
 
 
+def _applying() -> Exists | None:
+    """Households with an application for 低保 or 特困 in progress: the enrolments app (a floor above
+    people, reached through the reverse relation `household.enrolments`, never imported) answers a
+    应保未保 alert with one, so the sweep does not raise it again while the application runs. None
+    when no app keeps applications."""
+    try:
+        model = Household._meta.get_field("enrolments").related_model
+    except FieldDoesNotExist:
+        return None
+    return Exists(
+        model.objects.open().filter(household=OuterRef("pk"), kind__in=[Category.DIBAO, Category.TEKUN])
+    )
+
+
 def dibao_uncovered(county_code: str, today: datetime.date) -> QuerySet:
     """Households whose monthly income per head is below the local 低保 standard (urban or rural by
-    the household) with no 低保 or 特困 in force: candidates the township should check (应保未保)."""
+    the household) with no 低保 or 特困 in force and no application for either in progress:
+    candidates the township should check (应保未保)."""
     urban = policy_value("dibao_standard_urban", county_code, today)
     rural = policy_value("dibao_standard_rural", county_code, today)
     standard = Case(When(is_urban=True, then=Value(urban)), default=Value(rural), output_field=MONEY)
@@ -167,6 +184,7 @@ def dibao_uncovered(county_code: str, today: datetime.date) -> QuerySet:
         .annotate(dibao_standard=standard)
         .filter(member_count__gt=0, monthly_income__lt=F("dibao_standard") * F("member_count"))
         .filter(~Exists(covered))
+        .filter(~applying if (applying := _applying()) is not None else Q())
         .annotate(
             dedup_key=_keyed(DIBAO_UNCOVERED),
             region_code=F("region_id"),

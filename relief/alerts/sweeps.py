@@ -25,13 +25,14 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -61,6 +62,9 @@ class Sweep:
     # the page that answers the alert: a URL name taking the subject's id, and its button label
     action: str = ""
     action_label: str = ""
+    # or a URL name taking no argument and this query, where `{id}` is the subject's id and
+    # `{alert}` the alert's ("household={id}&alert={alert}"): a form opened pre-filled
+    action_query: str = ""
     # run before the findings, in the sweep's transaction: makes sure what they read is there
     # (people: the stored next visit due of a county never computed since the column came)
     prepare: Callable[[str], None] | None = None
@@ -71,8 +75,21 @@ SWEEPS: dict[str, Sweep] = {}
 KIND_LABELS: dict[str, Any] = {}
 
 
+#: kind -> the page an app above the sweep's own offers to answer its alerts (answered_by())
+ANSWERS: dict[str, dict[str, Any]] = {}
+
+
 def register(sweep: Sweep) -> None:
-    SWEEPS[sweep.kind] = sweep
+    SWEEPS[sweep.kind] = replace(sweep, **ANSWERS[sweep.kind]) if sweep.kind in ANSWERS else sweep
+
+
+def answered_by(kind: str, *, action: str, action_label: Any, action_query: str = "") -> None:
+    """An app built on the sweep's app answers its alerts on its own page (enrolments: a 应保未保
+    alert of people is answered by an application), so the lower app never names the higher one's
+    pages. Applies whether the sweep is registered before or after."""
+    ANSWERS[kind] = {"action": action, "action_label": action_label, "action_query": action_query}
+    if kind in SWEEPS:
+        register(SWEEPS[kind])
 
 
 def register_kind(kind: str, label: Any) -> None:
@@ -311,7 +328,10 @@ def _alert_action_sql() -> tuple[str, list]:
     own = url_with_id("alert-detail")
     sql, params = "CASE WHEN a.subject_id = '' THEN replace(%s, '{id}', a.id::text)", [own]
     for kind, sweep in SWEEPS.items():
-        if sweep.action:
+        if sweep.action_query:
+            sql += " WHEN a.kind = %s THEN replace(replace(%s, '{id}', a.subject_id), '{alert}', a.id::text)"
+            params += [kind, f"{reverse(sweep.action)}?{sweep.action_query}"]
+        elif sweep.action:
             sql += " WHEN a.kind = %s THEN replace(%s, '{id}', a.subject_id)"
             params += [kind, url_with_id(sweep.action)]
     sql += " ELSE replace(%s, '{id}', a.id::text) END"
