@@ -13,6 +13,25 @@ class EnrolmentsConfig(AppConfig):
         from relief.uploads import register_download
 
         navigation.register(_("救助申请"), "enrolments:queue", order=15)
+        from enrolments import dashboard  # noqa: F401  (registers its dashboard figures)
+        from enrolments.demo import seed_enrolments
+        from enrolments.selectors import household_prefetch
+        from people.choices import DIBAO_UNCOVERED
+        from people.panels import register_household_panel
+        from relief import demo
+        from relief.alerts.sweeps import answered_by
+
+        demo.register(25, "enrolments", seed_enrolments)
+        register_household_panel(
+            "enrolments/_household_enrolments.html", order=10, scoped_prefetch=household_prefetch
+        )
+        # 主动发现: a 应保未保 alert is answered in one tap by a 低保 application for the household
+        answered_by(
+            DIBAO_UNCOVERED,
+            action="enrolments:create",
+            action_label=_("发起低保申请"),
+            action_query="household={id}&alert={alert}&kind=dibao",
+        )
         register_download("enrolments.enrolment", "authorisation", "check_report")
         from relief import privacy
 

@@ -14,6 +14,7 @@ values of the household's region (relief/policy.py).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +73,9 @@ class StageDue:
     level: int
 
 
-def stage_due(enrolment: Any) -> StageDue | None:
-    """When the step the application waits for is due (None: it waits for nothing)."""
+def stage_due(enrolment: Any, *, days: Callable[..., int] = days) -> StageDue | None:
+    """When the step the application waits for is due (None: it waits for nothing). `days` reads
+    the policy values (a page of many applications passes one that remembers them)."""
     stage = STAGES.get(enrolment.status)
     if stage is None:
         return None

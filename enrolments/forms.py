@@ -34,17 +34,18 @@ class EnrolmentForm(BootstrapMixin, forms.Form):
     authorisation = forms.FileField(
         label=_("核对授权书（签字页照片或PDF；上传即受理）"),
         required=False,
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "image/*,application/pdf", "capture": "environment"}
-        ),
+        # a plain file input (no "clear" box: nothing is stored yet); the phone offers its camera
+        widget=forms.FileInput(attrs={"accept": "image/*,application/pdf", "capture": "environment"}),
     )
     staff_relative = forms.BooleanField(label=_("经办人员或村（居）干部近亲属（近亲属备案）"), required=False)
     staff_relative_note = forms.CharField(label=_("近亲属说明"), max_length=255, required=False)
     origin_note = forms.CharField(label=_("来源说明"), max_length=255, required=False)
 
-    def __init__(self, *args, household: Household, **kwargs):
+    def __init__(self, *args, household: Household, can_accept: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["applicant"].queryset = Person.objects.filter(household=household, active=True)
+        if not can_accept:  # a village worker registers; the township accepts with the signed form
+            del self.fields["authorisation"]
         self.style_fields()
 
 

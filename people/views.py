@@ -82,6 +82,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "can_write": request.user.can_write,
             "overdue_people": overdue_people,
+            "today": timezone.localdate(),
         },
     )
 

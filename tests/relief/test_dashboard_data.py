@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from enrolments.models import DECIDED_STATES, OPEN_STATES, Enrolment, Review
 from funds.models import Allocation, AppStatus, AssistanceApplication, BatchStatus, DisbursementBatch, Payment
 from institutions.models import Hazard, Inspection, Institution
 from patrols.models import ColdWaveWarning, Encounter, PatrolShift
@@ -317,6 +318,42 @@ def make_data(users) -> dict:
         deadline=today - datetime.timedelta(days=1),
     )
 
+    # --- enrolments (written behind the services' back, like the rest) ---
+    def enrolment(household, kind, status, *, deadline=None, decided=None):
+        return Enrolment.objects.create(
+            household=household,
+            region=household.region,
+            kind=kind,
+            status=status,
+            deadline=deadline,
+            decided_on=decided,
+            refusal_reason="不符合" if status in ("refused", "refusal_sent") else "",
+        )
+
+    day = datetime.timedelta(days=1)
+    enrolment(a, "tekun", "county", deadline=today + 2 * day)  # in progress, due within 3 days
+    enrolment(a, "dibao_edge", "checking", deadline=today - day)  # past its limit
+    enrolment(c, "dibao", "checking", deadline=today + 20 * day)
+    enrolment(f, "dibao", "submitted")  # the other county; no limit before 受理
+    enrolment(d, "dibao", "approved", deadline=today + 5 * day, decided=today - day)  # in time
+    enrolment(e, "dibao", "refusal_sent", deadline=today - 10 * day, decided=today - 2 * day)  # late
+    enrolment(f, "tekun", "refused", deadline=today, decided=today)  # in time
+    enrolment(b, "dibao", "approved", deadline=ws.date(), decided=ws.date() - 5 * day)  # before the winter
+    enrolment(c, "tekun", "withdrawn", deadline=today)
+    ended = Assistance.objects.filter(household=e).first()
+    for done_on, outcome in ((today - day, "end"), (ws.date() - 3 * day, "end"), (today, "continue")):
+        Review.objects.create(
+            assistance=ended,
+            household=e,
+            region=e.region,
+            due_on=done_on,
+            status="done",
+            outcome=outcome,
+            done_on=done_on,
+            end_reason="收入超过标准" if outcome == "end" else "",
+        )
+    Review.objects.create(assistance=ended, household=e, region=e.region, due_on=today)  # scheduled
+
     # --- alerts ---
     def alert(code, kind, *, due_in_hours, handled_after_hours=None, status="open", created=None):
         al = AlertFactory(
@@ -497,6 +534,27 @@ def expected(code: str) -> dict[str, object]:
         elif a.due_at < now:
             decided += 1
     out["alerts.on_time_share"] = _ratio(on_time, decided)
+
+    # enrolments
+    applications = list(Enrolment.objects.filter(region__code__startswith=code))
+    in_progress = [x for x in applications if x.status in OPEN_STATES]
+    out["enrolments.in_progress"] = len(in_progress)
+    for kind in ("dibao", "tekun", "dibao_edge", "rigid_expense"):
+        if n := sum(1 for x in in_progress if x.kind == kind):
+            out[("enrolments.in_progress", kind)] = n
+    soon = today + datetime.timedelta(days=3)
+    out["enrolments.due_soon"] = sum(1 for x in in_progress if x.deadline and x.deadline <= soon)
+    decided_apps = [
+        x for x in applications if x.status in DECIDED_STATES and x.decided_on and x.decided_on >= ws.date()
+    ]
+    out["enrolments.decided"] = len(decided_apps)
+    out["enrolments.in_time_share"] = _ratio(
+        sum(1 for x in decided_apps if x.deadline and x.decided_on <= x.deadline), len(decided_apps)
+    )
+    out["enrolments.refused"] = sum(1 for x in decided_apps if x.status in ("refused", "refusal_sent"))
+    out["enrolments.exits"] = Review.objects.filter(
+        region__code__startswith=code, status="done", outcome="end", done_on__gte=ws.date()
+    ).count()
     return out
 
 

@@ -14,6 +14,7 @@ import pytest
 from django.template import Context, Template
 from openpyxl import load_workbook
 
+from enrolments.models import Enrolment
 from funds.models import DisbursementBatch
 from institutions.models import Hazard
 from relief.models import Alert
@@ -101,6 +102,10 @@ PAGES = [
     "/patrols/cold-wave/",
     "/institutions/",
     "/institutions/hazards/",
+    "/enrolments/",
+    "/enrolments/?status=all",
+    "/enrolments/reviews/?status=all",
+    "/enrolments/appeals/",
 ]
 
 
@@ -117,6 +122,9 @@ def test_no_raw_codes_on_main_pages_and_exports(as_user, users, data, who):
     pages += [
         f"/institutions/hazards/{pk}/"
         for pk in Hazard.objects.visible_to(users[who]).values_list("pk", flat=True)[:2]
+    ]
+    pages += [
+        f"/enrolments/{pk}/" for pk in Enrolment.objects.visible_to(users[who]).values_list("pk", flat=True)
     ]
     found = {}
     for url in pages:

@@ -20,6 +20,11 @@ def test_every_demo_login_lands_on_a_today_page_with_work(client):
     assert Task.objects.filter(source="supervision").exists()  # the demo's 督办
     assert Task.objects.filter(source="need").exists()
     assert Task.objects.filter(source="deadline").exists()
+    # enrolment: the township's steps (受理, 公示, a review coming due) and the county's decision
+    enrolment_tasks = Task.objects.live().filter(kind__startswith="enrolments.")
+    assert {"enrolments.enrolment.submitted", "enrolments.enrolment.county", "enrolments.review"} <= set(
+        enrolment_tasks.values_list("kind", flat=True)
+    )
     for username in ("village", "township", "county", "city", "province"):
         html = login(client, User.objects.get(username=username)).get("/").content.decode()
         lines = html.count('data-testid="task-line"')
@@ -33,3 +38,5 @@ def test_every_demo_login_lands_on_a_today_page_with_work(client):
             assert numbers["escalated-total"] > 0 or 'data-testid="section-issued"' in html, username
         if username in ("county", "city", "province"):
             assert 'data-testid="section-behind"' in html, username
+        if username in ("township", "county"):
+            assert "/enrolments/" in html, f"{username}: no enrolment task on the today page"
