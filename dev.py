@@ -2,7 +2,7 @@
 """The two commands of WarmWinter, with nothing installed beforehand but Python 3.11+:
 
     python3 dev.py demo     # install, migrate, seed demo data, serve on http://127.0.0.1:8000
-    python3 dev.py test     # run the whole test suite (extra arguments go to pytest)
+    python3 dev.py test     # run the whole test suite in parallel (extra arguments go to pytest)
 
 Both use the embedded PostgreSQL server (data in .pgdata/) unless DATABASE_URL is set, and run
 background tasks in-process unless CELERY_BROKER_URL is set.
@@ -64,8 +64,21 @@ def demo(args: list[str]) -> None:
     run(PY, "manage.py", "runserver", addr, env=env)
 
 
+def test_processes(args: list[str]) -> list[str]:
+    """The suite runs in parallel, one pytest-xdist process per core (at most 4; TEST_PROCESSES sets
+    the number, 0 runs it in this process), unless the arguments choose (-n, -p no:xdist). Each
+    process has its own test database (test_relief_gw0, ...); tests sharing an outside resource are
+    kept together (--dist loadgroup and the xdist_group marker)."""
+    if any(
+        a in {"-n", "--numprocesses", "no:xdist"} or a.startswith(("-n", "--numprocesses=")) for a in args
+    ):
+        return []
+    n = int(os.environ.get("TEST_PROCESSES") or min(os.cpu_count() or 1, 4))
+    return ["-n", str(n), "--dist", "loadgroup"] if n > 1 else []
+
+
 def test(args: list[str]) -> None:
-    run(PY, "-m", "pytest", *args)
+    run(PY, "-m", "pytest", *test_processes(args), *args)
 
 
 def main() -> None:

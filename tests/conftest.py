@@ -9,47 +9,97 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from relief.models import Role
-from tests.factories import UserFactory, region
+from relief.models import Role, User
+from tests.factories import fake, password_hash, regions_tree
 
 HOME_COUNTY = "510121"
 OTHER_COUNTY = "510129"
 
 
+REGIONS = {
+    "province": ("51", "四川省"),
+    "city": ("5101", "成都市"),
+    "county": (HOME_COUNTY, "金堂县"),
+    "township": ("510121001", "赵镇街道"),
+    "village": ("510121001001", "滨河社区"),
+    "other_county": (OTHER_COUNTY, "大邑县"),
+    "other_township": ("510129001", "晋原街道"),
+    "other_village": ("510129001001", "东街社区"),
+    "other_province": ("14", "山西省"),
+}
+
+# (key, username, role, region key, extra fields)
+USERS = [
+    ("admin", "t-admin", Role.ADMIN, None, {}),
+    ("province", "t-province", Role.PROVINCE, "province", {}),
+    ("city", "t-city", Role.CITY, "city", {}),
+    ("county", "t-county", Role.COUNTY, "county", {}),
+    ("township", "t-township", Role.TOWNSHIP, "township", {}),
+    ("village", "t-village", Role.VILLAGE, "village", {}),
+    ("other_county", "t-other", Role.COUNTY, "other_county", {}),
+    ("api_read", "t-api-read", Role.API_CLIENT, "county", {}),
+    ("api_write", "t-api-write", Role.API_CLIENT, "county", {"api_can_write": True}),
+    ("other_province", "t-other-province", Role.PROVINCE, "other_province", {}),
+]
+
+
+def make_regions() -> dict:
+    by_code = regions_tree(dict(REGIONS.values()))
+    return {key: by_code[code] for key, (code, _name) in REGIONS.items()}
+
+
+def make_users(regions: dict) -> dict:
+    """The users of USERS, as UserFactory makes them, in two queries where none exists yet."""
+    found = {u.username: u for u in User.objects.filter(username__in=[row[1] for row in USERS])}
+    missing = []
+    for _key, username, role, region_key, extra in USERS:
+        if username not in found:
+            user = User(
+                username=username,
+                first_name=fake.name(),
+                role=role,
+                region=regions[region_key] if region_key else None,
+                is_superuser=role == Role.ADMIN,
+                is_staff=role == Role.ADMIN,
+                password=password_hash(),
+                **extra,
+            )
+            missing.append(user)
+            found[username] = user
+    User.objects.bulk_create(missing)
+    return {key: found[username] for key, username, *_rest in USERS}
+
+
 @pytest.fixture
 def regions(db):
-    return {
-        "province": region("51", "四川省"),
-        "city": region("5101", "成都市"),
-        "county": region(HOME_COUNTY, "金堂县"),
-        "township": region("510121001", "赵镇街道"),
-        "village": region("510121001001", "滨河社区"),
-        "other_county": region(OTHER_COUNTY, "大邑县"),
-        "other_township": region("510129001", "晋原街道"),
-        "other_village": region("510129001001", "东街社区"),
-        "other_province": region("14", "山西省"),
-    }
+    return make_regions()
 
 
 @pytest.fixture
 def users(regions):
     """One user per role, all scoped inside the home county's line, plus one in the other county."""
-    return {
-        "admin": UserFactory(username="t-admin", role=Role.ADMIN, region=None),
-        "province": UserFactory(username="t-province", role=Role.PROVINCE, region=regions["province"]),
-        "city": UserFactory(username="t-city", role=Role.CITY, region=regions["city"]),
-        "county": UserFactory(username="t-county", role=Role.COUNTY, region=regions["county"]),
-        "township": UserFactory(username="t-township", role=Role.TOWNSHIP, region=regions["township"]),
-        "village": UserFactory(username="t-village", role=Role.VILLAGE, region=regions["village"]),
-        "other_county": UserFactory(username="t-other", role=Role.COUNTY, region=regions["other_county"]),
-        "api_read": UserFactory(username="t-api-read", role=Role.API_CLIENT, region=regions["county"]),
-        "api_write": UserFactory(
-            username="t-api-write", role=Role.API_CLIENT, region=regions["county"], api_can_write=True
-        ),
-        "other_province": UserFactory(
-            username="t-other-province", role=Role.PROVINCE, region=regions["other_province"]
-        ),
-    }
+    return make_users(regions)
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """For rows a module's tests share, built once (a module-scoped fixture that asks for this one,
+    makes its rows under `django_db_blocker.unblock()`, and hands each test a deep copy of the
+    instances, as Django's setUpTestData does): a transaction open around the module's tests and
+    rolled back after the last one. Each test still runs in a savepoint of its own inside it, so
+    what a test writes is undone before the next, as before. The shared rows are there for every
+    later test of the module, so only for modules whose every test uses them; not for modules with
+    transactional tests (they commit and flush)."""
+    from django.db import transaction
+
+    atomic = transaction.atomic()
+    atomic._from_testcase = True  # as TestCase's own: a durable block inside a test still runs
+    with django_db_blocker.unblock():
+        atomic.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ changes; personal numbers in lists are masked for officials and in full for coun
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -25,12 +26,19 @@ READ_ONLY_ENDPOINTS = {"regions", "policy-parameters", "programs"}  # reference 
 ENROLMENT_ENDPOINTS = {"enrolments", "enrolment-reviews", "appeals"}
 
 
+@pytest.fixture(scope="module")
+def shared_demo(module_db, django_db_blocker):
+    """The demo dataset, seeded once for both tests (each runs in its own savepoint)."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", "--people", "400", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        users = {u.username: u for u in User.objects.all()}
+        _enrolment_records(users["county"])
+        return users
+
+
 @pytest.fixture
-def demo(django_db_blocker):
-    call_command("seed_demo", "--people", "400", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    users = {u.username: u for u in User.objects.all()}
-    _enrolment_records(users["county"])
-    return users
+def demo(shared_demo, db):
+    return copy.deepcopy(shared_demo)
 
 
 def _enrolment_records(county: User) -> None:

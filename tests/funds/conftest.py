@@ -6,8 +6,7 @@ from tests.funds.factories import AllocationFactory, dibao_household, program, t
 from tests.people.factories import household_with_head
 
 
-@pytest.fixture
-def county_people(regions):
+def make_county_people() -> dict:
     """In the home county: a 低保 household (A class, 2 people), a 特困 person aged 80+ and a
     household in no category; in the other county: a 低保 household."""
     return {
@@ -19,10 +18,19 @@ def county_people(regions):
 
 
 @pytest.fixture
+def county_people(regions):
+    return make_county_people()
+
+
+@pytest.fixture
 def subsidy(regions):
     return program("one_time_subsidy")
 
 
+def make_allocation(regions, subsidy):
+    return AllocationFactory(region=regions["county"], program=subsidy, amount="100000.00")
+
+
 @pytest.fixture
 def allocation(regions, subsidy):
-    return AllocationFactory(region=regions["county"], program=subsidy, amount="100000.00")
+    return make_allocation(regions, subsidy)

@@ -3,6 +3,7 @@ read-only official (city level) and the allowed county user. Denied writes chang
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,14 +21,32 @@ from funds.models import (
     Stock,
     StockMovement,
 )
-from tests.conftest import login
-from tests.funds.factories import WarehouseFactory, item, make_id_number
+from tests.conftest import login, make_regions, make_users
+from tests.funds.conftest import make_allocation, make_county_people
+from tests.funds.factories import AllocationFactory, WarehouseFactory, item, make_id_number, program
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def shared_world(module_db, django_db_blocker):
+    """Built once for the module's tests (each runs in its own savepoint: none keeps a change)."""
+    with django_db_blocker.unblock():
+        regions = make_regions()
+        return build_world(
+            make_users(regions),
+            regions,
+            make_county_people(),
+            make_allocation(regions, program("one_time_subsidy")),
+        )
+
+
 @pytest.fixture
-def world(users, regions, county_people, allocation):
+def world(shared_world, db):
+    return copy.deepcopy(shared_world)
+
+
+def build_world(users, regions, county_people, allocation):
     county = users["county"]
     draft = services.batch_generate(
         actor=county,
@@ -36,8 +55,6 @@ def world(users, regions, county_people, allocation):
         period="2026-a",
         run_in_background=False,
     )
-    from tests.funds.factories import AllocationFactory, program
-
     heating = AllocationFactory(program=program("heating_subsidy"), amount="10000")
     reviewed = services.batch_generate(
         actor=county, program=heating.program, allocation=heating, period="2026-01", run_in_background=False

@@ -17,10 +17,14 @@ def _media(settings, tmp_path):
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 
 
-@pytest.fixture
-def institution(regions):
+def make_institution(regions):
     """An institution in the home county's township."""
     return InstitutionFactory(region=regions["township"], name="赵镇敬老院")
+
+
+@pytest.fixture
+def institution(regions):
+    return make_institution(regions)
 
 
 @pytest.fixture
@@ -28,8 +32,7 @@ def other_institution(regions):
     return InstitutionFactory(region=regions["other_township"], name="晋原敬老院")
 
 
-@pytest.fixture
-def checklist(db):
+def make_checklist():
     """A small checklist: heating (general), carbon monoxide (major by default), fire drill."""
     template = ChecklistTemplateFactory(name="测试清单")
     items = [
@@ -44,6 +47,11 @@ def checklist(db):
         ChecklistItemFactory(template=template, section="rules", order=3, text="开展消防演练"),
     ]
     return template, items
+
+
+@pytest.fixture
+def checklist(db):
+    return make_checklist()
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ setting cold-wave levels, which officials may do), and an allowed county user.""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.urls import reverse
 
@@ -17,6 +19,8 @@ from patrols.models import (
     StationCase,
     StationCaseEvent,
 )
+from tests.conftest import make_regions, make_users
+from tests.patrols.conftest import make_team
 from tests.patrols.factories import (
     ClueFactory,
     ColdWaveWarningFactory,
@@ -28,8 +32,20 @@ from tests.patrols.factories import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def shared_objs(module_db, django_db_blocker):
+    """Built once for the module's tests (each runs in its own savepoint: none keeps a change)."""
+    with django_db_blocker.unblock():
+        regions = make_regions()
+        return build_objs(regions, make_team(regions, make_users(regions)))
+
+
 @pytest.fixture
-def objs(regions, team):
+def objs(shared_objs, db):
+    return copy.deepcopy(shared_objs)
+
+
+def build_objs(regions, team):
     shift = PatrolShiftFactory(team=team)
     return {
         "team": team,

@@ -27,7 +27,13 @@ from tests.factories import region
 from tests.people.factories import HouseholdFactory, PersonFactory
 from tests.workers import Worker, new_queue, redis_or_skip, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# one after the other in one process of a parallel run (`dev.py test` runs pytest-xdist with
+# --dist loadgroup): they share the Redis database above
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("sweep-redis"),
+]
 
 KINDS = [NO_CARER, NO_GUARDIAN]
 EXTRA_COUNTIES = ["510122", "510124", "510131", "510132"]
