@@ -58,7 +58,7 @@ def _enrolment_records(county: User) -> None:
     if not Review.objects.in_region(county.region_id).exists():
         assistance = Assistance.objects.current().in_region(county.region_id).first()
         review_schedule(assistance, after=assistance.start_date)
-    if not Appeal.objects.in_region(county.region_id).exists():
+    if not Appeal.objects.in_region(county.region_id).exclude(phone="").exists():
         appeal_create(
             actor=county,
             kind="complaint",

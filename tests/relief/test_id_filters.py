@@ -3,6 +3,8 @@ caller's region exactly as it answers an id that does not exist (200, an empty l
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import models
 from django_filters import filters as df
@@ -63,6 +65,16 @@ def foreign(regions):
     PatrolShiftFactory(team__region=regions["other_county"])
     InstitutionFactory(region=regions["other_township"])
     UserFactory(username="t-foreign-worker", region=regions["other_county"])
+    from enrolments.models import Enrolment
+    from people.models import Assistance
+
+    Assistance.objects.create(
+        household=household,
+        region_id=household.region_id,
+        category="dibao",
+        start_date=datetime.date(2026, 1, 1),
+    )
+    Enrolment.objects.create(household=household, region_id=household.region_id, kind="dibao")
 
 
 def _foreign_id(model, user) -> str:
