@@ -5,15 +5,13 @@ region); the buttons come from enrolments/workflows.py; the writes are services.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +24,7 @@ from enrolments.reviews import review_workflow
 from enrolments.workflows import enrolment_workflow
 from people.models import Household
 from relief.idempotency import page_once
-from relief.pages import in_region_param, workflow_buttons, workflow_post
+from relief.pages import in_region_param, step_post, workflow_buttons
 from relief.policy import MissingPolicyParameter
 from relief.privacy import id_for, phone_for
 from relief.scoping import access, require_writer
@@ -42,27 +40,6 @@ def _log_labels(workflow: Workflow, states: type[models.TextChoices]) -> dict[st
     steps = {name: str(step.label) for name, step in workflow.steps.items()}
     steps.update(submit=_("登记申请"), register=_("登记"))
     return {"step_labels": steps, "state_labels": {k: str(v) for k, v in states.choices}}
-
-
-def _step_post(
-    request: HttpRequest,
-    workflow: Workflow,
-    model: type[models.Model],
-    pk: int,
-    action: str,
-    *,
-    page: Callable[..., HttpResponse],
-    url_name: str,
-) -> HttpResponse:
-    """Every step button: the record through the door, the step through its declaration."""
-    step = workflow.steps.get(action.replace("-", "_"))
-    if step is None or step.system:
-        raise Http404
-    obj = access(model, request.user, pk, for_write=True)
-    done, bound = workflow_post(request, workflow, obj, step.name, raise_denied=True)
-    if done:
-        return redirect(url_name, pk=obj.pk)
-    return page(request, pk, bound=bound)
 
 
 # --- applications --------------------------------------------------------------------------------
@@ -229,7 +206,7 @@ def _enrolment_page(request: HttpRequest, pk: int, bound: dict | None = None) ->
 @login_required
 @require_POST
 def enrolment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    return _step_post(
+    return step_post(
         request, enrolment_workflow, Enrolment, pk, action, page=_enrolment_page, url_name="enrolments:detail"
     )
 
@@ -293,7 +270,7 @@ def _review_page(request: HttpRequest, pk: int, bound: dict | None = None) -> Ht
 @login_required
 @require_POST
 def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    return _step_post(
+    return step_post(
         request, review_workflow, Review, pk, action, page=_review_page, url_name="enrolments:review-detail"
     )
 
@@ -393,6 +370,6 @@ def _appeal_page(request: HttpRequest, pk: int, bound: dict | None = None) -> Ht
 @login_required
 @require_POST
 def appeal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    return _step_post(
+    return step_post(
         request, appeal_workflow, Appeal, pk, action, page=_appeal_page, url_name="enrolments:appeal-detail"
     )

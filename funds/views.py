@@ -8,14 +8,12 @@ handler (`_step_post`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -42,14 +40,13 @@ from relief.pages import (
     in_region_param,
     local_midnight,
     region_param,
+    step_post,
     workflow_buttons,
-    workflow_post,
     xlsx_response,
 )
 from relief.privacy import id_for, phone_for
 from relief.scoping import access, require_writer
 from relief.todo.services import answer_from_request
-from relief.workflow import Workflow
 
 PAGE_SIZE = 50
 
@@ -148,30 +145,6 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     return render(request, "funds/batch_form.html", {"form": form})
 
 
-def _step_post(
-    request: HttpRequest,
-    workflow: Workflow,
-    model: type[models.Model],
-    pk: int,
-    action: str,
-    *,
-    page: Callable[..., HttpResponse],
-    url_name: str,
-) -> HttpResponse:
-    """The one handler of every step button (posted to the detail page, or to `<pk>/<step>/`): the
-    record through the door (404 outside the region, 403 for a read-only role), the step through its
-    declaration (403 when this user may not take it). Done: back to the page; refused: the page
-    again, with the form as it was filled in and the reason."""
-    step = workflow.steps.get(action.replace("-", "_"))
-    if step is None or step.system:
-        raise Http404
-    obj = access(model, request.user, pk, for_write=True)
-    done, bound = workflow_post(request, workflow, obj, step.name, raise_denied=True)
-    if done:
-        return redirect(url_name, pk=obj.pk)
-    return page(request, pk, bound=bound)
-
-
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
@@ -210,7 +183,7 @@ def _batch_page(request: HttpRequest, pk: int, bound: dict | None = None) -> Htt
 @login_required
 @require_POST
 def batch_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    return _step_post(
+    return step_post(
         request,
         batch_workflow,
         DisbursementBatch,
@@ -366,7 +339,7 @@ def _application_page(request: HttpRequest, pk: int, bound: dict | None = None) 
 @login_required
 @require_POST
 def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    return _step_post(
+    return step_post(
         request,
         application_workflow,
         AssistanceApplication,

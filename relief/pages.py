@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -89,6 +90,35 @@ def _workflow_post(request, workflow, obj, step_name, raise_denied) -> tuple[boo
         return False, {name: form}
     messages.success(request, _("已%(step)s") % {"step": step.label})
     return True, {}
+
+
+def step_post(
+    request: HttpRequest,
+    workflow: Workflow,
+    model: type[models.Model],
+    pk: int,
+    action: str,
+    *,
+    page: Callable[..., HttpResponse],
+    url_name: str,
+) -> HttpResponse:
+    """The one handler of every step button (posted to the detail page, or to `<pk>/<step>/`): the
+    record through the door (404 outside the region, 403 for a read-only role), the step through its
+    declaration (403 when this user may not take it). Done: back to the page; refused: the page
+    again, with the form as it was filled in and the reason."""
+    from django.http import Http404
+    from django.shortcuts import redirect
+
+    from relief.scoping import access
+
+    step = workflow.steps.get(action.replace("-", "_"))
+    if step is None or step.system:
+        raise Http404
+    obj = access(model, request.user, pk, for_write=True)
+    done, bound = workflow_post(request, workflow, obj, step.name, raise_denied=True)
+    if done:
+        return redirect(url_name, pk=obj.pk)
+    return page(request, pk, bound=bound)
 
 
 def region_param(request: HttpRequest) -> str:
