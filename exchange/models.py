@@ -217,8 +217,8 @@ class ExchangeBatch(models.Model):
     )
     region = region_field(verbose_name=_("数据区划"), help_text=_("本批数据所属区划；决定谁能看到未比中记录"))
     via = models.CharField(_("接收方式"), max_length=8, choices=Via.choices)
-    # what makes a re-send change nothing: the sender's key (API Idempotency-Key or batch id) or,
-    # without one, the checksum of the content
+    # what makes a re-send change nothing: the sender's key (API Idempotency-Key or batch id) and
+    # the checksum of the content
     external_key = models.CharField(_("批次标识"), max_length=100, blank=True)
     checksum = models.CharField(_("内容校验值"), max_length=64)
     file = models.FileField(_("原始文件"), upload_to="exchange/%Y/%m/", blank=True)
@@ -254,15 +254,14 @@ class ExchangeBatch(models.Model):
         verbose_name_plural = _("比对批次")
         ordering = ["-created_at", "-id"]
         constraints = [
+            # a re-send changes nothing: the same key, or the same content, is the same batch
             models.UniqueConstraint(
                 fields=["source", "region", "external_key"],
                 condition=~Q(external_key=""),
                 name="exchange_batch_key_once",
             ),
             models.UniqueConstraint(
-                fields=["source", "region", "checksum"],
-                condition=Q(external_key=""),
-                name="exchange_batch_content_once",
+                fields=["source", "region", "checksum"], name="exchange_batch_content_once"
             ),
         ]
 
