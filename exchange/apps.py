@@ -8,4 +8,6 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         # pages, sweeps, tasks, dashboard figures and demo data register themselves here as they come
-        pass
+        from exchange.wiring import ready_rules
+
+        ready_rules()  # part B: rules, dispositions, feedback, dashboard, demo

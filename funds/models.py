@@ -302,7 +302,9 @@ class BatchTransition(TransitionLog):
 
 
 class PaymentQuerySet(ScopedQuerySet):
-    pass
+    def payable(self) -> PaymentQuerySet:
+        """Lines not held (a held line, e.g. of a person confirmed dead, is not paid)."""
+        return self.filter(held_at__isnull=True)
 
 
 class Payment(models.Model):
@@ -334,6 +336,9 @@ class Payment(models.Model):
     amount = models.DecimalField(_("金额（元）"), **MONEY)
     snapshot = models.JSONField(_("计发依据快照"), default=dict)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    # held (暂停发放): not paid with its batch, out of its total (exchange/deaths.py on a confirmed death)
+    held_at = models.DateTimeField(_("暂停发放时间"), null=True, blank=True)
+    held_reason = models.CharField(_("暂停发放原因"), max_length=255, blank=True)
 
     objects = ScopedManager.from_queryset(PaymentQuerySet)()
     history = HistoricalRecords()

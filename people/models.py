@@ -204,6 +204,7 @@ class Person(models.Model):
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     active = models.BooleanField(_("有效"), default=True, help_text=_("迁出、死亡或注销的成员标记为无效"))
+    died_on = models.DateField(_("死亡日期"), null=True, blank=True)  # confirmed (exchange/deaths.py)
 
     lives_alone = models.BooleanField(_("独居"), default=False)
     has_disability = models.BooleanField(_("残疾"), default=False)

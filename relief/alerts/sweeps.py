@@ -5,7 +5,10 @@ An app registers a sweep (from its AppConfig.ready()):
     register(Sweep(kind="people.visit_overdue", label="探访逾期", findings=overdue_visits))
 
 `findings(county_code, today)` returns a QuerySet (never a list) whose rows are annotated with
-`dedup_key`, `region_code`, `message`, `subject_id`, `subject_label` and optionally `severity`.
+`dedup_key`, `region_code`, `message`, `subject_id`, `subject_label`; a sweep declared with
+`per_row=True` also annotates `severity` and `due_at` (each row's own level and deadline, e.g. the
+warning rule of exchange/rules.py that found it), which then override the sweep's severity and the
+policy's alert_due_days.
 `sweep_county()` applies one sweep to one county in one transaction with two statements whatever the
 number of people:
 
@@ -68,6 +71,8 @@ class Sweep:
     # run before the findings, in the sweep's transaction: makes sure what they read is there
     # (people: the stored next visit due of a county never computed since the column came)
     prepare: Callable[[str], None] | None = None
+    # the findings carry their own `severity` and `due_at` (see the module's docstring)
+    per_row: bool = False
 
 
 SWEEPS: dict[str, Sweep] = {}
@@ -131,10 +136,12 @@ def sweep_county(
     today = today or timezone.localdate()
     now = timezone.now()
     due_at = now + datetime.timedelta(days=int(policy_value("alert_due_days", county_code, today)))
-    qs = (
-        sweep.findings(county_code, today)
-        .order_by()
-        .values("dedup_key", "region_code", "message", "subject_id", "subject_label")
+    columns = ["dedup_key", "region_code", "message", "subject_id", "subject_label"]
+    if sweep.per_row:
+        columns += ["severity", "due_at"]
+    qs = sweep.findings(county_code, today).order_by().values(*columns)
+    severity_sql, due_sql = (
+        ("coalesce(f.severity, %s)", "coalesce(f.due_at, %s)") if sweep.per_row else ("%s", "%s")
     )
     sql, params = qs.query.sql_with_params()
     subject_type_id = None
@@ -190,8 +197,8 @@ def sweep_county(
                 INSERT INTO relief_alert (kind, severity, region_code, subject_type_id, subject_id,
                     subject_label, message, due_at, status, escalation_level, dedup_key, created_at,
                     cause_open)
-                SELECT %s, %s, f.region_code, %s, f.subject_id::text, left(f.subject_label, 200), f.message,
-                    %s, %s, %s, f.dedup_key, %s, true
+                SELECT %s, {severity_sql}, f.region_code, %s, f.subject_id::text,
+                    left(f.subject_label, 200), f.message, {due_sql}, %s, %s, f.dedup_key, %s, true
                 FROM f
                 WHERE f.region_code LIKE %s
                 ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO NOTHING
