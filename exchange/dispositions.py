@@ -141,8 +141,15 @@ def _refer(ctx: StepContext) -> None:
     )
 
 
+def _reason(ctx: StepContext) -> str:
+    reason = (ctx.data.get("reason") or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写理由")})
+    return reason
+
+
 def _not_needed(ctx: StepContext) -> None:
-    _disposed(ctx, Outcome.NOT_NEEDED, ctx.data["reason"])
+    _disposed(ctx, Outcome.NOT_NEEDED, _reason(ctx))
 
 
 def _confirm_death(ctx: StepContext) -> None:
@@ -163,7 +170,7 @@ def _confirm_death(ctx: StepContext) -> None:
 
 
 def _reject_death(ctx: StepContext) -> None:
-    _disposed(ctx, Outcome.DEATH_REJECTED, ctx.data["reason"])
+    _disposed(ctx, Outcome.DEATH_REJECTED, _reason(ctx))
 
 
 VERIFIED_ONLY = (DispositionStatus.VERIFIED,)

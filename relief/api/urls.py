@@ -20,12 +20,16 @@ router.register("policy-parameters", views.PolicyParameterViewSet, basename="pol
 router.register("alerts", views.AlertViewSet, basename="alert")
 router.register("tasks", TaskViewSet, basename="task")
 
+#: routes an app adds that are not a viewset (its api module's `api_urlpatterns()`)
+app_urlpatterns: list = []
 for app_name in settings.DOMAIN_APPS:
     if util.find_spec(f"{app_name}.api") is None:
         continue
     module = import_module(f"{app_name}.api")
     if hasattr(module, "register"):
         module.register(router)
+    if hasattr(module, "api_urlpatterns"):
+        app_urlpatterns += module.api_urlpatterns()
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
@@ -35,5 +39,6 @@ urlpatterns = [
     # the split view serves its start-up script from ?script, so the page needs no inline script
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    *app_urlpatterns,
     *router.urls,
 ]
