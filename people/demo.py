@@ -368,8 +368,8 @@ NEEDS = ("煤不够烧到开春", "需要棉被两床", "血压高，药快吃�
 
 # computed after seeding (refresh_next_visits), left to their database defaults by COPY
 COMPUTED_COLUMNS = {"next_visit_due", "visit_rule_name", "visit_interval_days", "visit_cold_wave"}
-# set by later steps (enrolment decisions, exits), NULL for the seeded register
-LATER_COLUMNS = {"cohort_until", "monthly_amount", "payment_from"}
+# set by later steps (enrolment decisions, exits, a confirmed death), NULL for the seeded register
+LATER_COLUMNS = {"cohort_until", "monthly_amount", "payment_from", "died_on"}
 
 
 def _check_columns(model, columns: Sequence[str], with_id: bool) -> None:

@@ -141,7 +141,9 @@ def sweep_county(
         columns += ["severity", "due_at"]
     qs = sweep.findings(county_code, today).order_by().values(*columns)
     severity_sql, due_sql = (
-        ("coalesce(f.severity, %s)", "coalesce(f.due_at, %s)") if sweep.per_row else ("%s", "%s")
+        ("coalesce(f.severity::int, %s)", "coalesce(f.due_at::timestamptz, %s)")
+        if sweep.per_row
+        else ("%s", "%s")
     )
     sql, params = qs.query.sql_with_params()
     subject_type_id = None
