@@ -286,7 +286,7 @@ def _parse(dedup_key: str) -> tuple[int, int, int | None] | None:
 def dispositions_follow_alerts(alert_ids: list[int] | None = None) -> tuple[int, int]:
     """Every unresolved warning gets its disposition (待核实), and a disposition whose warning
     resolved itself before it was answered is closed as 情况已消除. Set-based; (made, cleared)."""
-    from exchange.rules import PREFIX
+    from exchange.hooks import ALERT_PREFIX as PREFIX
 
     alerts = Alert.objects.filter(kind__startswith=PREFIX).exclude(status=AlertStatus.RESOLVED)
     if alert_ids is not None:

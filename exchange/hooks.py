@@ -21,3 +21,7 @@ def on_match(runner: Callable[[ExchangeBatch], int]) -> None:
 def after_match(batch: ExchangeBatch) -> int:
     """Run every registered runner on a batch whose records are written; the warnings raised."""
     return sum(runner(batch) for runner in AFTER_MATCH)
+
+
+#: the kinds of the alerts (warnings) the rules raise start with this (exchange/rules.py)
+ALERT_PREFIX = "exchange."

@@ -57,6 +57,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from exchange.hooks import ALERT_PREFIX
 from exchange.models import (
     Disposition,
     DispositionStatus,
@@ -71,7 +72,7 @@ from people.models import Household, Person
 from relief.alerts.sweeps import Sweep, sql_message, sweep_county
 from relief.workdays import add_working_days
 
-PREFIX = "exchange."
+PREFIX = ALERT_PREFIX
 #: the age range read as "working age" for SOLE_EARNER (from 16, below 60)
 WORKING_AGE = (16, 60)
 SEVERE_DISABILITY = (1, 2)
