@@ -535,6 +535,27 @@ def expected(code: str) -> dict[str, object]:
             decided += 1
     out["alerts.on_time_share"] = _ratio(on_time, decided)
 
+    # department data (exchange): warnings, verified in time, outcomes, unmatched records
+    from exchange.models import Disposition, ExchangeRecord
+
+    dispositions = [
+        d for d in Disposition.objects.filter(region__code__startswith=code) if d.created_at >= ws
+    ]
+    out["exchange.warnings"] = len(dispositions)
+    for d in dispositions:
+        out[("exchange.warnings", d.rule.kind)] = out.get(("exchange.warnings", d.rule.kind), 0) + 1
+        if d.outcome:
+            out[("exchange.outcomes", d.outcome)] = out.get(("exchange.outcomes", d.outcome), 0) + 1
+    out["exchange.outcomes"] = sum(1 for d in dispositions if d.outcome)
+    in_time = sum(
+        1 for d in dispositions if d.verified_on and d.verified_on <= timezone.localdate(d.alert.due_at)
+    )
+    verified_decided = sum(1 for d in dispositions if d.verified_on or d.alert.due_at < now)
+    out["exchange.verified_in_time_share"] = _ratio(in_time, verified_decided)
+    out["exchange.unmatched"] = ExchangeRecord.objects.filter(
+        status="unmatched", region__code__startswith=code
+    ).count()
+
     # enrolments
     applications = list(Enrolment.objects.filter(region__code__startswith=code))
     in_progress = [x for x in applications if x.status in OPEN_STATES]
