@@ -12,6 +12,7 @@ from relief.alerts.services import alerts_escalate_overdue
 from relief.alerts.sweeps import SWEEPS, sweep_county
 from relief.demo import DemoContext
 from relief.models import Alert, Task
+from relief.regions import Level
 from relief.todo.deadlines import follow_all
 from relief.todo.services import supervise
 
@@ -33,8 +34,11 @@ def seed_work(ctx: DemoContext) -> None:
     )
     Alert.objects.filter(pk__in=late).update(due_at=timezone.now() - datetime.timedelta(days=1))
     escalated = alerts_escalate_overdue()
-    # one was left on the desk at the city too: it has climbed to the province
-    for _round in range(2):
+    # one was left on the desk up to the city too: it has climbed to the province (one level a
+    # round: a village's alert takes four, a county's two)
+    for _round in range(len(Level.choices)):
+        if not late or Task.objects.filter(alert_id=late[0], supervisor_region__regex=r"^\d{2}$").exists():
+            break
         Alert.objects.filter(pk__in=late[:1]).update(due_at=timezone.now() - datetime.timedelta(days=1))
         alerts_escalate_overdue()
     city = ctx.users.get("city")
