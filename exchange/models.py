@@ -188,8 +188,9 @@ class WarningRule(models.Model):
 
     @property
     def alert_kind(self) -> str:
-        """The kind of the alerts this rule raises (relief.Alert.kind)."""
-        return f"exchange.{self.code}"
+        """The kind of the alerts this rule raises (relief.Alert.kind): one sweep per rule kind,
+        exchange/rules.py; the rule itself is in the alert's dedup key."""
+        return f"exchange.{self.kind}"
 
     def type_list(self) -> list[str]:
         return [line.strip() for line in self.event_types.splitlines() if line.strip()]
