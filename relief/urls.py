@@ -41,6 +41,7 @@ urlpatterns = [
     path("enrolments/", include("enrolments.urls")),
     path("patrols/", include("patrols.urls")),
     path("institutions/", include("institutions.urls")),
+    path("exchange/", include("exchange.urls")),
     path("api/v1/", include(("relief.api.urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,332 @@
+"""Reading a department's batch: which column is which (the source's mapping), and every line
+normalised (ID number, name, amount, date, type) or invalid with a coded reason.
+
+A batch comes as a spreadsheet (relief/sheet_reader.py: .xlsx, .xls, .ods, .csv, with its limits)
+or as records (the API's JSON body or JSON lines, stored as a JSON-lines file). Either way
+`read_lines` yields one `Line` per data line, in order, without holding the file: processing
+(exchange/services.py) streams them into PostgreSQL with COPY (`copy_text`).
+
+Invalid lines are kept with their reason: a missing or wrong ID number (people/id_numbers.py: an
+old number with a retired county code is valid, a 15-digit one converted), an amount or a date that
+cannot be read, text longer than the column. The checks are memoised for the batch: a department's
+file repeats its people and its dates.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from exchange.models import FIELDS, DataSource
+from people.id_numbers import check_id_number
+from relief.sheet_reader import open_table
+from relief.uploads import XlsxLimits
+
+#: the reasons a line is invalid (stable codes, for the batch's counts and the API)
+CODES = {
+    "id_number_missing": gettext_lazy("缺少身份证号"),
+    "id_number_invalid": gettext_lazy("身份证号无效"),
+    "amount_invalid": gettext_lazy("金额无法识别"),
+    "date_invalid": gettext_lazy("日期无法识别"),
+    "text_too_long": gettext_lazy("内容超过长度"),
+}
+NAME_MAX, TYPE_MAX, ID_MAX, ERROR_MAX = 50, 64, 18, 255
+AMOUNT_LIMIT = Decimal("1000000000000")  # 14 digits, 2 of them decimals
+RECORDS_SUFFIX = ".ndjson"  # how a batch sent as records is stored
+
+
+class Line(NamedTuple):
+    line: int
+    id_number: str
+    name: str
+    amount: Decimal | None
+    occurred_on: datetime.date | None
+    event_type: str
+    error_code: str
+    error: str
+
+
+def limits() -> XlsxLimits:
+    """The reader's limits for department files: as for rosters, but more rows (a province's 医保
+    file holds a million lines of five columns)."""
+    base = XlsxLimits.from_settings()
+    return XlsxLimits(
+        **{
+            **base.__dict__,
+            "max_rows": settings.EXCHANGE_MAX_ROWS,
+            "max_cells": max(base.max_cells, settings.EXCHANGE_MAX_ROWS * 8),
+        }
+    )
+
+
+# --- the column mapping ----------------------------------------------------------------------------
+
+
+def _label(value: Any) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or "")))
+
+
+def mapping(source: DataSource) -> dict[str, str]:
+    """field -> header of the source's columns; the ID number's header defaults to 身份证号."""
+    columns = {field: str(header) for field, header in (source.columns or {}).items() if field in FIELDS}
+    columns.setdefault("id_number", str(FIELDS["id_number"]))
+    return columns
+
+
+def locate(source: DataSource, header: tuple) -> dict[str, int]:
+    """field -> index of its column in the header row; every mapped column must be there."""
+    at = {_label(value): i for i, value in reversed(list(enumerate(header))) if value is not None}
+    columns = mapping(source)
+    missing = [label for label in columns.values() if _label(label) not in at]
+    if missing:
+        raise ValidationError(
+            _("第%(row)d行表头中没有这些列：%(cols)s（请核对数据来源的列对应）")
+            % {"row": source.header_row, "cols": "、".join(missing)},
+            code="columns_missing",
+        )
+    return {field: at[_label(label)] for field, label in columns.items()}
+
+
+# --- one line ------------------------------------------------------------------------------------
+
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$")
+_DATE8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_AMOUNT_JUNK = str.maketrans("", "", ",，¥￥元 ")
+_FUTURE_DAYS = 1
+
+
+class Normaliser:
+    """Turns a line's cells into a `Line`; memoises ID numbers and dates for the batch."""
+
+    def __init__(self) -> None:
+        self._ids: dict[Any, tuple[str, str, str]] = {}
+        self._dates: dict[Any, tuple[datetime.date | None, str]] = {}
+        self._latest = timezone.localdate() + datetime.timedelta(days=_FUTURE_DAYS)
+
+    def id_number(self, raw: Any) -> tuple[str, str, str]:
+        """(number, error code, message): the normalised number, or the raw text and the reason."""
+        found = self._ids.get(raw)
+        if found is None:
+            found = self._ids[raw] = self._check_id(raw)
+        return found
+
+    @staticmethod
+    def _check_id(raw: Any) -> tuple[str, str, str]:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return "", "id_number_missing", str(CODES["id_number_missing"])
+        if isinstance(raw, float):
+            text = f"{int(raw)}" if raw.is_integer() else str(raw)
+            if raw >= 1e15 and "e" in repr(raw).lower():
+                return (
+                    text[:ID_MAX],
+                    "id_number_invalid",
+                    _("身份证号被存为数字（科学计数法），后几位已丢失，请将该列设为文本格式"),
+                )
+        else:
+            text = str(raw).strip()
+        try:
+            return check_id_number(text).number, "", ""
+        except ValidationError as exc:
+            return text[:ID_MAX], "id_number_invalid", "；".join(exc.messages)[:ERROR_MAX]
+
+    def amount(self, raw: Any) -> Decimal | None:
+        """The amount in yuan (2 places), None when empty; ValueError when it cannot be read."""
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, bool):
+            raise ValueError
+        try:
+            value = (
+                Decimal(raw) if isinstance(raw, (int, Decimal)) else Decimal(str(raw).translate(_AMOUNT_JUNK))
+            )
+        except InvalidOperation:
+            raise ValueError from None
+        if not value.is_finite() or abs(value) >= AMOUNT_LIMIT:
+            raise ValueError
+        return value.quantize(Decimal("0.01"))
+
+    def date(self, raw: Any) -> tuple[datetime.date | None, str]:
+        if raw is None or raw == "":
+            return None, ""
+        if isinstance(raw, datetime.datetime):
+            raw = raw.date()
+        if isinstance(raw, datetime.date):
+            return (raw, "") if raw <= self._latest else (None, self._date_error(raw))
+        found = self._dates.get(raw)
+        if found is None:
+            found = self._dates[raw] = self._parse_date(raw)
+        return found
+
+    def _parse_date(self, raw: Any) -> tuple[datetime.date | None, str]:
+        text = str(raw).strip()
+        match = _DATE.match(text) or _DATE8.match(text)
+        try:
+            if not match:
+                raise ValueError
+            day = datetime.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None, _("日期“%(v)s”无法识别，请写成 2026-11-03") % {"v": text[:40]}
+        if day.year < 1900 or day > self._latest:
+            return None, self._date_error(day)
+        return day, ""
+
+    @staticmethod
+    def _date_error(day: datetime.date) -> str:
+        return _("日期“%(v)s”不在合理范围内（晚于今天或早于1900年）") % {"v": day.isoformat()}
+
+    def line(self, number: int, id_raw: Any, name: Any, amount: Any, date: Any, kind: Any) -> Line:
+        id_number, code, error = self.id_number(id_raw)
+        name = "" if name is None else str(name).strip()
+        kind = "" if kind is None else str(kind).strip()
+        if not code and (len(name) > NAME_MAX or len(kind) > TYPE_MAX):
+            field, limit = (FIELDS["name"], NAME_MAX) if len(name) > NAME_MAX else (FIELDS["type"], TYPE_MAX)
+            code, error = "text_too_long", _("“%(f)s”超过%(n)d个字") % {"f": field, "n": limit}
+        try:
+            value = self.amount(amount)
+        except ValueError:
+            value = None
+            if not code:
+                code = "amount_invalid"
+                error = _("金额“%(v)s”无法识别") % {"v": str(amount)[:40]}
+        day, date_error = self.date(date)
+        if date_error and not code:
+            code, error = "date_invalid", date_error
+        return Line(number, id_number, name[:NAME_MAX], value, day, kind[:TYPE_MAX], code, error[:ERROR_MAX])
+
+
+# --- the lines of a batch ------------------------------------------------------------------------
+
+
+def _cell(values: tuple, index: int | None) -> Any:
+    return values[index] if index is not None and index < len(values) else None
+
+
+def sheet_lines(source: DataSource, f: Any, progress: Any = None) -> Iterator[Line]:
+    """The data lines of a spreadsheet after the source's header row (empty rows skipped)."""
+    normaliser = Normaliser()
+    with open_table(f, limits=limits(), max_bytes=settings.EXCHANGE_MAX_BYTES) as table:
+        total = table.row_count(0)
+        rows = table.rows(0)
+        header: tuple = ()
+        for _number in range(source.header_row):
+            header = next(rows, None) or ()
+        at = locate(source, header)
+        i_id, i_name, i_amount, i_date, i_type = (
+            at.get("id_number"),
+            at.get("name"),
+            at.get("amount"),
+            at.get("date"),
+            at.get("type"),
+        )
+        number = source.header_row
+        line = normaliser.line
+        for values in rows:
+            number += 1
+            if not values:
+                continue
+            if progress is not None and not number % 20000:
+                progress(number, total)
+            yield line(
+                number,
+                values[i_id] if i_id < len(values) else None,
+                _cell(values, i_name),
+                _cell(values, i_amount),
+                _cell(values, i_date),
+                _cell(values, i_type),
+            )
+
+
+def record_lines(source: DataSource, records: Iterable[dict]) -> Iterator[Line]:
+    """Lines from the API's records: each keyed by field name (id_number, name, amount, date, type)
+    or by the source's header."""
+    normaliser = Normaliser()
+    labels = mapping(source)
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            record = {}
+
+        def get(field: str, record: dict = record) -> Any:
+            value = record.get(field)
+            return record.get(labels[field]) if value is None and field in labels else value
+
+        yield normaliser.line(number, get("id_number"), get("name"), get("amount"), get("date"), get("type"))
+
+
+def ndjson_records(f: Any) -> Iterator[dict]:
+    """The records of a stored JSON-lines file (blank lines skipped; a line that is not an object is
+    an empty record, so it is kept as invalid)."""
+    for raw in f:  # bytes lines
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            record = {}
+        yield record if isinstance(record, dict) else {}
+
+
+def read_lines(source: DataSource, f: Any, name: str, progress: Any = None) -> Iterator[Line]:
+    if name.endswith(RECORDS_SUFFIX):
+        return record_lines(source, ndjson_records(f))
+    return sheet_lines(source, f, progress)
+
+
+def records_bytes(records: Iterable[dict]) -> bytes:
+    """Records as the JSON-lines file a batch keeps (canonical: the same records, the same bytes)."""
+    return b"".join(
+        json.dumps(r, ensure_ascii=False, sort_keys=True, default=str).encode() + b"\n" for r in records
+    )
+
+
+def checksum(f: Any) -> str:
+    """The SHA-256 of a file's content, read in chunks (the file is put back at its start)."""
+    digest = hashlib.sha256()
+    f.seek(0)
+    while chunk := f.read(1024 * 1024):
+        digest.update(chunk)
+    f.seek(0)
+    return digest.hexdigest()
+
+
+# --- COPY ----------------------------------------------------------------------------------------
+
+NULL = "\\N"
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: str) -> str:
+    return (
+        value.translate(_ESCAPE)
+        if ("\\" in value or "\t" in value or "\n" in value or "\r" in value)
+        else value
+    )
+
+
+def copy_text(lines: Iterable[Line], chunk_lines: int = 5000) -> Iterator[str]:
+    """Lines as PostgreSQL COPY text rows (tab separated, \\N for NULL), in chunks."""
+    out: list[str] = []
+    for ln in lines:
+        amount = NULL if ln.amount is None else str(ln.amount)
+        day = NULL if ln.occurred_on is None else ln.occurred_on.isoformat()
+        out.append(
+            f"{ln.line}\t{_text(ln.id_number)}\t{_text(ln.name)}\t{amount}\t{day}\t"
+            f"{_text(ln.event_type)}\t{ln.error_code}\t{_text(ln.error)}\n"
+        )
+        if len(out) >= chunk_lines:
+            yield "".join(out)
+            out = []
+    if out:
+        yield "".join(out)
