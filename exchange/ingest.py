@@ -48,11 +48,14 @@ RECORDS_SUFFIX = ".ndjson"  # how a batch sent as records is stored
 
 
 class Line(NamedTuple):
+    """One line as it is loaded: amount and date already in their canonical text ("" for none:
+    what COPY reads), so a million lines cost no Decimal or date objects."""
+
     line: int
     id_number: str
     name: str
-    amount: Decimal | None
-    occurred_on: datetime.date | None
+    amount: str
+    occurred_on: str
     event_type: str
     error_code: str
     error: str
@@ -104,6 +107,7 @@ def locate(source: DataSource, header: tuple) -> dict[str, int]:
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$")
 _DATE8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _AMOUNT_JUNK = str.maketrans("", "", ",，¥￥元 ")
+_PLAIN_AMOUNT = re.compile(r"-?\d{1,12}(?:\.\d{1,2})?")
 _FUTURE_DAYS = 1
 
 
@@ -112,7 +116,7 @@ class Normaliser:
 
     def __init__(self) -> None:
         self._ids: dict[Any, tuple[str, str, str]] = {}
-        self._dates: dict[Any, tuple[datetime.date | None, str]] = {}
+        self._dates: dict[Any, tuple[str, str]] = {}
         self._latest = timezone.localdate() + datetime.timedelta(days=_FUTURE_DAYS)
 
     def id_number(self, raw: Any) -> tuple[str, str, str]:
@@ -141,46 +145,51 @@ class Normaliser:
         except ValidationError as exc:
             return text[:ID_MAX], "id_number_invalid", "；".join(exc.messages)[:ERROR_MAX]
 
-    def amount(self, raw: Any) -> Decimal | None:
-        """The amount in yuan (2 places), None when empty; ValueError when it cannot be read."""
+    @staticmethod
+    def amount(raw: Any) -> str:
+        """The amount in yuan as text ("1234.5"; "" when empty); ValueError when it cannot be read."""
         if raw is None or raw == "":
-            return None
+            return ""
+        if raw.__class__ is str and _PLAIN_AMOUNT.fullmatch(raw):
+            return raw  # what a department's CSV holds: taken as it is
         if isinstance(raw, bool):
             raise ValueError
+        if isinstance(raw, (int, float)) and abs(raw) < AMOUNT_LIMIT:
+            return str(raw) if isinstance(raw, int) else f"{raw:.2f}"
         try:
-            value = (
-                Decimal(raw) if isinstance(raw, (int, Decimal)) else Decimal(str(raw).translate(_AMOUNT_JUNK))
-            )
+            value = Decimal(raw) if isinstance(raw, Decimal) else Decimal(str(raw).translate(_AMOUNT_JUNK))
         except InvalidOperation:
             raise ValueError from None
         if not value.is_finite() or abs(value) >= AMOUNT_LIMIT:
             raise ValueError
-        return value.quantize(Decimal("0.01"))
+        return str(value.quantize(Decimal("0.01")))
 
-    def date(self, raw: Any) -> tuple[datetime.date | None, str]:
+    def date(self, raw: Any) -> tuple[str, str]:
+        """(the date as YYYY-MM-DD or "", the reason it is refused or "")."""
         if raw is None or raw == "":
-            return None, ""
-        if isinstance(raw, datetime.datetime):
-            raw = raw.date()
-        if isinstance(raw, datetime.date):
-            return (raw, "") if raw <= self._latest else (None, self._date_error(raw))
+            return "", ""
         found = self._dates.get(raw)
         if found is None:
             found = self._dates[raw] = self._parse_date(raw)
         return found
 
-    def _parse_date(self, raw: Any) -> tuple[datetime.date | None, str]:
-        text = str(raw).strip()
-        match = _DATE.match(text) or _DATE8.match(text)
-        try:
-            if not match:
-                raise ValueError
-            day = datetime.date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            return None, _("日期“%(v)s”无法识别，请写成 2026-11-03") % {"v": text[:40]}
+    def _parse_date(self, raw: Any) -> tuple[str, str]:
+        if isinstance(raw, datetime.datetime):
+            raw = raw.date()
+        if isinstance(raw, datetime.date):
+            day = raw
+        else:
+            text = str(raw).strip()
+            match = _DATE.match(text) or _DATE8.match(text)
+            try:
+                if not match:
+                    raise ValueError
+                day = datetime.date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                return "", _("日期“%(v)s”无法识别，请写成 2026-11-03") % {"v": text[:40]}
         if day.year < 1900 or day > self._latest:
-            return None, self._date_error(day)
-        return day, ""
+            return "", self._date_error(day)
+        return day.isoformat(), ""
 
     @staticmethod
     def _date_error(day: datetime.date) -> str:
@@ -196,7 +205,7 @@ class Normaliser:
         try:
             value = self.amount(amount)
         except ValueError:
-            value = None
+            value = ""
             if not code:
                 code = "amount_invalid"
                 error = _("金额“%(v)s”无法识别") % {"v": str(amount)[:40]}
@@ -209,43 +218,40 @@ class Normaliser:
 # --- the lines of a batch ------------------------------------------------------------------------
 
 
-def _cell(values: tuple, index: int | None) -> Any:
-    return values[index] if index is not None and index < len(values) else None
-
-
 def sheet_lines(source: DataSource, f: Any, progress: Any = None) -> Iterator[Line]:
     """The data lines of a spreadsheet after the source's header row (empty rows skipped)."""
-    normaliser = Normaliser()
     with open_table(f, limits=limits(), max_bytes=settings.EXCHANGE_MAX_BYTES) as table:
         total = table.row_count(0)
         rows = table.rows(0)
-        header: tuple = ()
-        for _number in range(source.header_row):
-            header = next(rows, None) or ()
-        at = locate(source, header)
-        i_id, i_name, i_amount, i_date, i_type = (
-            at.get("id_number"),
-            at.get("name"),
-            at.get("amount"),
-            at.get("date"),
-            at.get("type"),
-        )
-        number = source.header_row
-        line = normaliser.line
-        for values in rows:
-            number += 1
-            if not values:
-                continue
-            if progress is not None and not number % 20000:
-                progress(number, total)
-            yield line(
-                number,
-                values[i_id] if i_id < len(values) else None,
-                _cell(values, i_name),
-                _cell(values, i_amount),
-                _cell(values, i_date),
-                _cell(values, i_type),
-            )
+        try:
+            yield from _data_lines(source, rows, total, progress)
+        finally:
+            rows.close()  # a header that does not fit stops the reading: the file is let go at once
+
+
+def _data_lines(
+    source: DataSource, rows: Iterator[tuple], total: int | None, progress: Any
+) -> Iterator[Line]:
+    header: tuple = ()
+    for _number in range(source.header_row):
+        header = next(rows, None) or ()
+    at = locate(source, header)
+    width = max(at.values()) + 2
+    blank = width - 1  # a cell that is always empty: what a field not mapped reads
+    fields = ("id_number", "name", "amount", "date", "type")
+    i_id, i_name, i_amount, i_date, i_type = (at.get(f, blank) for f in fields)
+    pad = (None,) * width
+    number = source.header_row
+    line = Normaliser().line
+    for values in rows:
+        number += 1
+        if not values:
+            continue
+        if progress is not None and not number % 20000:
+            progress(number, total)
+        if len(values) < width:
+            values = values + pad[: width - len(values)]
+        yield line(number, values[i_id], values[i_name], values[i_amount], values[i_date], values[i_type])
 
 
 def record_lines(source: DataSource, records: Iterable[dict]) -> Iterator[Line]:
@@ -308,22 +314,24 @@ _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _text(value: str) -> str:
-    return (
-        value.translate(_ESCAPE)
-        if ("\\" in value or "\t" in value or "\n" in value or "\r" in value)
-        else value
-    )
+    return value.translate(_ESCAPE)
 
 
 def copy_text(lines: Iterable[Line], chunk_lines: int = 5000) -> Iterator[str]:
     """Lines as PostgreSQL COPY text rows (tab separated, \\N for NULL), in chunks."""
     out: list[str] = []
     for ln in lines:
-        amount = NULL if ln.amount is None else str(ln.amount)
-        day = NULL if ln.occurred_on is None else ln.occurred_on.isoformat()
+        text = ln.id_number + ln.name + ln.event_type + ln.error
+        if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+            ln = ln._replace(
+                id_number=_text(ln.id_number),
+                name=_text(ln.name),
+                event_type=_text(ln.event_type),
+                error=_text(ln.error),
+            )
         out.append(
-            f"{ln.line}\t{_text(ln.id_number)}\t{_text(ln.name)}\t{amount}\t{day}\t"
-            f"{_text(ln.event_type)}\t{ln.error_code}\t{_text(ln.error)}\n"
+            f"{ln.line}\t{ln.id_number}\t{ln.name}\t{ln.amount or NULL}\t{ln.occurred_on or NULL}\t"
+            f"{ln.event_type}\t{ln.error_code}\t{ln.error}\n"
         )
         if len(out) >= chunk_lines:
             yield "".join(out)

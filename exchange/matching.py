@@ -23,7 +23,9 @@ COLUMNS = "line, id_number, name, amount, occurred_on, event_type, error_code, e
 
 
 def create_incoming(cursor) -> None:
-    """The temporary table of the lines as read (dropped at the end of the transaction)."""
+    """The temporary table of the lines as read (dropped by `match`, or at the end of the transaction;
+    a batch processed inside a caller's transaction after another finds none left)."""
+    cursor.execute(f"DROP TABLE IF EXISTS {INCOMING}")
     cursor.execute(
         f"CREATE TEMPORARY TABLE {INCOMING} ("
         "line integer NOT NULL, id_number varchar(18) NOT NULL, name varchar(50) NOT NULL, "
@@ -88,4 +90,6 @@ def match(cursor, batch: ExchangeBatch) -> dict[tuple[str, str], int]:
             *monitored_params,
         ],
     )
-    return {(status, code): n for status, code, n in cursor.fetchall()}
+    found = {(status, code): n for status, code, n in cursor.fetchall()}
+    cursor.execute(f"DROP TABLE {INCOMING}")
+    return found

@@ -180,6 +180,7 @@ def batch_process(
     seconds: load (read, normalise, COPY: streamed together), match, after_match."""
     timings = {} if timings is None else timings
     clock = time.perf_counter()
+    failed = ""
     with transaction.atomic():
         # lint: allow-unscoped (a task by id: the batch was checked when it was received)
         batch = ExchangeBatch.objects.select_for_update().select_related("source").filter(pk=batch_id).first()
@@ -193,18 +194,21 @@ def batch_process(
                 timings["load"], clock = time.perf_counter() - clock, time.perf_counter()
                 counts = _counts(matching.match(cursor, batch))
         except ValidationError as exc:
-            transaction.set_rollback(True)
-            message = "；".join(exc.messages)
-            ExchangeBatch.objects.filter(pk=batch_id).update(
-                status=BatchStatus.FAILED, error=message[:2000], finished_at=timezone.now()
-            )
-            batch.refresh_from_db()
-            return batch
-        for field, value in counts.items():
-            setattr(batch, field, value)
-        batch.status = BatchStatus.DONE
-        batch.finished_at = timezone.now()
-        batch.save(update_fields=[*counts, "status", "finished_at"])
+            failed = "；".join(exc.messages)[:2000] or _("无法读取文件")
+            transaction.set_rollback(True)  # no record of a batch that could not be read
+        else:
+            for field, value in counts.items():
+                setattr(batch, field, value)
+            batch.status = BatchStatus.DONE
+            batch.finished_at = timezone.now()
+            batch.save(update_fields=[*counts, "status", "finished_at"])
+    if failed:
+        # lint: allow-unscoped (as above)
+        ExchangeBatch.objects.filter(pk=batch_id).update(
+            status=BatchStatus.FAILED, error=failed, finished_at=timezone.now()
+        )
+        batch.refresh_from_db()
+        return batch
     timings["match"], clock = time.perf_counter() - clock, time.perf_counter()
     if progress is not None:
         progress(batch.received, batch.received, _("正在生成预警"), force=True)
