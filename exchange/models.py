@@ -355,10 +355,14 @@ class ExchangeRecord(models.Model):
                 condition=Q(status="matched"),
                 name="exchange_record_household",
             ),
-            models.Index(fields=["person"], condition=Q(status="matched"), name="exchange_record_person"),
-            # the county's search of what did not match
+            # the county's search of what did not match (unmatched and invalid lines, a tenth of a
+            # batch: an index of every line's number cost more than the rest of a million-line match;
+            # a matched line is found among the region's records)
             models.Index(
-                fields=["id_number"], name="exchange_record_id_number", opclasses=["varchar_pattern_ops"]
+                fields=["id_number"],
+                condition=~Q(status="matched"),
+                name="exchange_record_id_number",
+                opclasses=["varchar_pattern_ops"],
             ),
         ]
 
