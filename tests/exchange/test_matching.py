@@ -24,8 +24,12 @@ def test_monitored_ids_are_the_monitored_households(regions):
     today = timezone.localdate()
     households = [household_with_head() for _ in range(6)]
     AssistanceFactory(household=households[0], category="dibao")  # in force
-    AssistanceFactory(household=households[1], category="dibao_edge", end_date=today - datetime.timedelta(days=3))
-    AssistanceFactory(household=households[2], category="dibao", start_date=today + datetime.timedelta(days=5))
+    AssistanceFactory(
+        household=households[1], category="dibao_edge", end_date=today - datetime.timedelta(days=3)
+    )
+    AssistanceFactory(
+        household=households[2], category="dibao", start_date=today + datetime.timedelta(days=5)
+    )
     households[3].cohort_until = today + datetime.timedelta(days=1)
     households[4].cohort_until = today - datetime.timedelta(days=1)
     for h in households[3:5]:
@@ -44,7 +48,10 @@ def test_a_large_batch_is_matched_as_a_job_with_progress(
     settings.EXCHANGE_INLINE_BYTES = 100  # every file is "large"
     with django_capture_on_commit_callbacks(execute=True):
         batch, created = services.batch_receive(
-            actor=users["county"], source=source, region=regions["county"], file=fixture_file("medical-gbk.csv")
+            actor=users["county"],
+            source=source,
+            region=regions["county"],
+            file=fixture_file("medical-gbk.csv"),
         )
     assert created and batch.job_id
     batch.refresh_from_db()
@@ -58,7 +65,10 @@ def test_a_large_batch_is_matched_as_a_job_with_progress(
 
 
 def test_the_same_person_twice_in_a_file_is_matched_on_both_lines(users, regions, source, register):
-    records = [{"id_number": data.MONITORED, "amount": 10}, {"id_number": data.MONITORED.lower(), "amount": 20}]
+    records = [
+        {"id_number": data.MONITORED, "amount": 10},
+        {"id_number": data.MONITORED.lower(), "amount": 20},
+    ]
     batch, _created = services.batch_receive(
         actor=users["county"], source=source, region=regions["county"], records=records
     )
