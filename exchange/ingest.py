@@ -15,6 +15,7 @@ file repeats its people and its dates.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import re
@@ -43,6 +44,7 @@ CODES = {
     "text_too_long": gettext_lazy("内容超过长度"),
 }
 NAME_MAX, TYPE_MAX, ID_MAX, ERROR_MAX = 50, 64, 18, 255
+ID_MEMO = 1 << 16
 AMOUNT_LIMIT = Decimal("1000000000000")  # 14 digits, 2 of them decimals
 RECORDS_SUFFIX = ".ndjson"  # how a batch sent as records is stored
 
@@ -115,19 +117,16 @@ class Normaliser:
     """Turns a line's cells into a `Line`; memoises ID numbers and dates for the batch."""
 
     def __init__(self) -> None:
-        self._ids: dict[Any, tuple[str, str, str]] = {}
+        # a batch repeats its people (a person settles many times a month): each number is checked
+        # once while it is among the last ID_MEMO seen; bounded, so a million distinct numbers do
+        # not hold a million results
+        self.id_number = functools.lru_cache(maxsize=ID_MEMO)(self._check_id)
         self._dates: dict[Any, tuple[str, str]] = {}
         self._latest = timezone.localdate() + datetime.timedelta(days=_FUTURE_DAYS)
 
-    def id_number(self, raw: Any) -> tuple[str, str, str]:
-        """(number, error code, message): the normalised number, or the raw text and the reason."""
-        found = self._ids.get(raw)
-        if found is None:
-            found = self._ids[raw] = self._check_id(raw)
-        return found
-
     @staticmethod
     def _check_id(raw: Any) -> tuple[str, str, str]:
+        """(number, error code, message): the normalised number, or the raw text and the reason."""
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return "", "id_number_missing", str(CODES["id_number_missing"])
         if isinstance(raw, float):
