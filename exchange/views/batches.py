@@ -136,8 +136,14 @@ def record_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(batch=batch)
     qs = _records(request, qs, form).order_by("-batch_id", "line")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "exchange/record_list.html",
-        {"page": page, "form": form, "batch": batch, "query": _query(request), "tab": "records"},
-    )
+    # a line matched to one of the user's people may come from another county's batch: no link to it
+    batches = ExchangeBatch.objects.visible_to(request.user).filter(pk__in={r.batch_id for r in page})
+    context = {
+        "page": page,
+        "form": form,
+        "batch": batch,
+        "query": _query(request),
+        "tab": "records",
+        "visible_batches": set(batches.values_list("pk", flat=True)),
+    }
+    return render(request, "exchange/record_list.html", context)

@@ -96,6 +96,9 @@ def test_another_county_gets_404_and_officials_read_only(as_user, users, regions
     assert other.get(f"/exchange/batches/{batch.pk}/").status_code == 404
     assert other.get("/exchange/records/", {"batch": batch.pk}).status_code == 404
     assert f"/exchange/batches/{batch.pk}/" not in other.get("/exchange/").content.decode()
+    # the line that matched one of its own people is shown, without a link to the county's batch
+    theirs = other.get("/exchange/records/", {"status": "matched"}).content.decode()
+    assert data.OTHER_COUNTY in theirs and f"/exchange/batches/{batch.pk}/" not in theirs
     city = as_user(users["city"])
     assert city.get("/exchange/batches/new/").status_code == 403
     assert city.post("/exchange/batches/new/", {}).status_code == 403
