@@ -181,3 +181,15 @@ def test_record_list_query_count(api, users, source, register, django_assert_num
     with django_assert_num_queries(2):  # the count and the page
         r = api.get(RECORDS)
     assert r.status_code == 200 and r.json()["count"] == 12
+
+
+def test_batch_and_source_lists_query_counts(api, users, source, register, django_assert_num_queries):
+    api.force_authenticate(users["county"])
+    send_file(api)
+    send_file(api, "medical-gbk.csv")
+    with django_assert_num_queries(2):  # the count and the page (source, job, sender joined)
+        r = api.get(URL)
+    assert r.status_code == 200 and r.json()["count"] == 2
+    with django_assert_num_queries(2):
+        r = api.get("/api/v1/exchange/sources/")
+    assert r.json()["count"] == 1
