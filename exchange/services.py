@@ -175,33 +175,31 @@ def _counts(found: dict[tuple[str, str], int]) -> dict[str, Any]:
 def batch_process(
     *, batch_id: int, progress: Callable[..., None] | None = None, timings: dict[str, float] | None = None
 ) -> ExchangeBatch | None:
-    """Read, match and count a received batch, then run the rules on it. A batch gone or already
-    done is left as it is (None or the batch). `timings` (bench/exchange.py) gets each phase's
-    seconds: load (read, normalise, COPY: streamed together), match, after_match."""
+    """Read, match and count a received batch, then run the rules on it (`hooks.after_match`), each
+    in a transaction of its own. Safe to run again: a batch gone, failed or finished is left as it
+    is (None or the batch); one matched whose rules did not finish (`finished_at` still empty: the
+    rules raised, the worker stopped) runs the rules again, not the match. `timings`
+    (bench/exchange.py) gets each phase's seconds: load (read, normalise, COPY: streamed
+    together), match, after_match."""
     timings = {} if timings is None else timings
     clock = time.perf_counter()
     failed = ""
     with transaction.atomic():
         # lint: allow-unscoped (a task by id: the batch was checked when it was received)
         batch = ExchangeBatch.objects.select_for_update().select_related("source").filter(pk=batch_id).first()
-        if batch is None or batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
+        if batch is None or batch.status == BatchStatus.FAILED or batch.finished_at is not None:
             return batch
-        try:
-            with batch.file.open("rb") as f, connection.cursor() as cursor:
-                lines = ingest.read_lines(batch.source, f, batch.file.name, progress)
-                matching.create_incoming(cursor)
-                matching.load(cursor, ingest.copy_text(lines))
-                timings["load"], clock = time.perf_counter() - clock, time.perf_counter()
-                counts = _counts(matching.match(cursor, batch))
-        except ValidationError as exc:
-            failed = "；".join(exc.messages)[:2000] or _("无法读取文件")
-            transaction.set_rollback(True)  # no record of a batch that could not be read
-        else:
-            for field, value in counts.items():
-                setattr(batch, field, value)
-            batch.status = BatchStatus.DONE
-            batch.finished_at = timezone.now()
-            batch.save(update_fields=[*counts, "status", "finished_at"])
+        if batch.status != BatchStatus.DONE:
+            try:
+                counts = _match(batch, progress, timings)
+            except ValidationError as exc:
+                failed = "；".join(exc.messages)[:2000] or _("无法读取文件")
+                transaction.set_rollback(True)  # no record of a batch that could not be read
+            else:
+                for field, value in counts.items():
+                    setattr(batch, field, value)
+                batch.status = BatchStatus.DONE
+                batch.save(update_fields=[*counts, "status"])
     if failed:
         # lint: allow-unscoped (as above)
         ExchangeBatch.objects.filter(pk=batch_id).update(
@@ -209,15 +207,26 @@ def batch_process(
         )
         batch.refresh_from_db()
         return batch
-    timings["match"], clock = time.perf_counter() - clock, time.perf_counter()
+    timings["match"] = time.perf_counter() - clock - timings.get("load", 0.0)
+    clock = time.perf_counter()
     if progress is not None:
         progress(batch.received, batch.received, _("正在生成预警"), force=True)
     with transaction.atomic():
-        raised = hooks.after_match(batch)
-        batch.warnings_raised = raised
-        batch.save(update_fields=["warnings_raised"])
+        batch.warnings_raised = hooks.after_match(batch)
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["warnings_raised", "finished_at"])
     timings["after_match"] = time.perf_counter() - clock
     return batch
+
+
+def _match(batch: ExchangeBatch, progress: Callable[..., None] | None, timings: dict[str, float]) -> dict:
+    clock = time.perf_counter()
+    with batch.file.open("rb") as f, connection.cursor() as cursor:
+        lines = ingest.read_lines(batch.source, f, batch.file.name, progress)
+        matching.create_incoming(cursor)
+        matching.load(cursor, ingest.copy_text(lines))
+        timings["load"] = time.perf_counter() - clock
+        return _counts(matching.match(cursor, batch))
 
 
 @job_handler(BATCH_PROCESS_JOB)

@@ -177,3 +177,21 @@ def test_a_source_of_another_province_or_a_region_outside_is_refused(users, regi
             actor=users["county"], source=source, region=regions["county"], records=[{"id_number": "1"}]
         )
     assert not ExchangeBatch.objects.exists()
+
+
+def test_rules_that_failed_run_again_without_matching_again(users, regions, source, register, monkeypatch):
+    from exchange import hooks
+
+    def broken(batch):
+        raise RuntimeError("rules down")
+
+    monkeypatch.setattr(hooks, "AFTER_MATCH", [broken])
+    with pytest.raises(RuntimeError):
+        receive(users, regions, source, "medical-gbk.csv")
+    batch = ExchangeBatch.objects.get()
+    assert (batch.status, batch.finished_at, batch.matched) == (BatchStatus.DONE, None, 6)
+    monkeypatch.setattr(hooks, "AFTER_MATCH", [lambda b: 2])
+    services.batch_process(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert (batch.warnings_raised, batch.finished_at is not None) == (2, True)
+    assert ExchangeRecord.objects.filter(batch=batch).count() == 13
