@@ -99,6 +99,8 @@ def batch_receive(
     if (found := _existing(source, region, key, digest)) is not None:
         if found.status == BatchStatus.FAILED:  # it could not be read: once the mapping is fixed, again
             _retry(actor, found)
+        elif found.status == BatchStatus.DONE and found.finished_at is None and found.job_id is None:
+            found = batch_process(batch_id=found.pk) or found  # matched, its rules not finished
         return found, False
     try:
         with transaction.atomic():

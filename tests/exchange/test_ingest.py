@@ -191,7 +191,8 @@ def test_rules_that_failed_run_again_without_matching_again(users, regions, sour
     batch = ExchangeBatch.objects.get()
     assert (batch.status, batch.finished_at, batch.matched) == (BatchStatus.DONE, None, 6)
     monkeypatch.setattr(hooks, "AFTER_MATCH", [lambda b: 2])
-    services.batch_process(batch_id=batch.pk)
+    again, created = receive(users, regions, source, "medical-gbk.csv")  # sent again: the rules run
+    assert (again.pk, created) == (batch.pk, False)
     batch.refresh_from_db()
     assert (batch.warnings_raised, batch.finished_at is not None) == (2, True)
     assert ExchangeRecord.objects.filter(batch=batch).count() == 13
