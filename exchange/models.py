@@ -282,13 +282,28 @@ class RecordQuerySet(ScopedQuerySet):
 
 
 class ExchangeRecord(models.Model):
-    """One line of a batch. Written set-based (COPY), so no history and few indexes."""
+    """One line of a batch. Written set-based (COPY, then one INSERT … SELECT joined to the register:
+    exchange/matching.py), so no history, few indexes and no foreign-key constraints in the
+    database: every key is taken from a row the same statement reads (the batch being written, the
+    person matched), and Django still applies on_delete when a batch, person or household is
+    deleted. Checking a million keys one by one at commit cost more than the rest of the match
+    (bench/README.md)."""
 
     batch = models.ForeignKey(
-        ExchangeBatch, verbose_name=_("批次"), on_delete=models.CASCADE, related_name="records"
+        ExchangeBatch,
+        verbose_name=_("批次"),
+        on_delete=models.CASCADE,
+        related_name="records",
+        db_index=False,
+        db_constraint=False,
     )
     source = models.ForeignKey(
-        DataSource, verbose_name=_("数据来源"), on_delete=models.PROTECT, related_name="+", db_index=False
+        DataSource,
+        verbose_name=_("数据来源"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     line = models.PositiveIntegerField(_("行号"))
     id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
@@ -299,7 +314,8 @@ class ExchangeRecord(models.Model):
     status = models.CharField(_("比对结果"), max_length=16, choices=RecordStatus.choices)
     error_code = models.CharField(_("无效原因编码"), max_length=32, blank=True)
     error = models.CharField(_("无效原因"), max_length=255, blank=True)
-    region = region_field(verbose_name=_("区划"))
+    # one index for the prefix match of scoping (below), not the two a region key gets by default
+    region = region_field(verbose_name=_("区划"), db_index=False, db_constraint=False)
     person = models.ForeignKey(
         "people.Person",
         verbose_name=_("比中人员"),
@@ -308,6 +324,7 @@ class ExchangeRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     household = models.ForeignKey(
         "people.Household",
@@ -317,6 +334,7 @@ class ExchangeRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     # the household was in the monitored population when matched (a category in force or the cohort)
     monitored = models.BooleanField(_("监测对象"), default=False)
@@ -328,16 +346,24 @@ class ExchangeRecord(models.Model):
         verbose_name_plural = _("比对记录")
         ordering = ["batch_id", "line"]
         indexes = [
+            # a batch's lines in order (its page, the API's ?batch=)
+            models.Index(fields=["batch", "line"], name="exchange_record_batch_line"),
+            # visible_to: the prefix match on the region code
+            models.Index(fields=["region"], name="exchange_record_region", opclasses=["varchar_pattern_ops"]),
             # the rules read a source's matched records of a household over a period
             models.Index(
                 fields=["household", "source", "occurred_on"],
                 condition=Q(status="matched"),
                 name="exchange_record_household",
             ),
-            models.Index(fields=["person"], condition=Q(status="matched"), name="exchange_record_person"),
-            # the county's search of what did not match
+            # the county's search of what did not match (unmatched and invalid lines, a tenth of a
+            # batch: an index of every line's number cost more than the rest of a million-line match;
+            # a matched line is found among the region's records)
             models.Index(
-                fields=["id_number"], name="exchange_record_id_number", opclasses=["varchar_pattern_ops"]
+                fields=["id_number"],
+                condition=~Q(status="matched"),
+                name="exchange_record_id_number",
+                opclasses=["varchar_pattern_ops"],
             ),
         ]
 

@@ -161,6 +161,11 @@ UPLOAD_XLSX_MAX_SHARED_STRINGS = env.int("UPLOAD_XLSX_MAX_SHARED_STRINGS", defau
 # a sheet is read as a grid from its first cell to its last (rows x columns, ~32 bytes a cell)
 UPLOAD_SHEET_MAX_CELLS = env.int("UPLOAD_SHEET_MAX_CELLS", default=4_000_000)
 UPLOAD_SHEET_MAX_BYTES = env.int("UPLOAD_SHEET_MAX_BYTES", default=50 * 1024 * 1024)
+# Department data (exchange/): a province's monthly file may hold a million lines of a few columns.
+EXCHANGE_MAX_ROWS = env.int("EXCHANGE_MAX_ROWS", default=2_000_000)
+EXCHANGE_MAX_BYTES = env.int("EXCHANGE_MAX_BYTES", default=200 * 1024 * 1024)
+# a batch up to this many bytes is matched in the request; a larger one in a background job
+EXCHANGE_INLINE_BYTES = env.int("EXCHANGE_INLINE_BYTES", default=512 * 1024)
 # Wall-clock budget of one roster import job (reading, checking and writing), in seconds.
 ROSTER_IMPORT_SECONDS = env.int("ROSTER_IMPORT_SECONDS", default=900)
 # Evidence and photos: images (JPEG/PNG/WebP) or PDF, checked by content, at most this size.

@@ -83,12 +83,12 @@ def _size(f: Any) -> int:
     return size
 
 
-def detect_format(source: Any) -> str:
+def detect_format(source: Any, *, max_bytes: int | None = None) -> str:
     """The format of a file by its content: XLSX (.xlsx and .xlsm), ODS, XLS or CSV (text, not yet
-    decoded). Raises ValidationError in Chinese for a file over the size limit or a zip that holds
-    no spreadsheet."""
+    decoded). Raises ValidationError in Chinese for a file over the size limit (`max_bytes`, else
+    UPLOAD_SHEET_MAX_BYTES) or a zip that holds no spreadsheet."""
     with _binary(source) as f:
-        limit = settings.UPLOAD_SHEET_MAX_BYTES
+        limit = max_bytes or settings.UPLOAD_SHEET_MAX_BYTES
         if _size(f) > limit:
             raise ValidationError(
                 _("文件过大（上限 %(max)dMB），请拆分后分批上传") % {"max": limit // 1024 // 1024}
@@ -161,11 +161,13 @@ def _text_sniff(source: Any) -> tuple[str, int]:
         )
 
 
-def check_table(source: Any, *, stream: bool = True, limits: XlsxLimits | None = None) -> str:
+def check_table(
+    source: Any, *, stream: bool = True, limits: XlsxLimits | None = None, max_bytes: int | None = None
+) -> str:
     """The file's format after its limits are checked (relief/uploads.py). `stream=False` is quick
     enough for a request: the zip and each sheet's declared size; a CSV's encoding. Raises
     ValidationError in Chinese."""
-    kind = detect_format(source)
+    kind = detect_format(source, max_bytes=max_bytes)
     if kind == XLSX:
         check_xlsx(source, stream=stream, limits=limits)
     elif kind == ODS:
@@ -341,15 +343,17 @@ class _Lines:
         return self._ready.pop()
 
 
-def open_table(source: Any, *, limits: XlsxLimits | None = None) -> Table:
+def open_table(source: Any, *, limits: XlsxLimits | None = None, max_bytes: int | None = None) -> Table:
     """The file checked against every limit (streamed), then opened. Raises ValidationError."""
     limits = limits or XlsxLimits.from_settings()
-    kind = check_table(source, stream=True, limits=limits)
+    kind = check_table(source, stream=True, limits=limits, max_bytes=max_bytes)
     return Table(source, kind, limits)
 
 
-def read_all_rows(source: Any, index: int = 0) -> int:
+def read_all_rows(
+    source: Any, index: int = 0, *, limits: XlsxLimits | None = None, max_bytes: int | None = None
+) -> int:
     """The floor of an import: check the file and read every row of sheet `index`, doing nothing
     with them. The number of rows read."""
-    with open_table(source) as table:
+    with open_table(source, limits=limits, max_bytes=max_bytes) as table:
         return sum(1 for _row in table.rows(index))

@@ -42,6 +42,7 @@ urlpatterns = [
     path("patrols/", include("patrols.urls")),
     path("institutions/", include("institutions.urls")),
     path("exchange/dispositions/", include("exchange.urls_dispositions")),
+    path("exchange/", include("exchange.urls")),
     path("api/v1/", include(("relief.api.urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

@@ -24,6 +24,7 @@ FULL_PHONE = re.compile(r'"(1\d{10})"')
 READ_ONLY_ENDPOINTS = {"regions", "policy-parameters", "programs"}  # reference data, not a county's records
 #: endpoints whose records the demo may not hold: made below when it has none, and checked by name
 ENROLMENT_ENDPOINTS = {"enrolments", "enrolment-reviews", "appeals"}
+EXCHANGE_ENDPOINTS = {"exchange/batches", "exchange/records"}
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,7 @@ def shared_demo(module_db, django_db_blocker):
         call_command("seed_demo", "--people", "400", stdout=open("/dev/null", "w"))  # noqa: SIM115
         users = {u.username: u for u in User.objects.all()}
         _enrolment_records(users["county"])
+        _exchange_records(users["county"])
         return users
 
 
@@ -66,6 +68,33 @@ def _enrolment_records(county: User) -> None:
             phone="13912345678",
             content="该户有商铺出租",
         )
+
+
+def _exchange_records(county: User) -> None:
+    """A province's 医保 batch for the county (two of its people and a number of no one), unless
+    the demo already has one."""
+    from exchange.models import DataSource, ExchangeBatch
+    from exchange.services import batch_receive
+    from people.models import Person
+
+    if ExchangeBatch.objects.in_region(county.region_id).exists():
+        return
+    province = county.region_id[:2]
+    source = DataSource.objects.filter(region_id=province).first() or DataSource.objects.create(
+        code="matrix-medical",
+        name="医保结算",
+        department="medical_insurance",
+        record_kind="medical_cost",
+        region_id=province,
+    )
+    people = Person.objects.in_region(county.region_id).filter(active=True).order_by("pk")[:2]
+    records = [{"id_number": p.id_number, "amount": "1200.00"} for p in people]
+    batch_receive(
+        actor=county,
+        source=source,
+        region=county.region,
+        records=[*records, {"id_number": "510121199001010000", "name": "某某"}],
+    )
 
 
 def list_endpoints():
@@ -115,6 +144,7 @@ def test_every_list_endpoint_is_scoped_for_reads_and_writes(api, demo):
             checked_endpoints.add(prefix)
     assert checked >= 15, f"only {checked} records checked: the demo data should reach every app"
     assert checked_endpoints >= ENROLMENT_ENDPOINTS
+    assert checked_endpoints >= EXCHANGE_ENDPOINTS
 
 
 def test_personal_numbers_are_masked_for_officials_in_every_list(api, demo):

@@ -49,6 +49,7 @@ def test_the_known_id_filters_are_covered():
         ("/api/v1/hazards/", "institution"),
         ("/api/v1/batches/", "program"),
         ("/api/v1/assistance-applications/", "person"),
+        ("/api/v1/exchange/records/", "batch"),
     ]:
         assert expected in names
 
@@ -75,6 +76,16 @@ def foreign(regions):
         start_date=datetime.date(2026, 1, 1),
     )
     Enrolment.objects.create(household=household, region_id=household.region_id, kind="dibao")
+    from exchange.models import DataSource, ExchangeBatch
+
+    source = DataSource.objects.create(
+        code="t-foreign",
+        name="医保",
+        department="medical_insurance",
+        record_kind="medical_cost",
+        region=regions["other_county"],
+    )
+    ExchangeBatch.objects.create(source=source, region=regions["other_county"], via="api", checksum="0" * 64)
 
 
 def _foreign_id(model, user) -> str:
