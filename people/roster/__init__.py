@@ -2,8 +2,9 @@
 county rosters in, every bad row explained.
 
 The user uploads a file (`people.services.roster_upload_create`), which is stored on a
-`RosterUpload` and gets a dry run: exactly what the commit does, inside one transaction, then
-rolled back, listing every bad row with its row number and a Chinese reason. The user then commits
+`RosterUpload` and gets a dry run: what the commit does, inside one transaction, then rolled back,
+its writes into temporary tables with the register's checks (people/roster/dry_run.py), listing
+every bad row with its row number and a Chinese reason. The user then commits
 (`services.roster_commit_start`): the same file is read again and written in one transaction; any
 error writes nothing. Importing the same file again changes nothing.
 

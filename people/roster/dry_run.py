@@ -120,10 +120,13 @@ def id_numbers_free(staged: str, numbers: list[str], constraint: str) -> None:
         raise Refused(constraint, Person._meta.db_table, "", number)
 
 
-def foreign_keys(tables: dict[type[models.Model], list[str]], staged: dict[type[models.Model], str]) -> None:
+def foreign_keys(
+    tables: dict[type[models.Model], list[str]], staged: dict[type[models.Model], tuple[str, int]]
+) -> None:
     """Every foreign key of the rows in `tables` (model -> its staged and copied tables) points at a
-    row: a negative key at one of `staged` (model -> its staged table), a positive one (or any key
-    of a model not staged) at the real table."""
+    row: a negative key at one of the `staged` rows (model -> its staged table and row count: the
+    staged rows of a model are ids -1 to -count, as `negative_ids` gave them), a positive one (or
+    any key of a model not staged) at the real table."""
     qn = connection.ops.quote_name
     for model, names in tables.items():
         for field in model._meta.concrete_fields:
@@ -131,19 +134,18 @@ def foreign_keys(tables: dict[type[models.Model], list[str]], staged: dict[type[
                 continue
             target = field.related_model
             column, key = qn(field.column), qn(field.target_field.column)
+            ids = target in staged and field.target_field.primary_key
             for table in names:
                 real = (
                     f"SELECT 1 FROM (SELECT DISTINCT s.{column} AS k FROM {qn(table)} AS s "  # noqa: S608 - names
-                    f"WHERE s.{column} IS NOT NULL{' AND s.' + column + ' > 0' if target in staged else ''}) AS v "
+                    f"WHERE s.{column} IS NOT NULL{' AND s.' + column + ' >= 0' if ids else ''}) AS v "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {qn(target._meta.db_table)} AS t WHERE t.{key} = v.k) "
                     "LIMIT 1"
                 )
-                queries = [real]
-                if target in staged:
-                    queries.append(
-                        f"SELECT 1 FROM {qn(table)} AS s WHERE s.{column} < 0 AND NOT EXISTS "  # noqa: S608
-                        f"(SELECT 1 FROM {qn(staged[target])} AS t WHERE t.{key} = s.{column}) LIMIT 1"
-                    )
-                for sql in queries:
-                    if _fetch(sql):
+                queries: list[tuple[str, list[Any]]] = [(real, [])]
+                if ids:  # a staged row's key: -1 to -count
+                    sql = f"SELECT 1 FROM {qn(table)} AS s WHERE s.{column} < %s LIMIT 1"  # noqa: S608 - names
+                    queries.append((sql, [-staged[target][1]]))
+                for sql, params in queries:
+                    if _fetch(sql, params):
                         raise Refused(f"{model._meta.db_table}.{field.column}", table, field.column)

@@ -3,7 +3,8 @@
 given their next visit due there first), assistance records with COPY (ids taken from the
 sequences first, so that heads are set before insert, the foreign keys being deferred); changed
 existing records are updated set-based (`UPDATE ... FROM unnest(...)`) and their history rows
-copied from them (`INSERT ... SELECT`); a dry run writes no history rows. The
+copied from them (`INSERT ... SELECT`); a dry run writes into temporary tables only
+(people/roster/dry_run.py) and no history rows. The
 first version went through the per-record services (~20 round trips a row); bench/README.md has
 the figures.
 
@@ -57,9 +58,11 @@ def write(
 ) -> None:
     """Store the plan in bulk inside a savepoint; a database refusal becomes a report error (and
     nothing of the plan stays written). A commit also stores the new persons' next visit due as
-    they are inserted and writes the history rows; a dry run (`commit=False`, rolled back) leaves
-    both out: nothing reads them before the rollback, and a history row, a copy of a row just
-    written into a table of the same columns and checks, cannot be refused where its row was not."""
+    they are inserted and writes the history rows. A dry run (`commit=False`, rolled back) writes
+    nothing into the register's tables: its rows go into temporary tables of the same columns and
+    checks, its unique and foreign keys are looked up (people/roster/dry_run.py), and it leaves
+    the next visits and history rows out (a history row, a copy of a row just written into a table
+    of the same columns and checks, cannot be refused where its row was not)."""
     Writer(plan, actor, report, progress, commit).write()
 
 
@@ -102,7 +105,7 @@ class Writer:
         self.history = {"now": now, "reason": _("花名册导入"), "actor": self.actor} if self.commit else None
         # Ids for new rows come from the tables' sequences first, so that a household's head and a
         # person's household are set before either is inserted (the foreign keys are deferred).
-        # A dry run's take negative ids and write only into temporary tables (people/roster/dry_run.py).
+        # A dry run's rows take negative ids and go only into temporary tables (dry_run.py).
         for model, items in ((Household, plan.new_households), (Person, plan.new_members)):
             ids = _next_ids(model, len(items)) if self.commit else dry_run.negative_ids(len(items))
             for item, pk in zip(items, ids, strict=True):
@@ -147,7 +150,8 @@ class Writer:
             tables: dict[type[models.Model], list[str]] = {}
             for model, table in [*self.staged.items(), *self.copies.items()]:
                 tables.setdefault(model, []).append(table)
-            dry_run.foreign_keys(tables, self.staged)
+            counts = {Household: len(plan.new_households), Person: len(plan.new_members)}
+            dry_run.foreign_keys(tables, {m: (t, counts[m]) for m, t in self.staged.items() if m in counts})
             return
         # Check the deferred foreign keys now, as a dry run's joins did.
         with connection.cursor() as cursor:
@@ -469,8 +473,9 @@ def _update_with_history(
 ) -> None:
     """Changes to existing records, set-based: `changes` holds (pk, roster row, {attname: new
     value}); `history`: the `_history_rows` arguments (None: no history rows); `table`: a copy of
-    the records to update instead (a dry run's, without indexes: hashed, not looked up). Each changed value is validated as full_clean would (its field's checks: length,
-    choices, blank); then one `UPDATE ... FROM unnest(...)` per set of changed fields and batch
+    the records to update instead (a dry run's, without indexes: hashed, not looked up). Each
+    changed value is validated as full_clean would (its field's checks: length, choices, blank);
+    then one `UPDATE ... FROM unnest(...)` per set of changed fields and batch
     (the UPDATE locks the rows), and one history row per record, copied from the updated row in
     the database (`INSERT ... SELECT`: the same snapshot bulk_update_with_history would make)."""
     if not changes:
