@@ -20,8 +20,8 @@ What real rosters look like, and where each is handled:
 - villages by name or code, within the user's region and the row's written county and township:
   `villages.py`.
 Then `loader.py` reads what the file refers to (a few queries whatever its length), `planner.py`
-decides every row in memory without I/O, `writer.py` writes in bulk (COPY), and `job.py` runs the
-steps as a background job.
+decides every row in memory without I/O, `writer.py` writes in bulk (COPY; a dry run into temporary
+tables only, its keys looked up by `dry_run.py`), and `job.py` runs the steps as a background job.
 """
 
 from people.roster.cells import CellError, parse_amount, parse_date, parse_id_number
