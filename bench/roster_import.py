@@ -344,6 +344,20 @@ def _timed_step(name: str, fn):
     return wrapper
 
 
+SQL: dict[str, list] = defaultdict(lambda: [0.0, 0])
+
+
+def _timed_sql(execute, sql, params, many, context):
+    """Time each statement the import sends through Django (`--sql`), by its first 90 characters."""
+    t0 = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        entry = SQL[" ".join(sql.split())[:90]]
+        entry[0] += time.perf_counter() - t0
+        entry[1] += 1
+
+
 def instrument_steps() -> None:
     """Time the import's steps by wrapping the functions job.py calls (no code of the import
     changes): reading and checking the rows, villages, loader, planner, writer, next-visit refresh."""
@@ -359,6 +373,7 @@ def instrument_steps() -> None:
     job.services.person_schedule_staged = _timed_step(
         "of which next visits (new persons)", job.services.person_schedule_staged
     )
+    job.writer._copy = _timed_step("of which COPY (rows built as sent)", job.writer._copy)
 
 
 def run_phase(phase: str, path: Path, rows: int, args) -> None:
@@ -371,6 +386,8 @@ def run_phase(phase: str, path: Path, rows: int, args) -> None:
         fn = lambda: roster_import(actor=user, source=str(path), commit=phase in ("commit", "again"))  # noqa: E731
     if args.steps:
         instrument_steps()
+    if args.sql:
+        connection.execute_wrappers.append(_timed_sql)
     profile = cProfile.Profile() if args.profile else None
     if args.tracemalloc:
         tracemalloc.start()
@@ -394,6 +411,11 @@ def run_phase(phase: str, path: Path, rows: int, args) -> None:
     print(line, flush=True)
     if args.steps and STEPS:
         print("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in STEPS.items()), flush=True)
+    if args.sql:
+        slow = sorted(SQL.items(), key=lambda kv: -kv[1][0])[: args.sql]
+        print(f"  SQL: {sum(t for t, _n in SQL.values()):.1f} s in statements (COPY not counted)", flush=True)
+        for sql, (t, n) in slow:
+            print(f"    {t:5.2f} s  {n:>3}×  {sql}", flush=True)
     counts = {k: v for k, v in result.items() if k not in ("errors", "columns", "warnings", "conflicts")}
     counts["skipped_rows"] = len(counts.get("skipped_rows", []))
     print("  " + json.dumps(counts, ensure_ascii=False), flush=True)
@@ -416,6 +438,7 @@ def main() -> None:
     parser.add_argument("--again", action="store_true", help="also re-import the committed file")
     parser.add_argument("--repeat", type=int, default=1, help="run each phase N times")
     parser.add_argument("--steps", action="store_true", help="time each step of the import")
+    parser.add_argument("--sql", type=int, default=0, help="print the N slowest SQL statements")
     parser.add_argument("--profile", help="write a cProfile of each phase into this folder")
     parser.add_argument("--tracemalloc", action="store_true", help="also measure the Python heap")
     parser.add_argument("--keep", action="store_true", help="leave the last commit's data in place")
@@ -438,6 +461,8 @@ def main() -> None:
     extra = [e.replace("_", "-") for e in extra]
     if args.profile:
         extra += ["--profile", args.profile]
+    if args.sql:
+        extra += ["--sql", str(args.sql)]
     results: dict[str, list[dict]] = {}
     try:
         for phase in phases:

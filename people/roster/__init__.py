@@ -2,8 +2,9 @@
 county rosters in, every bad row explained.
 
 The user uploads a file (`people.services.roster_upload_create`), which is stored on a
-`RosterUpload` and gets a dry run: exactly what the commit does, inside one transaction, then
-rolled back, listing every bad row with its row number and a Chinese reason. The user then commits
+`RosterUpload` and gets a dry run: what the commit does, inside one transaction, then rolled back,
+its writes into temporary tables with the register's checks (people/roster/dry_run.py), listing
+every bad row with its row number and a Chinese reason. The user then commits
 (`services.roster_commit_start`): the same file is read again and written in one transaction; any
 error writes nothing. Importing the same file again changes nothing.
 
@@ -19,8 +20,8 @@ What real rosters look like, and where each is handled:
 - villages by name or code, within the user's region and the row's written county and township:
   `villages.py`.
 Then `loader.py` reads what the file refers to (a few queries whatever its length), `planner.py`
-decides every row in memory without I/O, `writer.py` writes in bulk (COPY), and `job.py` runs the
-steps as a background job.
+decides every row in memory without I/O, `writer.py` writes in bulk (COPY; a dry run into temporary
+tables only, its keys looked up by `dry_run.py`), and `job.py` runs the steps as a background job.
 """
 
 from people.roster.cells import CellError, parse_amount, parse_date, parse_id_number

@@ -6,8 +6,9 @@ uploaded roster (started by `services.roster_upload_create` and `services.roster
 2. ask the database a few questions for the whole file: the villages it names (villages.py), the
    persons and households it refers to (loader.py);
 3. decide every row in memory, in file order (planner.py: no I/O);
-4. write in bulk (writer.py). The dry run does the same writes and rolls them back, so the database
-   constraints check it too; a commit with any bad row writes nothing.
+4. write in bulk (writer.py). The dry run writes into temporary tables of the same columns and
+   checks and looks the unique and foreign keys up (dry_run.py), then rolls back, so the database
+   refuses there what it would refuse in the commit; a commit with any bad row writes nothing.
 
 Progress is one scale for the whole import (`Phases`): reading, checking and writing each fill
 their own stretch of it, so the count never runs past its total or backwards.
@@ -71,7 +72,7 @@ def roster_import(
     commit: bool,
     progress: Callable[..., None] | None = None,
 ) -> dict[str, Any]:
-    """Read a roster and apply it (commit) or check it (dry run: the same writes, rolled back).
+    """Read a roster and apply it (commit) or check it (dry run: rolled back, see writer.write).
 
     `source`: a path or a binary file object. Returns the report (see `Report.as_dict`); a commit
     with any bad row writes nothing and raises JobError listing the first bad rows.

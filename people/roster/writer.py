@@ -3,7 +3,8 @@
 given their next visit due there first), assistance records with COPY (ids taken from the
 sequences first, so that heads are set before insert, the foreign keys being deferred); changed
 existing records are updated set-based (`UPDATE ... FROM unnest(...)`) and their history rows
-copied from them (`INSERT ... SELECT`); a dry run writes no history rows. The
+copied from them (`INSERT ... SELECT`); a dry run writes into temporary tables only
+(people/roster/dry_run.py) and no history rows. The
 first version went through the per-record services (~20 round trips a row); bench/README.md has
 the figures.
 
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from people import services
 from people.models import Assistance, Household, Person, Relation
+from people.roster import dry_run
 from people.roster.cells import CategoryValue
 from people.roster.errors import RowError
 from people.roster.loader import chunks
@@ -48,7 +50,7 @@ PROGRESS_EVERY = 2_000  # rows between progress reports while writing
 # then inserted from it with their history rows: the history comes from the small table instead of
 # 60,000 look-ups in the large one, and a commit stores each new person's next visit due before
 # the insert (an UPDATE of every new row afterwards cost as much as the insert: bench/README.md).
-STAGED = {Household: "roster_new_household", Person: "roster_new_person"}
+STAGED = {Household: "roster_new_household", Person: "roster_new_person", Assistance: "roster_new_assistance"}
 
 
 def write(
@@ -56,9 +58,11 @@ def write(
 ) -> None:
     """Store the plan in bulk inside a savepoint; a database refusal becomes a report error (and
     nothing of the plan stays written). A commit also stores the new persons' next visit due as
-    they are inserted and writes the history rows; a dry run (`commit=False`, rolled back) leaves
-    both out: nothing reads them before the rollback, and a history row, a copy of a row just
-    written into a table of the same columns and checks, cannot be refused where its row was not."""
+    they are inserted and writes the history rows. A dry run (`commit=False`, rolled back) writes
+    nothing into the register's tables: its rows go into temporary tables of the same columns and
+    checks, its unique and foreign keys are looked up (people/roster/dry_run.py), and it leaves
+    the next visits and history rows out (a history row, a copy of a row just written into a table
+    of the same columns and checks, cannot be refused where its row was not)."""
     Writer(plan, actor, report, progress, commit).write()
 
 
@@ -75,6 +79,7 @@ class Writer:
         # each new household and person counts once (their history rows are copied in the database)
         self.to_write = len(plan.new_households) + len(plan.new_members)
         self.note = _("花名册导入")
+        self.copies: dict[type[models.Model], str] = {}  # a dry run's copies of changed records
 
     def write(self) -> None:
         try:
@@ -87,6 +92,8 @@ class Writer:
         except ValidationError as exc:  # a model's own validation (full_clean) refused a change
             row = getattr(exc, "roster_row", 0)
             self.report.error(row, exc.messages, "value_refused")
+        except dry_run.Refused as exc:  # what the commit's database would refuse (dry run)
+            self.report.error(*self._refused(exc))
 
     def _write(self) -> None:
         plan = self.plan
@@ -98,33 +105,55 @@ class Writer:
         self.history = {"now": now, "reason": _("花名册导入"), "actor": self.actor} if self.commit else None
         # Ids for new rows come from the tables' sequences first, so that a household's head and a
         # person's household are set before either is inserted (the foreign keys are deferred).
+        # A dry run's rows take negative ids and go only into temporary tables (dry_run.py).
         for model, items in ((Household, plan.new_households), (Person, plan.new_members)):
-            for item, pk in zip(items, _next_ids(model, len(items)), strict=True):
+            ids = _next_ids(model, len(items)) if self.commit else dry_run.negative_ids(len(items))
+            for item, pk in zip(items, ids, strict=True):
                 item.pk = pk
         # New rows go in with COPY, streamed: no model instances (at 100,000 rows Django's
         # bulk_create spent most of the import building and binding them), through a staging table
         # (STAGED) from which their history rows are copied in the database. The new persons go
         # last, when everything their next visit due depends on (their household, its assistance
         # records) is written.
+        self.staged: dict[type[models.Model], str] = {}
         if plan.new_households:
-            staged = _stage(Household)
+            staged = self.staged[Household] = _stage(Household)
             _copy(Household, (self._household_row(h, now) for h in plan.new_households), table=staged)
-            _insert_staged(Household, staged, history=self.history)
-        _copy(Assistance, (self._assistance_row(*item, now) for item in plan.new_assistances), skip_pk=True)
+            if self.commit:
+                _insert_staged(Household, staged, history=self.history)
+            else:
+                numbers = [(h.region_id, h.household_number) for h in plan.new_households]
+                dry_run.household_numbers_free(staged, numbers, services.HOUSEHOLD_NUMBER_CONSTRAINT)
+        assistances = (self._assistance_row(*item, now) for item in plan.new_assistances)
+        if self.commit:
+            _copy(Assistance, assistances, skip_pk=True)
+        elif plan.new_assistances:
+            _copy(Assistance, assistances, skip_pk=True, table=_stage(Assistance))
+            self.staged[Assistance] = STAGED[Assistance]
         self._update_households(now)
         self._update_persons(now)
-        if plan.demote:
+        if plan.demote and self.commit:  # a dry run leaves them: relation takes any word
             Person.objects.filter(pk__in=sorted(plan.demote), relation=Relation.HEAD).update(
                 relation=Relation.OTHER
             )
         if plan.new_members:
-            staged = _stage(Person)
+            staged = self.staged[Person] = _stage(Person)
             _copy(Person, (self._person_row(m, now) for m in plan.new_members), table=staged)
             if self.commit:
                 counties = sorted({m.household.region_id[:6] for m in plan.new_members})  # type: ignore[union-attr]
                 services.person_schedule_staged(table=staged, counties=counties)
-            _insert_staged(Person, staged, history=self.history)
-        # Check the deferred foreign keys now: a dry run is rolled back and would never check them.
+                _insert_staged(Person, staged, history=self.history)
+            else:
+                numbers = [m.id_number for m in plan.new_members]
+                dry_run.id_numbers_free(staged, numbers, services.ID_CONSTRAINT)
+        if not self.commit:
+            tables: dict[type[models.Model], list[str]] = {}
+            for model, table in [*self.staged.items(), *self.copies.items()]:
+                tables.setdefault(model, []).append(table)
+            counts = {Household: len(plan.new_households), Person: len(plan.new_members)}
+            dry_run.foreign_keys(tables, {m: (t, counts[m]) for m, t in self.staged.items() if m in counts})
+            return
+        # Check the deferred foreign keys now, as a dry run's joins did.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -206,7 +235,9 @@ class Writer:
             }
 
         changes = [(h.pk, h.row, values(h)) for h in self.plan.households if h.changed]
-        _update_with_history(Household, changes, now=now, history=self.history)
+        _update_with_history(
+            Household, changes, now=now, history=self.history, table=self._copy_of(Household, changes)
+        )
 
     def _update_persons(self, now: datetime.datetime) -> None:
         members = self.plan.members
@@ -215,12 +246,30 @@ class Writer:
             for m in members
             if m.changed
         ]
-        _update_with_history(Person, changes, now=now, history=self.history)
+        _update_with_history(
+            Person, changes, now=now, history=self.history, table=self._copy_of(Person, changes)
+        )
         demoted = [m.pk for m in members if m.demoted and not m.changed and m.relation != Relation.HEAD]
-        if demoted:  # as household_set_head: a plain UPDATE, no history row
+        if demoted and self.commit:  # as household_set_head: a plain UPDATE, no history row
             Person.objects.filter(pk__in=demoted, relation=Relation.HEAD).update(relation=Relation.OTHER)
 
+    def _copy_of(
+        self, model: type[models.Model], changes: list[tuple[int, int, dict[str, Any]]]
+    ) -> str | None:
+        """A dry run's copy of the changed records, updated instead of them (None: the real table)."""
+        if self.commit or not changes:
+            return None
+        self.copies[model] = dry_run.copy_for_update(model, [pk for pk, _row, _values in changes])
+        return self.copies[model]
+
     # --- what the database refused, in Chinese ---
+
+    def _refused(self, exc: dry_run.Refused) -> tuple[int, RowError]:
+        if exc.constraint == services.ID_CONSTRAINT:
+            return self._id_taken(exc.value if re.fullmatch(r"[0-9X]{18}", exc.value) else "")
+        if exc.constraint == services.HOUSEHOLD_NUMBER_CONSTRAINT:
+            return self._household_taken(*exc.value)
+        return 0, _unknown_refusal()
 
     def _integrity_error(self, exc: IntegrityError) -> tuple[int, RowError]:
         """A constraint that stopped the write (someone registered the same person or household
@@ -230,43 +279,42 @@ class Writer:
         detail = getattr(diag, "message_detail", "") or ""
         if constraint == services.ID_CONSTRAINT:
             m = re.search(r"=\(([0-9X]{18})\)", detail)
-            number = m[1] if m else ""
-            return (
-                self.plan.id_rows.get(number, 0),
-                RowError(
-                    _(
-                        "身份证号 %(id)s 已在另一户登记为有效成员（可能是预检之后由他人登记），请核对后重新上传"
-                    )
-                    % {"id": number},
-                    "id_registered_elsewhere",
-                    "id_number",
-                ),
-            )
+            return self._id_taken(m[1] if m else "")
         if constraint == services.HOUSEHOLD_NUMBER_CONSTRAINT:
             m = re.search(r"=\((\d+), (.*)\)", detail)
-            row = next(
-                (
-                    h.row
-                    for h in self.plan.new_households
-                    if m and (h.region_id, h.household_number) == (m[1], m[2])
-                ),
-                0,
-            )
-            return row, RowError(
-                _("户编号“%(n)s”在本区划已被使用（可能是预检之后由他人登记），请核对后重新上传")
-                % {"n": m[2] if m else ""},
-                "household_number_taken",
-                "household_number",
-            )
+            return self._household_taken(*(m.groups() if m else ("", "")))
         row, label = self._copy_position(diag)
         if label:
             return row, RowError(
                 _("“%(field)s”的值不符合登记规则，未写入任何数据。请核对后重新上传") % {"field": label},
                 "value_refused",
             )
+        return row, _unknown_refusal()
+
+    def _id_taken(self, number: str) -> tuple[int, RowError]:
+        return (
+            self.plan.id_rows.get(number, 0),
+            RowError(
+                _("身份证号 %(id)s 已在另一户登记为有效成员（可能是预检之后由他人登记），请核对后重新上传")
+                % {"id": number},
+                "id_registered_elsewhere",
+                "id_number",
+            ),
+        )
+
+    def _household_taken(self, region: str, number: str) -> tuple[int, RowError]:
+        row = next(
+            (
+                h.row
+                for h in self.plan.new_households
+                if number and (h.region_id, h.household_number) == (region, number)
+            ),
+            0,
+        )
         return row, RowError(
-            _("有数据不符合登记规则，数据库拒绝写入，未写入任何数据。请核对文件；如仍无法导入，请联系管理员"),
-            "value_refused",
+            _("户编号“%(n)s”在本区划已被使用（可能是预检之后由他人登记），请核对后重新上传") % {"n": number},
+            "household_number_taken",
+            "household_number",
         )
 
     def _data_error(self, exc: DataError) -> tuple[int, RowError]:
@@ -304,6 +352,13 @@ class Writer:
             field = next((f for f in model._meta.concrete_fields if f.column == column), None)
             return row, str(field.verbose_name) if field is not None else ""
         return 0, ""
+
+
+def _unknown_refusal() -> RowError:
+    return RowError(
+        _("有数据不符合登记规则，数据库拒绝写入，未写入任何数据。请核对文件；如仍无法导入，请联系管理员"),
+        "value_refused",
+    )
 
 
 def _copy_context(diag: Any) -> tuple[str, int, str]:
@@ -355,14 +410,15 @@ def _next_ids(model: type[models.Model], n: int) -> list[int]:
 
 def _stage(model: type[models.Model]) -> str:
     """An empty temporary table with the model table's columns and checks (NOT NULL, CHECK: a value
-    they refuse is refused while COPYing, on its line), dropped at the end of the transaction."""
+    they refuse is refused while COPYing, on its line) and identity (a dry run's assistance records
+    are numbered by it), dropped at the end of the transaction."""
     table = STAGED[model]
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {qn(table)}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {qn(table)} (LIKE {qn(model._meta.db_table)} INCLUDING CONSTRAINTS) "
-            "ON COMMIT DROP"
+            f"CREATE TEMPORARY TABLE {qn(table)} (LIKE {qn(model._meta.db_table)} INCLUDING CONSTRAINTS "
+            "INCLUDING IDENTITY) ON COMMIT DROP"
         )
     return table
 
@@ -413,10 +469,13 @@ def _update_with_history(
     *,
     now: datetime.datetime,
     history: dict[str, Any] | None,
+    table: str | None = None,
 ) -> None:
     """Changes to existing records, set-based: `changes` holds (pk, roster row, {attname: new
-    value}); `history`: the `_history_rows` arguments (None: no history rows). Each changed value is validated as full_clean would (its field's checks: length,
-    choices, blank); then one `UPDATE ... FROM unnest(...)` per set of changed fields and batch
+    value}); `history`: the `_history_rows` arguments (None: no history rows); `table`: a copy of
+    the records to update instead (a dry run's, without indexes: hashed, not looked up). Each
+    changed value is validated as full_clean would (its field's checks: length, choices, blank);
+    then one `UPDATE ... FROM unnest(...)` per set of changed fields and batch
     (the UPDATE locks the rows), and one history row per record, copied from the updated row in
     the database (`INSERT ... SELECT`: the same snapshot bulk_update_with_history would make)."""
     if not changes:
@@ -428,8 +487,9 @@ def _update_with_history(
     for pk, _row, values in changes:
         groups.setdefault(tuple(sorted(values)), []).append((pk, values))
     qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    with connection.cursor() as cursor, _index_joins(cursor):
+    joins = _index_joins if table is None else lambda _cursor: contextlib.nullcontext()
+    table = qn(table or model._meta.db_table)
+    with connection.cursor() as cursor, joins(cursor):
         for names, group in groups.items():
             cols = [fields[n] for n in names]
             sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in cols)
@@ -456,13 +516,13 @@ def _index_joins(cursor: Any) -> Iterator[None]:
     cursor.execute(
         "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
     )
-    try:
-        yield
-    finally:
-        cursor.execute(
-            "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)",
-            [hashjoin, mergejoin],
-        )
+    yield
+    # not after an error: the transaction is aborted, and its rollback (to the writer's savepoint)
+    # undoes these settings anyway (a restore there hid the refusal behind an InternalError)
+    cursor.execute(
+        "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)",
+        [hashjoin, mergejoin],
+    )
 
 
 def _history_rows(
