@@ -57,7 +57,7 @@ def write_csv(path: str, records: int, ids: list[str], seed: int = 7) -> dict[st
         for i in range(records):
             r = rng.random()
             amount = f"{rng.randint(10, 300000) / 10:.2f}"
-            day = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            day = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"  # within the rule's 12 months
             if r < 0.90:
                 number = ids[rng.randrange(len(ids))]
                 kinds["matched"] += 1
@@ -86,6 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the batch (default: delete it afterwards)")
+    parser.add_argument("--no-rules", action="store_true", help="no warning rule: match only")
     parser.add_argument("--write", help=argparse.SUPPRESS)  # the child that writes the file
     args = parser.parse_args()
     if "bench" not in os.environ.get("DATABASE_URL", ""):
@@ -98,9 +99,9 @@ def main() -> None:
     from django.db import connection
 
     from exchange import hooks, ingest, services
-    from exchange.models import DataSource, ExchangeBatch, RecordKind, Via
+    from exchange.models import DataSource, ExchangeBatch, RecordKind, RuleKind, Suggestion, Via, WarningRule
     from people.models import Person
-    from relief.models import Region, Role, User
+    from relief.models import Alert, Region, Role, Task, User
     from relief.sheet_reader import read_all_rows
 
     settings.EXCHANGE_INLINE_BYTES = 10**12  # processed in this process, phase by phase
@@ -126,6 +127,30 @@ def main() -> None:
             },
         },
     )
+
+    # the rule a 医保 feed exists for: out-of-pocket costs over half the household's income in 12
+    # months -> a 临时救助 check (exchange/rules.py, the medical_share sweep of every county touched)
+    def drop_rules() -> None:
+        """The bench's rules, with the warnings they raised and their tasks (dispositions go with
+        their warning)."""
+        for rule in WarningRule.objects.filter(source=source):
+            Task.objects.filter(alert__dedup_key__startswith=f"{rule.alert_kind}:{rule.pk}:").delete()
+            Alert.objects.filter(dedup_key__startswith=f"{rule.alert_kind}:{rule.pk}:").delete()
+        WarningRule.objects.filter(source=source).delete()
+
+    if not args.write:
+        drop_rules()
+    if not args.no_rules and not args.write:
+        WarningRule.objects.create(
+            source=source,
+            region=province,
+            code="bench-medical-share",
+            name="自付医疗费用超过家庭收入一半（基准）",
+            kind=RuleKind.MEDICAL_SHARE,
+            share="0.5",
+            months=12,
+            suggestion=Suggestion.TEMPORARY,
+        )
     if args.write:  # in a child process, so the register's numbers are not in the bench's peak RSS
         # lint: allow-unscoped (a benchmark over the whole register)
         ids = list(Person.objects.filter(active=True).values_list("id_number", flat=True))
@@ -203,6 +228,8 @@ def main() -> None:
     phase("re-send", t)
     assert not created and again.pk == batch.pk
     if not args.keep:
+        # the warnings raised and their tasks go with the batch (no disposition was made)
+        drop_rules()
         ExchangeBatch.objects.filter(pk=batch.pk).delete()
         with connection.cursor() as c:
             c.execute(vacuum)
