@@ -22,6 +22,7 @@ class PeopleConfig(AppConfig):
         from relief import privacy
 
         privacy.register("people.person", {"id_number": _("身份证号"), "phone": _("手机号")})
+        privacy.register("people.paymentaccount", {"account_number": _("银行账号")})
         privacy.register("people.household", {"contact_phone": _("联系电话")})
         from people.sweeps import register as register_sweeps
 

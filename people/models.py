@@ -695,3 +695,6 @@ class VisitRule(models.Model):
             raise ValidationError({"tekun_mode": _("只有特困类别可以填写供养方式")})
         if self.min_age is not None and self.max_age is not None and self.min_age >= self.max_age:
             raise ValidationError({"max_age": _("年龄上限须大于年龄下限")})
+
+
+from people.payment_accounts import PaymentAccount  # noqa: E402, F401  (kept in its own module)
