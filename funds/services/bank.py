@@ -148,9 +148,7 @@ def bank_return_import(*, actor: User, batch: DisbursementBatch, file: Any) -> d
     locked = DisbursementBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.status not in BANK_STATES:
         raise ValidationError(_("只有已审批或已发放的批次可以导入银行回盘文件"))
-    lines = {
-        p.pk: p for p in Payment.objects.select_for_update().filter(batch=locked).select_related("reissue")
-    }
+    lines = {p.pk: p for p in Payment.objects.select_for_update().filter(batch=locked)}
     by_id = {p.id_number: p for p in lines.values() if p.id_number}
     today = timezone.localdate()
     errors: list[str] = []
@@ -246,7 +244,7 @@ def batch_reissue(*, actor: User, batch: DisbursementBatch, comment: str = "") -
     if locked.status not in BANK_STATES:
         raise ValidationError(_("只有已审批或已发放的批次可以补发"))
     failed = list(
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .filter(batch=locked, bank_state=BankState.FAILED, reissue__isnull=True)
         .order_by("id")
     )
