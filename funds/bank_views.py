@@ -31,9 +31,9 @@ def bank_context(batch: DisbursementBatch, user) -> dict:
 
     totals = selectors.bank_totals(batch)
     codes = set(
-        Payment.objects.filter(batch=batch, bank_state=BankState.PENDING).values_list(
-            "account__bank", flat=True
-        )
+        Payment.objects.visible_to(user)
+        .filter(batch=batch, bank_state=BankState.PENDING)
+        .values_list("account__bank", flat=True)
     )
     labels = dict(AgentBank.choices)
     may_write = bool(user.can_write and not county_or_above(user) and batch.status in BANK_STATES)
