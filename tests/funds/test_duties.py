@@ -177,7 +177,7 @@ def test_temporary_assistance_never_beyond_its_allocations(users, regions, secon
     )
     app = services.application_emergency_pay(actor=users["township"], application=app, amount=D("500"))
     app = services.application_review(actor=users["township"], application=app, amount=D("1200"))
-    with pytest.raises(ValidationError, match="剩余 1000.00 元"):
+    with pytest.raises(ValidationError, match=r"剩余 1000\.00 元"):
         services.application_approve(actor=second["township"], application=app, amount=D("1200"))
     app = services.application_approve(actor=second["township"], application=app, amount=D("1000"))
     row = next(r for r in selectors.ledger(users["county"], app.year).rows if r.program_name == "临时救助")
