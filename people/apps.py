@@ -19,6 +19,9 @@ class PeopleConfig(AppConfig):
         from people.demo import seed_visit_needs
 
         demo.register(15, "visit needs", seed_visit_needs)
+        from people.demo import seed_payment_accounts
+
+        demo.register(16, "payment accounts", seed_payment_accounts)
         from relief import privacy
 
         privacy.register("people.person", {"id_number": _("身份证号"), "phone": _("手机号")})

@@ -147,3 +147,49 @@ def payment_account_set(
     account._change_reason = reason or str(_("登记发放账户"))
     account.save()  # lint: allow-save (this service)
     return account
+
+
+def payment_accounts_from_roster(*, actor, accounts: list[tuple[str, str, str, str]]) -> int:
+    """The accounts of a roster import, (id_number, bank, account_number, holder_name) each, for the
+    active people just written or updated (inside the import's transaction): a person whose active
+    account differs gets the new one (the old one closed), both in the history. Four queries and
+    two bulk writes, whatever the size. Returns how many accounts were opened."""
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    from people.models import Person
+
+    if not accounts:
+        return 0
+    people = dict(
+        Person.objects.filter(id_number__in=[a[0] for a in accounts], active=True).values_list(
+            "id_number", "pk"
+        )
+    )
+    regions = dict(Person.objects.filter(pk__in=people.values()).values_list("pk", "region_id"))
+    current = {
+        a.person_id: a for a in PaymentAccount.objects.filter(person_id__in=people.values(), active=True)
+    }
+    closed, opened = [], []
+    for id_number, bank, number, holder in accounts:
+        pk = people.get(id_number)
+        if pk is None:
+            continue
+        old = current.get(pk)
+        if old is not None and (old.bank, old.account_number, old.holder_name) == (bank, number, holder):
+            continue
+        if old is not None:
+            old.active = False
+            closed.append(old)
+        opened.append(
+            PaymentAccount(
+                person_id=pk, region_id=regions[pk], bank=bank, account_number=number, holder_name=holder
+            )
+        )
+    reason = str(_("花名册导入"))
+    if closed:
+        bulk_update_with_history(
+            closed, PaymentAccount, ["active"], default_user=actor, default_change_reason=reason
+        )
+    if opened:
+        bulk_create_with_history(opened, PaymentAccount, default_user=actor, default_change_reason=reason)
+    return len(opened)
