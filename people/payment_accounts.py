@@ -156,7 +156,7 @@ def payment_accounts_from_roster(*, actor, accounts: list[tuple[str, str, str, s
     two bulk writes, whatever the size. Returns how many accounts were opened."""
     from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-    from people.models import Person
+    Person = PaymentAccount._meta.get_field("person").related_model  # people.models imports this module
 
     if not accounts:
         return 0
