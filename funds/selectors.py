@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import F, Prefetch, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -121,8 +121,9 @@ def ledger(user, year: int, county: str | None = None) -> Ledger:
         batches.annotate(county=Substr("region_id", 1, 6))
         .values("county", "program_id")
         .annotate(
-            committed=Sum("total_amount", filter=Q(status=BatchStatus.APPROVED)),
-            paid=Sum("total_amount", filter=Q(status=BatchStatus.PAID)),
+            # what the bank returned as failed is not spent (a follow-up batch draws it again)
+            committed=Sum(F("total_amount") - F("failed_amount"), filter=Q(status=BatchStatus.APPROVED)),
+            paid=Sum(F("total_amount") - F("failed_amount"), filter=Q(status=BatchStatus.PAID)),
         )
     ):
         x = row(r["county"], r["program_id"])

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from funds import services
 from funds.bank_files import reference
 from funds.models import BankState, BatchStatus, Payment
-from funds.selectors import bank_totals
+from funds.selectors import bank_totals, ledger
 from people.models import Person
 from people.payment_accounts import payment_account_set
 from relief.models import PersonalDataReveal, Role, User
@@ -189,6 +189,12 @@ def test_return_file_with_a_failure_then_reissue_pays_nobody_twice(as_user, user
     assert totals["failed"]["amount"] == failed.amount
     approved.refresh_from_db()
     assert approved.failed_amount == failed.amount
+    # the failed money is back on the allocation and the ledger
+    assert services.allocation_remaining(approved.allocation) == approved.allocation.amount - (
+        approved.total_amount - failed.amount
+    )
+    row = next(r for r in ledger(county, approved.allocation.year).rows if r.program_id == approved.program_id)
+    assert row.committed == approved.total_amount - failed.amount
     # the same file again changes nothing
     assert services.bank_return_import(actor=county, batch=approved, file=_return_csv(rows))["unchanged"] == 3
     # the page shows the totals and offers the follow-up batch
