@@ -193,7 +193,9 @@ def test_return_file_with_a_failure_then_reissue_pays_nobody_twice(as_user, user
     assert services.allocation_remaining(approved.allocation) == approved.allocation.amount - (
         approved.total_amount - failed.amount
     )
-    row = next(r for r in ledger(county, approved.allocation.year).rows if r.program_id == approved.program_id)
+    row = next(
+        r for r in ledger(county, approved.allocation.year).rows if r.program_id == approved.program_id
+    )
     assert row.committed == approved.total_amount - failed.amount
     # the same file again changes nothing
     assert services.bank_return_import(actor=county, batch=approved, file=_return_csv(rows))["unchanged"] == 3
