@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from funds import selectors, services
+from funds.bank_api import AllocationActionsMixin, BatchBankActionsMixin
 from funds.exports import batch_workbook
 from funds.models import (
     Allocation,
@@ -122,8 +123,9 @@ class AllocationSerializer(serializers.ModelSerializer):
             "issued_on",
             "note",
             "created_at",
+            "cancelled_at",
         ]
-        read_only_fields = ["id", "created_at"]
+        read_only_fields = ["id", "created_at", "cancelled_at"]
 
 
 class LedgerRowSerializer(serializers.Serializer):
@@ -138,7 +140,9 @@ class LedgerRowSerializer(serializers.Serializer):
     available = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class AllocationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class AllocationViewSet(
+    AllocationActionsMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     queryset = Allocation.objects.select_related("program")
     serializer_class = AllocationSerializer
     filterset_class = AllocationFilter
@@ -190,6 +194,8 @@ class BatchSerializer(serializers.ModelSerializer):
             "status_display",
             "total_amount",
             "payment_count",
+            "failed_amount",
+            "follows",
             "error",
             "job",
             "created_at",
@@ -216,7 +222,7 @@ class BatchFilter(RegionFilterSet):
 
 
 @workflow_actions(batch_workflow)
-class BatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class BatchViewSet(BatchBankActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Disbursement batches. POST generates one in the background (202, poll the batch or its job);
     review, approve, pay and cancel are the steps of funds/workflows.py."""
 
@@ -272,6 +278,10 @@ class PaymentSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
             "amount",
             "snapshot",
             "created_at",
+            "bank_state",
+            "bank_reason",
+            "bank_date",
+            "reissue_of",
         ]
         read_only_fields = fields
 
@@ -279,7 +289,7 @@ class PaymentSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
 class PaymentFilter(RegionFilterSet):
     class Meta:
         model = Payment
-        fields = ["batch", "program", "household", "person", "region"]
+        fields = ["batch", "program", "household", "person", "region", "bank_state"]
 
 
 class PaymentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -68,7 +68,7 @@ def _temporary_dim() -> str:
 
 def allocated(q: FigureQuery) -> Iterable[Row]:
     rows = (
-        grouped(Allocation.objects.filter(year=winter_year(q.today)), q)
+        grouped(Allocation.objects.live().filter(year=winter_year(q.today)), q)
         .values("g", "program_id")
         .annotate(total=Sum("amount"))
     )

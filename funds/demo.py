@@ -47,7 +47,7 @@ def seed_funds(ctx: DemoContext) -> None:
         _allocations(county, programs, year, admin)
     first = ctx.counties[0]
     county_user = ctx.users.get("county", admin)
-    _subsidy_batch(ctx, first, programs, year, county_user)
+    _subsidy_batch(ctx, first, programs, year, county_user, admin)
     _applications(ctx, first, county_user, ctx.users.get("township", county_user))
     for county in ctx.counties:
         _materials(ctx, county, admin)
@@ -89,7 +89,8 @@ def _allocations(county: Region, programs: dict, year: int, actor) -> None:
         )
 
 
-def _subsidy_batch(ctx: DemoContext, county: Region, programs: dict, year: int, actor) -> None:
+def _subsidy_batch(ctx: DemoContext, county: Region, programs: dict, year: int, actor, approver) -> None:
+    """Generated and paid by the county, approved by someone else (separation of duties)."""
     program = programs.get("one_time_subsidy")
     if program is None:
         return
@@ -104,7 +105,7 @@ def _subsidy_batch(ctx: DemoContext, county: Region, programs: dict, year: int, 
             run_in_background=False,
         )
         batch = services.batch_review(actor=actor, batch=batch, comment="名单已核对")
-        batch = services.batch_approve(actor=actor, batch=batch, comment="同意发放")
+        batch = services.batch_approve(actor=approver, batch=batch, comment="同意发放")
         services.batch_mark_paid(actor=actor, batch=batch, comment="银行代发回单（演示）")
     except ValidationError as exc:  # already seeded, or nobody eligible
         ctx.log(f"funds: subsidy batch skipped: {'；'.join(exc.messages)}")

@@ -90,6 +90,7 @@ class BatchForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["allocation"].queryset = (
             Allocation.objects.visible_to(user)
+            .live()
             .filter(program__kind=ProgramKind.CASH)
             .select_related("program")
         )

@@ -12,8 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -60,10 +58,15 @@ class AmountMode(models.TextChoices):
     DECIDED = "decided", _("按审核确认金额")
 
 
-class ConfigQuerySet(ScopedQuerySet):
-    """Configuration rows (programs, material items): every signed-in, active user sees them."""
-
-    scope_everyone = True
+from funds.material_models import (  # noqa: E402, F401  (re-exported: `from funds.models import Stock`)
+    QUANTITY,
+    ConfigQuerySet,
+    MaterialItem,
+    MovementKind,
+    Stock,
+    StockMovement,
+    Warehouse,
+)
 
 
 class Program(models.Model):
@@ -174,6 +177,11 @@ class Source(models.TextChoices):
     COUNTY = "county", _("县级")
 
 
+class AllocationQuerySet(ScopedQuerySet):
+    def live(self) -> AllocationQuerySet:
+        return self.filter(cancelled_at__isnull=True)
+
+
 class Allocation(models.Model):
     """Funds (资金指标) of one program, year and source, allocated to a region (usually a county)."""
 
@@ -190,8 +198,12 @@ class Allocation(models.Model):
     note = models.CharField(_("备注"), max_length=255, blank=True)
     created_by = _user_fk(_("登记人"))
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    #: a cancelled allocation holds nothing (funds.services.allocations: only while nothing draws on it)
+    cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
-    objects = ScopedManager()
+    objects = ScopedManager.from_queryset(AllocationQuerySet)()
+    #: corrections and cancellation, each with its reason (the history's change reason)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("资金指标")
@@ -259,6 +271,16 @@ class DisbursementBatch(models.Model):
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     paid_by = _user_fk(_("发放登记人"))
     paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
+    #: what the bank's return file said failed (funds/bank.py): given back to the allocation
+    failed_amount = models.DecimalField(_("发放失败金额（元）"), default=ZERO, **MONEY)
+    follows = models.ForeignKey(
+        "self",
+        verbose_name=_("补发自批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
     pay_by = models.DateField(
         _("发放截止日期"), null=True, blank=True, help_text=_("审批后逾期未登记发放的，系统发出预警")
     )
@@ -277,6 +299,10 @@ class DisbursementBatch(models.Model):
                 name="batch_one_live_per_program_region_period",
             ),
             models.CheckConstraint(condition=Q(total_amount__gte=0), name="batch_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(failed_amount__gte=0, failed_amount__lte=models.F("total_amount")),
+                name="batch_failed_within_total",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -305,6 +331,14 @@ class PaymentQuerySet(ScopedQuerySet):
     def payable(self) -> PaymentQuerySet:
         """Lines not held (a held line, e.g. of a person confirmed dead, is not paid)."""
         return self.filter(held_at__isnull=True)
+
+
+class BankState(models.TextChoices):
+    """What the bank said of a payment line (its return file, funds/bank.py)."""
+
+    PENDING = "pending", _("待银行回盘")
+    PAID = "paid", _("已入账")
+    FAILED = "failed", _("发放失败")
 
 
 class Payment(models.Model):
@@ -339,6 +373,23 @@ class Payment(models.Model):
     # held (暂停发放): not paid with its batch, out of its total (exchange/deaths.py on a confirmed death)
     held_at = models.DateTimeField(_("暂停发放时间"), null=True, blank=True)
     held_reason = models.CharField(_("暂停发放原因"), max_length=255, blank=True)
+    # The bank's answer (funds/bank.py). A failed line is re-issued at most once (one-to-one).
+    account = models.ForeignKey(
+        "people.PaymentAccount", verbose_name=_("发放账户"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    bank_state = models.CharField(
+        _("银行回盘"), max_length=8, choices=BankState.choices, default=BankState.PENDING
+    )
+    bank_reason = models.CharField(_("失败原因"), max_length=200, blank=True)
+    bank_date = models.DateField(_("回盘日期"), null=True, blank=True)
+    reissue_of = models.OneToOneField(
+        "self",
+        verbose_name=_("补发自"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reissue",
+    )
 
     objects = ScopedManager.from_queryset(PaymentQuerySet)()
     history = HistoricalRecords()
@@ -350,12 +401,12 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "person"],
-                condition=Q(one_off=True, person__isnull=False),
+                condition=Q(one_off=True, person__isnull=False) & ~Q(bank_state="failed"),
                 name="payment_one_off_person_once",
             ),
             models.UniqueConstraint(
                 fields=["program", "household"],
-                condition=Q(one_off=True, person__isnull=True),
+                condition=Q(one_off=True, person__isnull=True) & ~Q(bank_state="failed"),
                 name="payment_one_off_household_once",
             ),
             models.UniqueConstraint(
@@ -369,6 +420,9 @@ class Payment(models.Model):
                 name="payment_household_once_in_batch",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(bank_state="failed") | ~Q(bank_reason=""), name="payment_failed_has_reason"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -463,6 +517,7 @@ class AssistanceApplication(models.Model):
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
     created_by = _user_fk(_("受理人"))
+    approved_by = _user_fk(_("审批人"))
 
     objects = ScopedManager.from_queryset(ApplicationQuerySet)()
     history = HistoricalRecords()
@@ -545,144 +600,3 @@ class ApplicationTransition(TransitionLog):
     @property
     def action_label(self) -> str:
         return str(self.ACTION_LABELS.get(self.action, self.action))
-
-
-# --- In-kind materials ---------------------------------------------------------------------------
-
-
-class MaterialItem(models.Model):
-    """A kind of goods (coal, quilts, cotton clothing, food), configured by administrators."""
-
-    code = models.SlugField(_("代码"), max_length=40, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
-    unit = models.CharField(_("单位"), max_length=16)
-    program = models.ForeignKey(
-        Program,
-        verbose_name=_("所属项目"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="items",
-    )
-    active = models.BooleanField(_("启用"), default=True)
-
-    objects = ScopedManager.from_queryset(ConfigQuerySet)()
-
-    class Meta:
-        verbose_name = _("物资品种")
-        verbose_name_plural = _("物资品种")
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.name}（{self.unit}）"
-
-
-class Warehouse(models.Model):
-    region = region_field(verbose_name=_("所属区划"))
-    name = models.CharField(_("名称"), max_length=100)
-    address = models.CharField(_("地址"), max_length=255, blank=True)
-    keeper = models.CharField(_("保管员"), max_length=50, blank=True)
-
-    objects = ScopedManager()
-
-    class Meta:
-        verbose_name = _("物资仓库")
-        verbose_name_plural = _("物资仓库")
-        ordering = ["region_id", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["region", "name"], name="warehouse_name_unique_in_region")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-QUANTITY = {"max_digits": 12, "decimal_places": 2}
-
-
-class Stock(models.Model):
-    """What a warehouse holds of an item: the sum of its movements, kept in step by the services and
-    never negative (a database check)."""
-
-    warehouse = models.ForeignKey(
-        Warehouse, verbose_name=_("仓库"), on_delete=models.PROTECT, related_name="stocks"
-    )
-    item = models.ForeignKey(
-        MaterialItem, verbose_name=_("物资"), on_delete=models.PROTECT, related_name="stocks"
-    )
-    region = region_field(verbose_name=_("区划"))
-    quantity = models.DecimalField(_("库存"), default=Decimal("0"), **QUANTITY)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-
-    objects = ScopedManager()
-
-    class Meta:
-        verbose_name = _("库存")
-        verbose_name_plural = _("库存")
-        ordering = ["warehouse_id", "item_id"]
-        constraints = [
-            models.UniqueConstraint(fields=["warehouse", "item"], name="stock_one_row_per_item"),
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_quantity_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.warehouse} · {self.item.name} {self.quantity.normalize():f}{self.item.unit}"
-
-
-class MovementKind(models.TextChoices):
-    RECEIVED = "received", _("入库")
-    DISTRIBUTED = "distributed", _("发放")
-
-
-class StockMovement(models.Model):
-    """One receipt or distribution. Distributed goods go to a household on the register or, for
-    now, to a recipient described in words; `recipient` (generic) lets a patrol encounter be linked."""
-
-    stock = models.ForeignKey(
-        Stock, verbose_name=_("库存"), on_delete=models.PROTECT, related_name="movements"
-    )
-    region = region_field(verbose_name=_("区划"))
-    kind = models.CharField(_("类型"), max_length=16, choices=MovementKind.choices)
-    quantity = models.DecimalField(_("数量"), **QUANTITY)
-    household = models.ForeignKey(
-        "people.Household",
-        verbose_name=_("领取家庭"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="material_distributions",
-    )
-    recipient_description = models.CharField(_("领取人/去向"), max_length=255, blank=True)
-    recipient_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    recipient_id = models.CharField(max_length=64, blank=True)
-    recipient = GenericForeignKey("recipient_type", "recipient_id")
-    source = models.CharField(
-        _("来源"), max_length=255, blank=True, help_text=_("入库时填写：调拨单、捐赠方等")
-    )
-    note = models.CharField(_("备注"), max_length=255, blank=True)
-    actor = _user_fk(_("经办人"))
-    at = models.DateTimeField(_("时间"), default=timezone.now)
-
-    objects = ScopedManager()
-
-    class Meta:
-        verbose_name = _("出入库记录")
-        verbose_name_plural = _("出入库记录")
-        ordering = ["-at", "-id"]
-        # what a patrol encounter (or another linked record) was given
-        indexes = [models.Index(fields=["recipient_type", "recipient_id"], name="movement_recipient")]
-        constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="movement_quantity_positive"),
-            models.CheckConstraint(
-                condition=Q(kind="received")
-                | Q(household__isnull=False)
-                | ~Q(recipient_description="")
-                | Q(recipient_type__isnull=False),
-                name="movement_distribution_has_recipient",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.quantity.normalize():f}"

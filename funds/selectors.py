@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import F, Prefetch, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,7 +90,7 @@ class Ledger:
 def ledger(user, year: int, county: str | None = None) -> Ledger:
     """Allocated, committed (approved batches not yet paid + approved applications) and paid, per
     county and program, for the records `user` may see. Five queries, whatever the size."""
-    allocations = Allocation.objects.visible_to(user).filter(year=year)
+    allocations = Allocation.objects.visible_to(user).live().filter(year=year)
     batches = DisbursementBatch.objects.visible_to(user).filter(
         allocation__year=year, status__in=[BatchStatus.APPROVED, BatchStatus.PAID]
     )
@@ -120,8 +121,9 @@ def ledger(user, year: int, county: str | None = None) -> Ledger:
         batches.annotate(county=Substr("region_id", 1, 6))
         .values("county", "program_id")
         .annotate(
-            committed=Sum("total_amount", filter=Q(status=BatchStatus.APPROVED)),
-            paid=Sum("total_amount", filter=Q(status=BatchStatus.PAID)),
+            # what the bank returned as failed is not spent (a follow-up batch draws it again)
+            committed=Sum(F("total_amount") - F("failed_amount"), filter=Q(status=BatchStatus.APPROVED)),
+            paid=Sum(F("total_amount") - F("failed_amount"), filter=Q(status=BatchStatus.PAID)),
         )
     ):
         x = row(r["county"], r["program_id"])
@@ -252,3 +254,27 @@ def batch_payment_history(batch: DisbursementBatch, user, *, limit: int = HISTOR
         qs = qs.filter(region__code__startswith=code) if code else qs.none()
     rows = list(qs.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
     return _with_changes(rows, limit=limit)
+
+
+def bank_totals(batch: DisbursementBatch) -> dict[str, dict]:
+    """Lines and money of a batch by what the bank said: {"paid": {"count", "amount"}, "failed": …,
+    "pending": …, "reissued": count of failed lines re-issued}. One query."""
+    from django.db.models import Count
+
+    from funds.models import BankState
+
+    row = Payment.objects.filter(batch=batch).aggregate(
+        **{f"{s}_count": Count("id", filter=Q(bank_state=s)) for s in BankState.values},
+        **{f"{s}_amount": Sum("amount", filter=Q(bank_state=s)) for s in BankState.values},
+        reissued=Count("id", filter=Q(reissue__isnull=False)),
+    )
+    result: dict[str, Any] = {
+        s: {
+            "count": row[f"{s}_count"],
+            "amount": row[f"{s}_amount"] or ZERO,
+            "label": str(BankState(s).label),
+        }
+        for s in BankState.values
+    }
+    result["reissued"] = row["reissued"]
+    return result

@@ -1,15 +1,19 @@
 from django.urls import path
 
-from funds import views
+from funds import bank_views, views
 
 app_name = "funds"
 urlpatterns = [
     path("", views.index, name="index"),
     path("allocations/", views.allocation_list, name="allocation-list"),
+    path("allocations/<int:pk>/<slug:action>/", bank_views.allocation_change, name="allocation-change"),
     path("batches/", views.batch_list, name="batch-list"),
     path("batches/new/", views.batch_create, name="batch-create"),
     path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/export/", views.batch_export, name="batch-export"),
+    path("batches/<int:pk>/bank-file/", bank_views.batch_bank_file, name="batch-bank-file"),
+    path("batches/<int:pk>/bank-return/", bank_views.batch_bank_return, name="batch-bank-return"),
+    path("batches/<int:pk>/reissue/", bank_views.batch_reissue, name="batch-reissue"),
     path("batches/<int:pk>/<slug:action>/", views.batch_action, name="batch-action"),
     path("applications/", views.application_list, name="application-list"),
     path("applications/new/", views.application_create, name="application-create"),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from funds import forms, selectors, services
+from funds.bank_views import bank_context
 from funds.exports import batch_workbook
 from funds.models import (
     Allocation,
@@ -101,7 +102,7 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
     )
     if (request.GET.get("program") or "").isdigit():
         allocations = allocations.filter(program_id=int(request.GET["program"]))
-    total = allocations.aggregate(total=models.Sum("amount"))["total"] or 0
+    total = allocations.filter(cancelled_at__isnull=True).aggregate(total=models.Sum("amount"))["total"] or 0
     return render(
         request,
         "funds/allocation_list.html",
@@ -177,6 +178,7 @@ def _batch_page(request: HttpRequest, pk: int, bound: dict | None = None) -> Htt
         response["HX-Refresh"] = "true"  # generation finished: reload the whole page with its buttons
         return response
     context["history"] = selectors.batch_payment_history(batch, request.user)
+    context["bank"] = bank_context(batch, request.user)
     return render(request, "funds/batch_detail.html", context)
 
 

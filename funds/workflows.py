@@ -18,6 +18,7 @@ Lock order: the workflow object's row (locked by `Workflow.run`) first, then the
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,7 +41,7 @@ from funds.models import (
     DisbursementBatch,
     Payment,
 )
-from funds.services.allocations import allocation_drawn
+from funds.services.allocations import allocation_drawn, temporary_funds_check
 from funds.services.eligibility import (
     eligible_payments,
     households_for_program,
@@ -49,11 +50,14 @@ from funds.services.eligibility import (
     required_level,
     township_limit,
 )
+from people.models import PaymentAccount
+from relief.policy import duties_separated
 from relief.workflow import (
     Param,
     Step,
     StepContext,
     Workflow,
+    all_of,
     county_or_above,
     money,
     scope_length,
@@ -83,6 +87,7 @@ def _fill(ctx: StepContext) -> None:
         paid_people = set(earlier.filter(person__isnull=False).values_list("person_id", flat=True))
         paid_households = set(earlier.filter(person__isnull=True).values_list("household_id", flat=True))
     households = households_for_program(program, batch.region_id, on)
+    accounts = dict(PaymentAccount.objects.active().in_region(batch.region_id).values_list("person_id", "pk"))
     total_candidates = households.count()
     if progress:
         progress(0, total_candidates, _("正在核定发放对象"), force=True)
@@ -110,6 +115,7 @@ def _fill(ctx: StepContext) -> None:
                     persons=row["persons"],
                     amount=row["amount"],
                     snapshot=row["snapshot"],
+                    account_id=accounts.get(recipient.pk),
                 )
             )
             total += row["amount"]
@@ -172,6 +178,24 @@ def _cancel_batch(ctx: StepContext) -> None:
     )
 
 
+def _separate(field_name: str, message) -> Callable:
+    """A guard: `field_name`'s user may not take the step where the county separates duties."""
+
+    def guard(user, obj) -> str | None:
+        if getattr(obj, f"{field_name}_id", None) == user.pk and duties_separated(obj.region_id[:6]):
+            return message
+        return None
+
+    return guard
+
+
+def _batch_confirm(question) -> Callable:
+    def confirm(batch: DisbursementBatch) -> str:
+        return str(question) % {"n": batch.payment_count, "amount": batch.total_amount}
+
+    return confirm
+
+
 batch_workflow = Workflow(
     name="funds.batch",
     model=DisbursementBatch,
@@ -211,10 +235,14 @@ batch_workflow = Workflow(
             sources=(BatchStatus.REVIEWED,),
             target=BatchStatus.APPROVED,
             params=(Param("comment", "text", gettext_lazy("审批意见")),),
-            who=county_or_above,
+            who=all_of(
+                county_or_above,
+                _separate("created_by", gettext_lazy("生成批次的人员不能审批该批次（岗位分离）")),
+            ),
             apply=_approve_batch,
             stamp="approved",
             style="success",
+            confirm=_batch_confirm(gettext_lazy("确定审批该批次？共 %(n)d 笔，合计 %(amount)s 元。")),
             state_message=gettext_lazy("只有已审核的批次可以审批（当前：%(state)s）"),
         ),
         Step(
@@ -223,9 +251,13 @@ batch_workflow = Workflow(
             sources=(BatchStatus.APPROVED,),
             target=BatchStatus.PAID,
             params=(Param("comment", "text", gettext_lazy("银行回单号等")),),
-            who=county_or_above,
+            who=all_of(
+                county_or_above,
+                _separate("approved_by", gettext_lazy("审批批次的人员不能登记发放（岗位分离）")),
+            ),
             stamp="paid",
             style="success",
+            confirm=_batch_confirm(gettext_lazy("确定登记已发放？共 %(n)d 笔，合计 %(amount)s 元。")),
             state_message=gettext_lazy("只有已审批的批次可以登记发放（当前：%(state)s）"),
         ),
         Step(
@@ -327,6 +359,7 @@ def _emergency_pay(ctx: StepContext) -> None:
         raise ValidationError(
             {"amount": _("先行救助金额不能超过乡镇审批权限 %(limit)s 元") % {"limit": limit}}
         )
+    temporary_funds_check(app, amount)
     app.emergency_amount = amount
     app.emergency_paid_at = timezone.now()
     ctx.fields |= {"emergency_amount", "emergency_paid_at"}
@@ -368,11 +401,13 @@ def _approve_application(ctx: StepContext) -> None:
     level, limit = required_level(app, total)
     if level == ApprovalLevel.COUNTY and scope_length(ctx.actor) > 6:
         raise PermissionDenied(_over_limit(total, limit))
+    temporary_funds_check(app, amount)
     app.approved_amount = amount
     app.approval_level = level
     app.township_limit = limit
     app.decided_at = timezone.now()
-    ctx.fields |= {"approved_amount", "approval_level", "township_limit", "decided_at"}
+    app.approved_by = ctx.actor
+    ctx.fields |= {"approved_amount", "approval_level", "township_limit", "decided_at", "approved_by"}
     ctx.log_extra["amount"] = amount
 
 
@@ -413,6 +448,7 @@ application_workflow = Workflow(
             when=_urgent_only,
             who=township_or_above,
             apply=_emergency_pay,
+            confirm=gettext_lazy("确定先行救助？救助 1 户，金额 {amount} 元。"),
             url_path="emergency-pay",
         ),
         Step(
@@ -462,9 +498,12 @@ application_workflow = Workflow(
             target=AppStatus.APPROVED,
             params=(AMOUNT, COMMENT),
             when=_notice_done_if_expense,
-            who=_approver,
+            who=all_of(
+                _approver, _separate("created_by", gettext_lazy("受理该申请的人员不能审批（岗位分离）"))
+            ),
             apply=_approve_application,
             style="success",
+            confirm=gettext_lazy("确定审批？救助 1 户，金额 {amount} 元。"),
         ),
         Step(
             "pay",
@@ -472,9 +511,13 @@ application_workflow = Workflow(
             sources=(AppStatus.APPROVED,),
             target=AppStatus.PAID,
             params=(COMMENT,),
-            who=township_or_above,
+            who=all_of(
+                township_or_above,
+                _separate("approved_by", gettext_lazy("审批该申请的人员不能登记发放（岗位分离）")),
+            ),
             apply=_pay_application,
             style="success",
+            confirm=lambda app: _("确定登记发放？救助 1 户，金额 %(a)s 元。") % {"a": app.approved_amount},
         ),
         Step(
             "reject",

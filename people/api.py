@@ -506,7 +506,10 @@ class VisitViewSet(InHouseholdViewSet):
 
 
 def register(router) -> None:
+    from people.account_api import PaymentAccountViewSet
+
     router.register("households", HouseholdViewSet, basename="household")
     router.register("persons", PersonViewSet, basename="person")
     router.register("visits", VisitViewSet, basename="visit")
     router.register("roster-imports", RosterImportViewSet, basename="roster-import")
+    router.register("payment-accounts", PaymentAccountViewSet, basename="payment-account")

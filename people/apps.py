@@ -19,9 +19,13 @@ class PeopleConfig(AppConfig):
         from people.demo import seed_visit_needs
 
         demo.register(15, "visit needs", seed_visit_needs)
+        from people.demo import seed_payment_accounts
+
+        demo.register(16, "payment accounts", seed_payment_accounts)
         from relief import privacy
 
         privacy.register("people.person", {"id_number": _("身份证号"), "phone": _("手机号")})
+        privacy.register("people.paymentaccount", {"account_number": _("银行账号")})
         privacy.register("people.household", {"contact_phone": _("联系电话")})
         from people.sweeps import register as register_sweeps
 

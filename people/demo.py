@@ -628,3 +628,33 @@ def refresh_next_visits(ctx: DemoContext) -> None:
     ctx.log(
         f"people: next visit due for {changed} people, {overdue} overdue ({time.monotonic() - started:.1f}s)"
     )
+
+
+def seed_payment_accounts(ctx) -> None:
+    """Demo: a 一卡通 account at 农业银行 or a 农商行 for every active person of the first county
+    who has none (a child's in the guardian's name); a few left without, as a roster would."""
+    from simple_history.utils import bulk_create_with_history
+
+    from people.models import PaymentAccount, Person
+
+    if not ctx.counties:
+        return
+    people = (
+        Person.objects.in_region(ctx.counties[0].code)
+        .filter(active=True)
+        .exclude(payment_accounts__active=True)
+        .order_by("id")
+    )
+    rows = [
+        PaymentAccount(
+            person=p,
+            region_id=p.region_id,
+            bank="ABC" if p.pk % 3 else "RCC",
+            account_number=f"622848{p.pk:013d}",
+            holder_name=p.guardian_name if p.guardian_name and p.is_minor else "",
+        )
+        for p in people.iterator(chunk_size=2000)
+        if p.pk % 10
+    ]
+    bulk_create_with_history(rows, PaymentAccount, batch_size=2000)
+    ctx.log(f"people: {len(rows)} payment accounts")

@@ -7,12 +7,12 @@ from itertools import chain
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from people.models import Household, Person
+from people.models import Household, PaymentAccount, Person
 from people.panels import HOUSEHOLD_PANELS
 from relief.models import Alert
 from relief.scoping import get_visible_or_404
@@ -51,7 +51,13 @@ def _history(household: Household, members: list[Person]) -> list:
 @login_required
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_visible_or_404(Household.objects.select_related("region", "head"), request.user, pk=pk)
-    members = list(household.members.order_by("-active", "id"))
+    members = list(
+        household.members.order_by("-active", "id").prefetch_related(
+            Prefetch(
+                "payment_accounts", queryset=PaymentAccount.objects.filter(active=True), to_attr="accounts"
+            )
+        )
+    )
     today = timezone.localdate()
     assistances = list(household.assistances.select_related("person").order_by("-start_date", "-id"))
     visits = household.visits.select_related("visitor", "person").order_by("-visited_at", "-id")[:50]

@@ -1,8 +1,7 @@
 """The register of people at risk: households, their members, assistance categories and visits.
 
-Every model here belongs to a place and carries `region` (see relief/scoping.py). A person's, an
-assistance record's and a visit's region is the household's region, copied (denormalised) so that a
-region prefix query never needs a join; services keep the copies in step.
+Every model here carries `region` (relief/scoping.py). A person's, an assistance record's and a
+visit's region is the household's, copied so a region prefix query needs no join (services keep it).
 """
 
 from __future__ import annotations
@@ -696,3 +695,6 @@ class VisitRule(models.Model):
             raise ValidationError({"tekun_mode": _("只有特困类别可以填写供养方式")})
         if self.min_age is not None and self.max_age is not None and self.min_age >= self.max_age:
             raise ValidationError({"max_age": _("年龄上限须大于年龄下限")})
+
+
+from people.payment_accounts import PaymentAccount  # noqa: E402, F401  (kept in its own module)

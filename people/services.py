@@ -38,6 +38,7 @@ from people.models import (
     HeatingType,
     Household,
     HousingCondition,
+    PaymentAccount,
     Person,
     Relation,
     RosterUpload,
@@ -334,6 +335,7 @@ def household_update(*, actor: User, household: Household, **changes: Any) -> Ho
     if household.region_id != old_region:
         for model in (Person, Assistance, Visit):
             model.objects.filter(household=household).update(region_id=household.region_id)
+        PaymentAccount.objects.filter(person__household=household).update(region_id=household.region_id)
         _refresh_household(household.pk)  # another region: its rules, policy values, warnings
     return household
 

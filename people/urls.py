@@ -1,6 +1,6 @@
 from django.urls import path
 
-from people import household_page, views
+from people import account_views, household_page, views
 
 app_name = "people"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("households/<int:pk>/assistances/new/", views.assistance_create, name="assistance-create"),
     path("households/<int:pk>/visits/new/", views.visit_create, name="visit-create"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("persons/<int:pk>/account/", account_views.person_account, name="person-account"),
     path("persons/<int:pk>/visit/", views.person_visit, name="person-visit"),
     path("persons/<int:pk>/deactivate/", views.person_deactivate, name="person-deactivate"),
     path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),

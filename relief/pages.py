@@ -44,10 +44,13 @@ def workflow_buttons(
     """(step, form) for every step `user` may take on `obj` now: what `_workflow_actions.html` draws.
     `bound` keeps the form of a step whose submission failed, with what was typed."""
     bound = bound or {}
-    return [
-        (step, bound.get(step.name) or workflow.form_for(step, user=user))
-        for step in workflow.available(obj, user)
-    ]
+    buttons = []
+    for step in workflow.available(obj, user):
+        form = bound.get(step.name) or workflow.form_for(step, user=user)
+        # the question asked before the step (relief/workflow.py Step.confirm): text, or made from obj
+        form.confirm = step.confirm(obj) if callable(step.confirm) else step.confirm
+        buttons.append((step, form))
+    return buttons
 
 
 def workflow_post(

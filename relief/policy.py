@@ -49,6 +49,12 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("ta_decision_working_days", _("支出型临时救助办理时限"), _("工作日")),
         Parameter("ta_reject_notice_working_days", _("不予救助告知时限"), _("工作日")),
         Parameter("ta_expense_months_max", _("支出型救助最多月数"), _("月")),
+        Parameter(
+            "funds_separation_of_duties",
+            _("资金发放岗位分离"),
+            _("1是/0否"),
+            _("生成批次者不得审批、审批者不得登记发放；临时救助受理者不得审批、审批者不得登记发放"),
+        ),
         Parameter("visit_interval_high_risk_days", _("高风险老人探访间隔"), _("天")),
         Parameter("visit_interval_key_days", _("重点对象探访间隔"), _("天")),
         Parameter("visit_interval_general_days", _("一般对象探访间隔"), _("天")),
@@ -168,3 +174,13 @@ def effective_parameters(region_code: str | None, on: datetime.date | None = Non
             }
         )
     return result
+
+
+def duties_separated(region_code: str | None, on: datetime.date | None = None) -> bool:
+    """Whether separation of duties applies to money in a region (the policy value
+    `funds_separation_of_duties`): on unless a value of 0 is in force, so a missing value never
+    lets one person generate, approve and pay alone."""
+    try:
+        return policy_value("funds_separation_of_duties", region_code, on) != 0
+    except MissingPolicyParameter:
+        return True

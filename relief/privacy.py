@@ -50,6 +50,13 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+def mask_account(value: str | None) -> str:
+    """6228481234567890123 -> ***************0123 (the last four kept, as bank receipts show)."""
+    if not value:
+        return ""
+    return "*" * max(len(value) - 4, 0) + value[-4:]
+
+
 # An 18-digit ID (last character a digit or X) or a 15-digit one, not inside a longer run of digits.
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
@@ -77,6 +84,11 @@ def id_for(user, value: str | None) -> str:
 def phone_for(user, value: str | None) -> str:
     """A phone number as this user may see it."""
     return (value or "") if sees_personal_data(user) else mask_phone(value)
+
+
+def account_for(user, value: str | None) -> str:
+    """A bank account number as this user may see it."""
+    return (value or "") if sees_personal_data(user) else mask_account(value)
 
 
 def reduce_birth_date(value: datetime.date | str | None) -> str:

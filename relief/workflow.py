@@ -81,7 +81,8 @@ class Step:
     url_path: str = ""
     #: taken by the system (actor None) only: never offered to a person
     system: bool = False
-    #: button style on pages (Bootstrap colour) and an optional confirmation question
+    #: button style on pages (Bootstrap colour) and an optional confirmation question: text (where
+    #: "{amount}" is filled in on the page from the form's amount input) or a function of the object
     style: str = "primary"
     confirm: Any = None
     #: the message when the object is in none of `sources` (may use %(state)s, the current state's

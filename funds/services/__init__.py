@@ -3,6 +3,7 @@
 - allocations.py   资金指标 and what batches draw on them
 - eligibility.py   whom a program pays and how much; the policy amounts of 临时救助
 - batches.py       disbursement batches (steps of funds.workflows.batch_workflow)
+- bank.py          the bank file's download, the bank's return file, re-issue of failed lines
 - applications.py  临时救助 applications (steps of funds.workflows.application_workflow)
 - materials.py     warehouses and stock
 
@@ -12,7 +13,14 @@ database constraints whose breach becomes a Chinese message. `from funds import 
 `services.batch_review(...)` keep working: the public names are re-exported here.
 """
 
-from funds.services.allocations import allocation_create, allocation_drawn, allocation_remaining
+from funds.services.allocations import (
+    allocation_cancel,
+    allocation_correct,
+    allocation_create,
+    allocation_drawn,
+    allocation_remaining,
+    temporary_funds_check,
+)
 from funds.services.applications import (
     application_approve,
     application_emergency_pay,
@@ -24,6 +32,7 @@ from funds.services.applications import (
     application_review,
     application_submit,
 )
+from funds.services.bank import bank_file_log, bank_file_refusal, bank_return_import, batch_reissue
 from funds.services.batches import (
     BATCH_JOB_KIND,
     batch_approve,
@@ -52,6 +61,8 @@ from funds.services.materials import (
 
 __all__ = [
     "BATCH_JOB_KIND",
+    "allocation_cancel",
+    "allocation_correct",
     "allocation_create",
     "allocation_drawn",
     "allocation_remaining",
@@ -64,12 +75,16 @@ __all__ = [
     "application_reject",
     "application_review",
     "application_submit",
+    "bank_file_log",
+    "bank_file_refusal",
+    "bank_return_import",
     "batch_approve",
     "batch_cancel",
     "batch_fill",
     "batch_generate",
     "batch_mark_failed",
     "batch_mark_paid",
+    "batch_reissue",
     "batch_review",
     "dibao_standard",
     "eligible_payments",
@@ -80,6 +95,7 @@ __all__ = [
     "stock_balance_from_movements",
     "stock_distribute",
     "stock_receive",
+    "temporary_funds_check",
     "township_limit",
     "warehouse_create",
 ]

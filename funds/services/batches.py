@@ -43,6 +43,8 @@ def batch_generate(
         raise ValidationError({"program": _("只有现金发放类项目可以生成发放批次")})
     if not program.active:
         raise ValidationError({"program": _("该项目已停用")})
+    if allocation.cancelled_at is not None:
+        raise ValidationError({"allocation": _("该资金指标已撤销")})
     if allocation.program_id != program.pk:
         raise ValidationError({"allocation": _("资金指标与发放项目不一致")})
     period = (period or "").strip()

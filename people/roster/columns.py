@@ -125,6 +125,13 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "heating_type": ("取暖方式", ("取暖方式", "取暖类型", "供暖方式")),
     "housing_condition": ("住房状况", ("住房状况", "住房情况", "住房类型", "房屋状况")),
     "note": ("备注", ("备注", "说明")),
+    # optional: the payment account (people/payment_accounts.py), where the roster has it
+    "bank": ("开户银行", ("开户银行", "开户行", "代发银行", "银行", "开户银行名称", "发放银行")),
+    "account_number": (
+        "银行账号",
+        ("银行账号", "账号", "银行卡号", "卡号", "一卡通账号", "一卡通卡号", "社保卡银行账号", "存折账号"),
+    ),
+    "account_holder": ("账户名", ("账户名", "开户名", "账户姓名", "持卡人", "持卡人姓名", "开户人")),
 }
 TEMPLATE_FIELDS = [
     "household_number",
@@ -143,6 +150,10 @@ TEMPLATE_FIELDS = [
     "housing_condition",
     "note",
 ]
+#: the payment account columns: in the template (and read by the import), never in the export (the
+#: account number leaves the system in full only in a batch's bank file)
+ACCOUNT_FIELDS = ["bank", "account_number", "account_holder"]
+TEMPLATE_COLUMNS = [*TEMPLATE_FIELDS, *ACCOUNT_FIELDS]
 
 
 def norm(text: Any) -> str:
@@ -305,6 +316,8 @@ def _example_rows(places: list[ExamplePlace]) -> list[dict[str, str]]:
             "id_number": id_number(first, "19850307"),
             "relation": "户主",
             "phone": "13800000001",
+            "bank": "中国农业银行",
+            "account_number": "6228480000000000001",
         },
         {**household, "name": "张小花", "id_number": id_number(first, "20100612"), "relation": "子女"},
         {
@@ -330,21 +343,21 @@ def template_workbook(places: list[ExamplePlace] | None = None) -> bytes:
     wb = Workbook()
     ws = safe_sheet(wb.active)
     ws.title = _("花名册")
-    headers = [COLUMNS[f][0] for f in TEMPLATE_FIELDS]
+    headers = [COLUMNS[f][0] for f in TEMPLATE_COLUMNS]
     ws.append(headers)
     for example in _example_rows(places or []):
-        ws.append([example.get(f, "") for f in TEMPLATE_FIELDS])
+        ws.append([example.get(f, "") for f in TEMPLATE_COLUMNS])
     grey = Font(color="808080", italic=True)
     for row in ws.iter_rows(min_row=2, max_row=ws.max_row):
         for cell in row:
             cell.font = grey
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    for i, f in enumerate(TEMPLATE_FIELDS, start=1):
+    for i, f in enumerate(TEMPLATE_COLUMNS, start=1):
         cell = ws.cell(row=1, column=i)
         cell.font, cell.fill = bold, fill
         letter = cell.column_letter
         ws.column_dimensions[letter].width = 22 if f in ("id_number", "address", "category") else 14
-        if f in ("id_number", "phone", "household_number"):
+        if f in ("id_number", "phone", "household_number", "account_number"):
             for r in range(2, TEMPLATE_ROWS + 2):
                 ws.cell(row=r, column=i).number_format = "@"
     _add_lists(wb, ws)
@@ -363,6 +376,9 @@ def template_workbook(places: list[ExamplePlace] | None = None) -> bytes:
         _("7. 同一文件重复导入不会产生重复记录。"),
         _("8. 救助类别、与户主关系、取暖方式、住房状况可从下拉列表中选择（也可填写其他常见写法）。"),
         _("9. 灰色的示例行（户编号以“示例”开头）导入时自动跳过，可以保留或删除；请从示例行下方开始填写。"),
+        _(
+            "10. 开户银行、银行账号、账户名可不填；填写时银行账号须以文本格式填写，账户不是本人的（如监护人代领）填写账户名。"
+        ),
     ):
         notes.append([line])
     notes.column_dimensions["A"].width = 100
@@ -381,7 +397,7 @@ def _add_lists(wb: Workbook, ws) -> None:
         lists.cell(row=1, column=n, value=COLUMNS[field][0])
         for r, word in enumerate(words, start=2):
             lists.cell(row=r, column=n, value=word)
-        column = get_column_letter(TEMPLATE_FIELDS.index(field) + 1)
+        column = get_column_letter(TEMPLATE_COLUMNS.index(field) + 1)
         rule = DataValidation(
             type="list",
             formula1=f"'{lists.title}'!${letter}$2:${letter}${len(words) + 1}",

@@ -34,6 +34,9 @@ CODES: dict[str, str] = {
     "birth_date_mismatch": "The birth date cell disagrees with the birth date in the ID number.",
     "relation_unknown": "The relation to the head of household is not one the import knows.",
     "phone_too_long": "The phone number is longer than 20 characters.",
+    "bank_unknown": "The bank (开户银行) is not one of the agent banks the system knows.",
+    "account_invalid": "The account number is not 8 to 30 digits, or Excel stored it as a number.",
+    "account_incomplete": "An account number without its bank, or a bank without an account number.",
     # the place
     "village_missing": "No village (or region code) is given and the uploader is not a village or "
     "township user.",

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from people import services
 from people.models import Person, RosterUpload
+from people.payment_accounts import payment_accounts_from_roster
 from people.roster import loader, planner, writer
 from people.roster.columns import COLUMNS, Header
 from people.roster.rows import import_deadline, read_roster
@@ -130,6 +131,7 @@ def _import(*, actor: User, source, commit: bool, progress: Callable[..., None] 
     rows = sheet.rows
     phases.at(READ_END, _("正在核对已登记的家庭和人员"), force=True)
     resolve_villages(actor, rows)
+    accounts = [(r.id_number, r.bank, r.account_number, r.account_holder) for r in rows if r.account_number]
     with transaction.atomic():
         register = loader.load_register(rows)
         plan = planner.plan(
@@ -149,6 +151,7 @@ def _import(*, actor: User, source, commit: bool, progress: Callable[..., None] 
             )
         if commit and not report.errors:
             refresh_next_visits(plan)
+            report.accounts = payment_accounts_from_roster(actor=actor, accounts=accounts)
         deadline.check(now=True)
         if report.dry_run or report.errors:
             transaction.set_rollback(True)

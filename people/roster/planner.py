@@ -61,6 +61,8 @@ class Report:
     households_unchanged: int = 0
     # field -> the column heading as written in the file (for the errors' `column`)
     labels: dict[str, str] = field(default_factory=dict)
+    # payment accounts opened from the 开户银行 / 银行账号 / 账户名 columns (committed imports)
+    accounts: int = 0
 
     def warn(self, row: RosterRow, reason: str) -> None:
         self.warnings.append({"row": row.number, "name": row.name, "reason": reason})
@@ -97,6 +99,7 @@ class Report:
             "persons_updated": self.persons_updated,
             "persons_unchanged": self.persons_unchanged,
             "assistances_created": self.assistances_created,
+            "accounts_created": self.accounts,
             "skipped_rows": self.skipped_rows,
             "skipped_count": len(self.skipped_rows),
             "error_count": len(errors),

@@ -73,6 +73,10 @@ class RosterRow:
     heating_type: str | None = None
     housing_condition: str | None = None
     note: str = ""
+    # the payment account, where the roster has the columns (people/payment_accounts.py)
+    bank: str = ""
+    account_number: str = ""
+    account_holder: str = ""
     # RowError: each with its code and column; a row without errors shares the empty tuple
     errors: list[str] | tuple[()] = ()
     # the village cell as written, resolved for the whole file at once (VillageResolver.load)
@@ -227,6 +231,7 @@ class RowParser:
         self.at = {f: cols.get(f, self.width - 1) for f in COLUMNS}
         self.has_tekun_mode = "tekun_mode" in cols
         self.has_village = "village" in cols
+        self.has_account = "bank" in cols or "account_number" in cols
         label = header.labels.get("monthly_income")
         income = _label(label) if label else _INCOME
         self.memos = {
@@ -357,9 +362,50 @@ class RowParser:
         value = cells[at["note"]]
         if value is not None:
             r.note = text(value)
+        if self.has_account:
+            errors.extend(
+                _account(r, cells[at["bank"]], cells[at["account_number"]], cells[at["account_holder"]])
+            )
         if errors:
             r.errors = errors
         return r
+
+
+def _account(r: RosterRow, bank: Any, number: Any, holder: Any) -> list[RowError]:
+    """开户银行 / 银行账号 / 账户名 into the row: both or neither of bank and number; the number as
+    text of 8 to 30 digits (a number Excel kept as a number beyond 15 digits has lost its last ones)."""
+    from people.payment_accounts import BANK_WORDS, normalise_account_number
+
+    bank_text, holder_text = (
+        text(bank) if bank is not None else "",
+        text(holder) if holder is not None else "",
+    )
+    if isinstance(number, float) or (isinstance(number, int) and len(str(number)) > 15):
+        return [RowError(_("银行账号被存成了数字，请以文本格式填写"), "account_invalid", "account_number")]
+    number_text = normalise_account_number(text(number)) if number is not None else ""
+    if not bank_text and not number_text:
+        return []
+    if not bank_text or not number_text:
+        return [
+            RowError(
+                _("开户银行和银行账号须同时填写"),
+                "account_incomplete",
+                "bank" if not bank_text else "account_number",
+            )
+        ]
+    code = BANK_WORDS.get(bank_text) or BANK_WORDS.get(bank_text.replace("股份有限公司", ""))
+    if code is None:
+        return [RowError(_("开户银行“%(v)s”无法识别") % {"v": bank_text}, "bank_unknown", "bank")]
+    if not (number_text.isdigit() and 8 <= len(number_text) <= 30):
+        return [
+            RowError(
+                _("银行账号“%(v)s”须为8至30位数字") % {"v": number_text}, "account_invalid", "account_number"
+            )
+        ]
+    if len(holder_text) > 50:
+        return [RowError(_("账户名过长"), "account_invalid", "account_holder")]
+    r.bank, r.account_number, r.account_holder = code, number_text, holder_text
+    return []
 
 
 def _agreement_errors(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import migrations
 
 DEFAULTS = {
+    "funds_separation_of_duties": ("1", "资金发放岗位分离：生成、审批、登记发放由不同人员办理"),
     # Sample standards: every province sets its own; change them in the admin for your region.
     "dibao_standard_urban": ("800", "示例值：城市低保标准因地而异，请按本地标准设置"),
     "dibao_standard_rural": ("600", "示例值：农村低保标准因地而异，请按本地标准设置"),

@@ -46,6 +46,13 @@ def text_for(value: str | None, user) -> str:
 
 
 @register.filter
+def account_for(value: str | None, user) -> str:
+    from relief.privacy import account_for as account
+
+    return account(user, value)
+
+
+@register.filter
 def phone_for(value: str | None, user) -> str:
     """{{ institution.contact_phone|phone_for:user }}: the full number or a masked one, by role."""
     return privacy.phone_for(user, value)

@@ -2,7 +2,7 @@
    event handler (the Content-Security-Policy allows scripts from 'self' only; see relief/middleware.py).
 
    data-autosubmit            on a <select>: submit its form when the choice changes
-   data-confirm="question"    on a <form>: ask before submitting
+   data-confirm="question"    on a <form>: ask before submitting ("{amount}" in it: the form's amount input)
    data-remove-after-request  on an htmx element: remove it once its request has finished
    data-progress="42"         on a .progress-bar: its width in percent
    data-bootstrap-controls    on a <form>: give its inputs Bootstrap's form-control / form-select classes
@@ -22,6 +22,8 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
+    var amount = question && form.querySelector("[name$=amount]");
+    if (amount) question = question.replace("{amount}", amount.value || "0");
     if (question && !window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();

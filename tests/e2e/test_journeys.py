@@ -79,15 +79,30 @@ def test_assistance_from_township_to_county_to_the_provincial_dashboard(new_page
     app.refresh_from_db()
     assert app.status == AppStatus.REVIEWED
 
-    # 5,000 yuan is above the township's limit: the county approves and pays.
+    # 5,000 yuan is above the township's limit: the county approves it (from the county's 临时救助
+    # allocation), asked first with the amount; the township, not the approver, pays it.
+    from tests.funds.factories import AllocationFactory, program
+
+    AllocationFactory(
+        region=regions["county"], program=program("temporary_assistance"), amount="50000", year=app.year
+    )
+    asked: list[str] = []
     county = new_page("county")
+    county.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     login(county, users["county"].username)
     county.goto(f"/funds/applications/{app.pk}/")
     county.get_by_role("button", name="审批").click()
     county.wait_for_load_state()
-    county.get_by_role("button", name="登记发放").click()
-    county.wait_for_load_state()
-    county.shot("paid")
+    assert asked and "5000" in asked[-1]
+    app.refresh_from_db()
+    assert app.status == AppStatus.APPROVED
+    assert county.get_by_role("button", name="登记发放").count() == 0  # separation of duties
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.goto(f"/funds/applications/{app.pk}/")
+    page.get_by_role("button", name="登记发放").click()
+    page.wait_for_load_state()
+    assert "5000.00" in asked[-1]
+    page.shot("paid")
     app.refresh_from_db()
     assert app.status == AppStatus.PAID
 

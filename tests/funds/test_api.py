@@ -37,6 +37,7 @@ def test_programs_are_listed_with_their_rules(county_api, regions):
     assert row["categories"] == ["dibao", "tekun"] and row["amount_fixed"] == "500.00"
 
 
+@pytest.mark.usefixtures("no_temporary_funds")
 def test_allocation_create_and_ledger(county_api, regions, subsidy):
     r = county_api.post(
         "/api/v1/allocations/",
@@ -262,6 +263,7 @@ def test_an_urgent_case_has_no_public_notice(api, users, regions):
     )
 
 
+@pytest.mark.usefixtures("no_temporary_funds")
 @pytest.mark.parametrize(
     "url",
     [

@@ -201,6 +201,7 @@ def test_second_batch_on_the_same_allocation_sees_what_the_first_drew(users, cou
         generate(users, alloc, period="2026-02")
 
 
+@pytest.mark.usefixtures("no_temporary_funds")
 def test_batch_workflow_and_ledger(users, county_people, allocation):
     batch = generate(users, allocation)
     with pytest.raises(ValidationError, match="已审核的批次"):
