@@ -36,9 +36,11 @@ def header() -> list[str]:
 def bank_lines(batch: DisbursementBatch, bank: str | None) -> Iterator[tuple]:
     """(序号, 姓名, 身份证号, 账号, 金额, 摘要) of the batch's lines still waiting for the bank whose
     account is at `bank` (None: every bank, and lines with no account). The account is the one the
-    line was issued to, else the recipient's current one. At most two queries."""
+    line was issued to, else the recipient's current one. A held line (暂停发放: a death confirmed,
+    exchange/deaths.py) is not sent. At most two queries."""
     rows = list(
-        Payment.objects.filter(batch=batch, bank_state="pending")
+        Payment.objects.payable()
+        .filter(batch=batch, bank_state="pending")
         .select_related("account")
         .order_by("region_id", "id")
     )

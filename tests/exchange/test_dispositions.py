@@ -13,6 +13,7 @@ from django.urls import reverse
 from exchange.dispositions import disposition_step
 from exchange.hooks import after_match
 from exchange.models import Disposition, DispositionTransition, RuleKind
+from funds.bank_files import bank_lines
 from funds.models import Payment
 from people.models import Person, Visit
 from relief.models import AlertStatus, Task
@@ -151,6 +152,8 @@ def test_confirming_a_death_holds_unpaid_lines_and_lists_payments_after_it(clien
     unpaid.refresh_from_db()
     assert (unpaid.total_amount, unpaid.payment_count) == (Decimal("1000.00"), 2)
     assert not Payment.objects.filter(batch=unpaid).payable().filter(person=head).exists()
+    # the held line is not sent to the bank
+    assert head.name not in [row[1] for row in bank_lines(unpaid, None)]
     login(client, users["county"])
     page = client.get(reverse("exchange_dispositions:recovery")).content.decode()
     assert 'data-count="1"' in page and paid.title in page
