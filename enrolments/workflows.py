@@ -121,7 +121,12 @@ def _investigate(ctx: StepContext) -> None:
     visited_on = ctx.data.get("visited_on") or today()
     if visited_on > today():
         raise ValidationError({"visited_on": _("调查日期不能晚于今天")})
-    moment = timezone.make_aware(datetime.datetime.combine(visited_on, datetime.time(12)))
+    # an earlier day: its noon; today: now (noon may not have come yet)
+    moment = (
+        timezone.now()
+        if visited_on == today()
+        else timezone.make_aware(datetime.datetime.combine(visited_on, datetime.time(12)))
+    )
     visit = visit_record(
         actor=ctx.actor,
         household=e.household,

@@ -267,6 +267,8 @@ SPECTACULAR_SETTINGS = {
         "AppealStatusEnum": "enrolments.models.AppealStatus",
         "AppealOutcomeEnum": "enrolments.models.AppealOutcome",
         "DibaoClassEnum": "people.choices.DibaoClass",
+        "ExchangeDepartmentEnum": "exchange.models.Department",
+        "VerificationMethodEnum": "exchange.models.Verification",
     },
 }
 

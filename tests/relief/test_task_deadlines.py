@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from django.utils import timezone
 
 from funds.models import AppStatus
 from funds.workflows import application_workflow
@@ -23,7 +24,9 @@ def test_a_filed_application_is_the_townships_to_review_then_the_countys_to_appr
     app = ApplicationFactory(kind="expense")
     task = Task.objects.get(source="deadline", subject_id=str(app.pk))
     assert task.kind == "funds.application.review" and task.assignee_region == "510121001"
-    assert task.due_at.date() == add_working_days(app.submitted_at.date(), 15).date
+    # in local time (Asia/Shanghai): after 16:00 UTC it is already the next day there
+    due = add_working_days(timezone.localdate(app.submitted_at), 15).date
+    assert timezone.localtime(task.due_at).date() == due
     assert task.action_url == f"/funds/applications/{app.pk}/"
 
     application_workflow.run("review", actor=users["township"], obj=app, amount=D("5000"), comment="入户")
