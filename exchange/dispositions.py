@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,7 +39,6 @@ from exchange.models import (
     RuleKind,
     Suggestion,
     Verification,
-    WarningRule,
 )
 from relief.models import Alert, AlertStatus, User
 from relief.workflow import Param, Step, StepContext, Workflow
@@ -273,38 +272,41 @@ def disposition_step(*, actor: User, disposition: Disposition, step: str, **data
     return disposition_workflow.run(step, actor=actor, obj=disposition, **data)
 
 
-def _parse(dedup_key: str) -> tuple[int, int, int | None] | None:
-    """(rule id, household id, person id or None) from a warning's key (exchange/rules.py)."""
-    try:
-        _kind, rule, household, person = dedup_key.split(":")
-        return int(rule), int(household), int(person) or None
-    except ValueError:
-        return None
-
-
 @transaction.atomic
 def dispositions_follow_alerts(alert_ids: list[int] | None = None) -> tuple[int, int]:
     """Every unresolved warning gets its disposition (待核实), and a disposition whose warning
     resolved itself before it was answered is closed as 情况已消除. Set-based; (made, cleared)."""
     from exchange.hooks import ALERT_PREFIX as PREFIX
 
-    alerts = Alert.objects.filter(kind__startswith=PREFIX).exclude(status=AlertStatus.RESOLVED)
-    if alert_ids is not None:
-        alerts = alerts.filter(pk__in=alert_ids)
-    taken = Disposition.objects.values("alert_id")
-    rows = []
-    rules = set(WarningRule.objects.values_list("pk", flat=True))
-    for pk, key, region in alerts.exclude(pk__in=taken).values_list("pk", "dedup_key", "region_id"):
-        parsed = _parse(key)
-        if parsed is None or parsed[0] not in rules:
-            continue
-        rule_id, household_id, person_id = parsed
-        rows.append(
-            Disposition(
-                alert_id=pk, rule_id=rule_id, region_id=region, household_id=household_id, person_id=person_id
-            )
+    # one statement whatever the number of warnings: the rule, household and person are read from
+    # the warning's key (exchange/rules.py: kind:rule:household:person, 0 for no person)
+    only = "AND a.id = ANY(%s)" if alert_ids is not None else ""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            INSERT INTO exchange_disposition (alert_id, rule_id, region_code, household_id, person_id,
+                status, verified_how, findings, outcome, reason, referred_to, created_at)
+            SELECT a.id, r.id, a.region_code, h.id, p.id, %s, '', '', '', '', '', %s
+            FROM relief_alert a
+            CROSS JOIN LATERAL (SELECT split_part(a.dedup_key, ':', 2) AS rule,
+                                       split_part(a.dedup_key, ':', 3) AS household,
+                                       split_part(a.dedup_key, ':', 4) AS person) k
+            JOIN exchange_warningrule r ON k.rule ~ '^[0-9]+$' AND r.id = k.rule::bigint
+            JOIN people_household h ON k.household ~ '^[0-9]+$' AND h.id = k.household::bigint
+            LEFT JOIN people_person p ON k.person ~ '^[1-9][0-9]*$' AND p.id = k.person::bigint
+            WHERE a.kind LIKE %s AND a.status <> %s {only}
+              AND NOT EXISTS (SELECT 1 FROM exchange_disposition d WHERE d.alert_id = a.id)
+            ON CONFLICT (alert_id) DO NOTHING
+            """,  # noqa: S608 - `only` is one of two fixed strings
+            [
+                DispositionStatus.VERIFYING.value,
+                timezone.now(),
+                PREFIX.replace("_", r"\_") + "%",
+                AlertStatus.RESOLVED.value,
+                *([list(alert_ids)] if alert_ids is not None else []),
+            ],
         )
-    made = Disposition.objects.bulk_create(rows, ignore_conflicts=True)
+        made = cur.rowcount
     cleared_ids = list(
         Disposition.objects.filter(
             status__in=OPEN, alert__status=AlertStatus.RESOLVED, alert__cause_open=False
@@ -325,7 +327,7 @@ def dispositions_follow_alerts(alert_ids: list[int] | None = None) -> tuple[int,
             )
             for pk in cleared_ids
         )
-    return len(made), len(cleared_ids)
+    return made, len(cleared_ids)
 
 
 def disposition_for_alert(alert: Alert) -> Disposition | None:

@@ -354,6 +354,7 @@ def register() -> None:
                 action_label=_("核实处置"),
                 action_query="alert={alert}",
                 per_row=True,
+                materialize=True,
             )
         )
 

@@ -71,6 +71,9 @@ class Sweep:
     # run before the findings, in the sweep's transaction: makes sure what they read is there
     # (people: the stored next visit due of a county never computed since the column came)
     prepare: Callable[[str], None] | None = None
+    # the findings computed once into a temporary table and read by the three statements, rather than
+    # evaluated by each (for findings that aggregate many rows: exchange's rules over a batch)
+    materialize: bool = False
     # the findings carry their own `severity` and `due_at` (see the module's docstring)
     per_row: bool = False
 
@@ -155,6 +158,11 @@ def sweep_county(
             sweep.prepare(county_code)
         # The findings are many small index lookups; JIT compiling them costs more than running them.
         cur.execute("SET LOCAL jit = off")
+        if sweep.materialize:
+            cur.execute("DROP TABLE IF EXISTS pg_temp.sweep_findings")
+            cur.execute(f"CREATE TEMPORARY TABLE sweep_findings ON COMMIT DROP AS {sql}", params)
+            cur.execute("ANALYZE sweep_findings")
+            sql, params = "SELECT * FROM sweep_findings", ()
         # An alert resolved by hand whose condition is still found comes back as it was: its due
         # time and escalation level (the clock) are kept, not restarted by a fresh alert.
         cur.execute(
@@ -275,6 +283,8 @@ def sweep_county(
         resolved_ids, forgotten_ids = cur.fetchone()
         # the alerts' tasks follow them in the same transaction (relief/todo)
         tasks_follow_alerts([*reopened_ids, *raised_ids, *resolved_ids, *forgotten_ids])
+        if sweep.materialize:
+            cur.execute("DROP TABLE sweep_findings")
     return SweepResult(raised=len(raised_ids), resolved=len(resolved_ids), reopened=len(reopened_ids))
 
 
