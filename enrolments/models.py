@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -24,22 +23,10 @@ from simple_history.models import HistoricalRecords
 
 from people.choices import DibaoClass, TekunMode
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
-from relief.transitions import TransitionLog
+from relief.transitions import TransitionLog, user_field
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0.00")
-
-
-def _user_fk(verbose_name, **kwargs) -> models.ForeignKey:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        **kwargs,
-    )
 
 
 class Kind(models.TextChoices):
@@ -197,7 +184,7 @@ class Enrolment(models.Model):
     income_type = models.CharField(_("收入类型"), max_length=16, choices=IncomeType.choices, blank=True)
     start_month = models.DateField(_("救助起始月"), null=True, blank=True, help_text=_("该月1日"))
     decided_on = models.DateField(_("决定日期"), null=True, blank=True)
-    decided_by = _user_fk(_("决定人"))
+    decided_by = user_field(_("决定人"))
     refusal_reason = models.TextField(_("不予确认理由"), blank=True)
     notified_on = models.DateField(_("告知日期"), null=True, blank=True)
     notice_method = models.CharField(_("告知方式"), max_length=64, blank=True)
@@ -209,7 +196,7 @@ class Enrolment(models.Model):
         on_delete=models.PROTECT,
         related_name="enrolment",
     )
-    created_by = _user_fk(_("受理人"))
+    created_by = user_field(_("受理人"))
 
     objects = ScopedManager.from_queryset(EnrolmentQuerySet)()
     history = HistoricalRecords()
@@ -345,7 +332,7 @@ class Review(models.Model):
     end_reason = models.TextField(_("退出理由"), blank=True)
     end_notice = models.CharField(_("退出告知"), max_length=255, blank=True)
     done_on = models.DateField(_("复核日期"), null=True, blank=True)
-    done_by = _user_fk(_("复核人"))
+    done_by = user_field(_("复核人"))
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager.from_queryset(ReviewQuerySet)()
@@ -439,13 +426,13 @@ class Appeal(models.Model):
     received_on = models.DateField(_("收到日期"), default=timezone.localdate)
     due_on = models.DateField(_("答复时限"))
     due_exact = models.BooleanField(default=True)
-    assignee = _user_fk(_("承办人"))
+    assignee = user_field(_("承办人"))
     assignee_region = models.CharField(_("承办区划"), max_length=12, blank=True)
     answer = models.TextField(_("答复意见"), blank=True)
     answered_on = models.DateField(_("答复日期"), null=True, blank=True)
     outcome = models.CharField(_("办理结果"), max_length=16, choices=AppealOutcome.choices, blank=True)
     closed_on = models.DateField(_("办结日期"), null=True, blank=True)
-    created_by = _user_fk(_("登记人"))
+    created_by = user_field(_("登记人"))
 
     objects = ScopedManager.from_queryset(AppealQuerySet)()
     history = HistoricalRecords()

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -34,21 +33,9 @@ from simple_history.models import HistoricalRecords
 
 from relief.models import Severity
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
-from relief.transitions import TransitionLog
+from relief.transitions import TransitionLog, user_field
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-def _user_fk(verbose_name, **kwargs) -> models.ForeignKey:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        **kwargs,
-    )
 
 
 class Department(models.TextChoices):
@@ -244,7 +231,7 @@ class ExchangeBatch(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_by = _user_fk(_("提交人"))
+    created_by = user_field(_("提交人"))
     created_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("比对完成时间"), null=True, blank=True)
 
@@ -423,7 +410,7 @@ class Disposition(models.Model):
     )
     verified_how = models.CharField(_("核实方式"), max_length=8, choices=Verification.choices, blank=True)
     verified_on = models.DateField(_("核实日期"), null=True, blank=True)
-    verified_by = _user_fk(_("核实人"))
+    verified_by = user_field(_("核实人"))
     findings = models.TextField(_("核实情况"), blank=True)
     visit = models.ForeignKey(
         "people.Visit",
@@ -453,7 +440,7 @@ class Disposition(models.Model):
         related_name="+",
     )
     disposed_on = models.DateField(_("处置日期"), null=True, blank=True)
-    disposed_by = _user_fk(_("处置人"))
+    disposed_by = user_field(_("处置人"))
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     objects = ScopedManager.from_queryset(DispositionQuerySet)()

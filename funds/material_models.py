@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -14,24 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
+from relief.transitions import user_field
 
 
 class ConfigQuerySet(ScopedQuerySet):
     """Configuration rows (programs, material items): every signed-in, active user sees them."""
 
     scope_everyone = True
-
-
-def _user_fk(verbose_name, **kwargs) -> models.ForeignKey:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        **kwargs,
-    )
 
 
 # --- In-kind materials ---------------------------------------------------------------------------
@@ -149,7 +137,7 @@ class StockMovement(models.Model):
         _("来源"), max_length=255, blank=True, help_text=_("入库时填写：调拨单、捐赠方等")
     )
     note = models.CharField(_("备注"), max_length=255, blank=True)
-    actor = _user_fk(_("经办人"))
+    actor = user_field(_("经办人"))
     at = models.DateTimeField(_("时间"), default=timezone.now)
 
     objects = ScopedManager()

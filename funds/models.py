@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,21 +19,10 @@ from simple_history.models import HistoricalRecords
 
 from relief.models import TransitionLog
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
+from relief.transitions import user_field
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0.00")
-
-
-def _user_fk(verbose_name, **kwargs) -> models.ForeignKey:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        **kwargs,
-    )
 
 
 # --- Programs ------------------------------------------------------------------------------------
@@ -196,7 +184,7 @@ class Allocation(models.Model):
     document_number = models.CharField(_("文号"), max_length=100, blank=True)
     issued_on = models.DateField(_("下达日期"), default=timezone.localdate)
     note = models.CharField(_("备注"), max_length=255, blank=True)
-    created_by = _user_fk(_("登记人"))
+    created_by = user_field(_("登记人"))
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     #: a cancelled allocation holds nothing (funds.services.allocations: only while nothing draws on it)
     cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
@@ -263,13 +251,13 @@ class DisbursementBatch(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_by = _user_fk(_("生成人"))
+    created_by = user_field(_("生成人"))
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
-    reviewed_by = _user_fk(_("审核人"))
+    reviewed_by = user_field(_("审核人"))
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    approved_by = _user_fk(_("审批人"))
+    approved_by = user_field(_("审批人"))
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
-    paid_by = _user_fk(_("发放登记人"))
+    paid_by = user_field(_("发放登记人"))
     paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
     #: what the bank's return file said failed (funds/bank.py): given back to the allocation
     failed_amount = models.DecimalField(_("发放失败金额（元）"), default=ZERO, **MONEY)
@@ -516,8 +504,8 @@ class AssistanceApplication(models.Model):
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
-    created_by = _user_fk(_("受理人"))
-    approved_by = _user_fk(_("审批人"))
+    created_by = user_field(_("受理人"))
+    approved_by = user_field(_("审批人"))
 
     objects = ScopedManager.from_queryset(ApplicationQuerySet)()
     history = HistoricalRecords()

@@ -9,6 +9,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def user_field(verbose_name, **kwargs) -> models.ForeignKey:
+    """The standard "who did it" column: a user kept as NULL when the account is deleted, with no
+    reverse accessor on User."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        **kwargs,
+    )
+
+
 class TransitionLog(models.Model):
     """The one shape of every workflow's log (relief/workflow.py): which step, from which state to
     which, who, when and why. Each workflow's log model extends it with its foreign key (and may
