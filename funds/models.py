@@ -588,3 +588,12 @@ class ApplicationTransition(TransitionLog):
     @property
     def action_label(self) -> str:
         return str(self.ACTION_LABELS.get(self.action, self.action))
+
+
+from funds.recovery_models import (  # noqa: E402, F401  (re-exported: `from funds.models import Recovery`)
+    OPEN_STATES,
+    Recovery,
+    RecoveryReason,
+    RecoveryReturn,
+    RecoveryState,
+)
