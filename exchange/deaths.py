@@ -56,18 +56,11 @@ def death_confirm(*, actor: User, person: Person, died_on: datetime.date, note: 
 
 def payments_after_death(user) -> QuerySet:
     """Payments made to people after their confirmed death date, in the user's region: to recover."""
-    from django.db.models import F
-
-    from funds.models import BatchStatus, Payment
+    from funds.models import Payment
 
     return (
         Payment.objects.visible_to(user)
-        .filter(
-            person__died_on__isnull=False,
-            held_at__isnull=True,
-            batch__status=BatchStatus.PAID,
-            batch__paid_at__date__gt=F("person__died_on"),
-        )
+        .paid_after_death()
         .select_related("batch", "person", "region")
         .order_by("region_id", "person_id", "batch__paid_at")
     )

@@ -137,6 +137,12 @@ class LedgerRowSerializer(serializers.Serializer):
     advance = serializers.DecimalField(max_digits=14, decimal_places=2)
     committed = serializers.DecimalField(max_digits=14, decimal_places=2)
     paid = serializers.DecimalField(max_digits=14, decimal_places=2)
+    to_recover = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Paid wrongly, still to bring back (open 追回)"
+    )
+    recovered = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Brought back (追回), counted in `available` again"
+    )
     available = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
@@ -553,9 +559,12 @@ class MaterialViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 def register(router) -> None:
+    from funds.recovery_api import RecoveryViewSet
+
     router.register("programs", ProgramViewSet, basename="program")
     router.register("allocations", AllocationViewSet, basename="allocation")
     router.register("batches", BatchViewSet, basename="batch")
     router.register("payments", PaymentViewSet, basename="payment")
     router.register("assistance-applications", AssistanceApplicationViewSet, basename="assistanceapplication")
     router.register("materials", MaterialViewSet, basename="material")
+    router.register("recoveries", RecoveryViewSet, basename="recovery")

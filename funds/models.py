@@ -320,6 +320,16 @@ class PaymentQuerySet(ScopedQuerySet):
         """Lines not held (a held line, e.g. of a person confirmed dead, is not paid)."""
         return self.filter(held_at__isnull=True)
 
+    def paid_after_death(self) -> PaymentQuerySet:
+        """Lines really paid (batch registered as paid, not held, not failed at the bank) after the
+        person's confirmed death date: money to recover (funds.recovery_models)."""
+        return self.filter(
+            person__died_on__isnull=False,
+            held_at__isnull=True,
+            batch__status=BatchStatus.PAID,
+            batch__paid_at__date__gt=models.F("person__died_on"),
+        ).exclude(bank_state=BankState.FAILED)
+
 
 class BankState(models.TextChoices):
     """What the bank said of a payment line (its return file, funds/bank.py)."""

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funds.models import (
+    OPEN_STATES,
     ZERO,
     Allocation,
     ApplicationKind,
@@ -24,6 +25,7 @@ from funds.models import (
     Payment,
     Program,
     ProgramKind,
+    Recovery,
 )
 from relief.models import Region
 from relief.policy import MissingPolicyParameter, policy_value
@@ -55,10 +57,14 @@ class LedgerRow:
     advance: Decimal = ZERO
     committed: Decimal = ZERO
     paid: Decimal = ZERO
+    #: money paid wrongly still to bring back (open recoveries), and what came back (funds/recovery_models.py)
+    to_recover: Decimal = ZERO
+    recovered: Decimal = ZERO
 
     @property
     def available(self) -> Decimal:
-        return self.allocated - self.committed - self.paid
+        """What the county can still commit: recovered money is back in its fund account."""
+        return self.allocated - self.committed - self.paid + self.recovered
 
     def as_dict(self) -> dict:
         return {
@@ -70,6 +76,8 @@ class LedgerRow:
             "advance": self.advance,
             "committed": self.committed,
             "paid": self.paid,
+            "to_recover": self.to_recover,
+            "recovered": self.recovered,
             "available": self.available,
         }
 
@@ -83,23 +91,26 @@ class Ledger:
     def totals(self) -> dict[str, Decimal]:
         return {
             k: sum((getattr(r, k) for r in self.rows), ZERO)
-            for k in ("allocated", "advance", "committed", "paid", "available")
+            for k in ("allocated", "advance", "committed", "paid", "to_recover", "recovered", "available")
         }
 
 
 def ledger(user, year: int, county: str | None = None) -> Ledger:
     """Allocated, committed (approved batches not yet paid + approved applications) and paid, per
-    county and program, for the records `user` may see. Five queries, whatever the size."""
+    county and program, for the records `user` may see, with the money to recover and recovered of
+    that year's payments. Six queries, whatever the size."""
     allocations = Allocation.objects.visible_to(user).live().filter(year=year)
     batches = DisbursementBatch.objects.visible_to(user).filter(
         allocation__year=year, status__in=[BatchStatus.APPROVED, BatchStatus.PAID]
     )
     apps = AssistanceApplication.objects.visible_to(user).filter(year=year)
+    recoveries = Recovery.objects.visible_to(user).live().filter(year=year)
     if county:
-        allocations, batches, apps = (
+        allocations, batches, apps, recoveries = (
             allocations.in_region(county),
             batches.in_region(county),
             apps.in_region(county),
+            recoveries.in_region(county),
         )
     rows: dict[tuple[str, int], LedgerRow] = {}
 
@@ -138,6 +149,17 @@ def ledger(user, year: int, county: str | None = None) -> Ledger:
             emergency=Sum("emergency_amount", filter=Q(emergency_paid_at__isnull=False)),
         )
     )
+    for r in (
+        recoveries.annotate(county=Substr("region_id", 1, 6))
+        .values("county", "program_id")
+        .annotate(
+            returned=Sum("returned_amount"),
+            outstanding=Sum(F("amount") - F("returned_amount"), filter=Q(state__in=OPEN_STATES)),
+        )
+    ):
+        x = row(r["county"], r["program_id"])
+        x.recovered += r["returned"] or ZERO
+        x.to_recover += r["outstanding"] or ZERO
     programs = {p.pk: p for p in Program.objects.all()}
     if app_rows:
         temporary = next((p for p in programs.values() if p.kind == ProgramKind.TEMPORARY), None)

@@ -6,6 +6,11 @@
   `ta_emergency_hours` after it was received raises an alert, which resolves itself once the
   emergency payment is made or the application moves on (reviewed, rejected).
 
+- A payment line paid (batch registered as paid, not failed at the bank) after its person's confirmed
+  death date raises an alert whose one tap opens the recovery (追回) form pre-filled; it resolves
+  itself once a recovery is registered for the line.
+- A recovery still open after its deadline (`recovery_due_working_days`) raises an alert.
+
 The other deadlines of an application (funds.selectors.application_deadlines) count working days on
 the Chinese calendar in Python; they are shown on the application's page, not swept here.
 """
@@ -21,18 +26,23 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from funds.models import (
+    OPEN_STATES,
     ApplicationKind,
     AppStatus,
     AssistanceApplication,
     BatchStatus,
     Cause,
     DisbursementBatch,
+    Payment,
+    Recovery,
 )
 from relief.alerts.sweeps import sql_message
 from relief.models import Severity
 from relief.policy import MissingPolicyParameter, policy_value
 
 BATCH_OVERDUE = "funds.batch_overdue"
+PAID_AFTER_DEATH = "funds.paid_after_death"
+RECOVERY_OVERDUE = "funds.recovery_overdue"
 EMERGENCY_LATE = "funds.emergency_late"
 
 
@@ -96,6 +106,63 @@ def late_emergency_payments(county_code: str, today: datetime.date) -> QuerySet:
     )
 
 
+def payments_after_death(county_code: str, today: datetime.date) -> QuerySet:
+    """Lines really paid after the person's confirmed death date, not yet registered for recovery."""
+    return (
+        Payment.objects.in_region(county_code)
+        .paid_after_death()
+        .exclude(recoveries__state__in=[*OPEN_STATES, "recovered", "waived"])
+        .annotate(
+            dedup_key=Concat(
+                Value(f"{PAID_AFTER_DEATH}:"), Cast("pk", CharField()), output_field=CharField()
+            ),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext(
+                    "%(name)s已于%(died)s死亡，其后仍发放%(program)s %(amount)s元（%(title)s），请登记追回"
+                ),
+                name=F("recipient_name"),
+                died=F("person__died_on"),
+                program=F("program__name"),
+                amount=F("amount"),
+                title=F("batch__title"),
+            ),
+            subject_id=F("pk"),
+            subject_label=Concat(
+                F("recipient_name"), Value(" · "), F("batch__title"), output_field=CharField()
+            ),
+        )
+    )
+
+
+def overdue_recoveries(county_code: str, today: datetime.date) -> QuerySet:
+    """Recoveries still open after their deadline."""
+    return (
+        Recovery.objects.in_region(county_code)
+        .filter(state__in=OPEN_STATES, due_on__lt=today)
+        .annotate(
+            dedup_key=Concat(
+                Value(f"{RECOVERY_OVERDUE}:"), Cast("pk", CharField()), output_field=CharField()
+            ),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext(
+                    "%(name)s的错发资金（%(program)s）应于%(due)s前追回%(amount)s元，已追回%(returned)s元"
+                ),
+                name=F("recipient_name"),
+                program=F("program__name"),
+                due=F("due_on"),
+                amount=F("amount"),
+                returned=F("returned_amount"),
+            ),
+            subject_id=F("pk"),
+            subject_label=Concat(
+                F("recipient_name"), Value(" · "), F("program__name"), output_field=CharField()
+            ),
+        )
+    )
+
+
 def register() -> None:
     from relief.alerts.sweeps import Sweep
     from relief.alerts.sweeps import register as register_sweep
@@ -120,5 +187,27 @@ def register() -> None:
             subject_model="funds.AssistanceApplication",
             action="funds:application-detail",
             action_label=_("先行救助"),
+        )
+    )
+    register_sweep(
+        Sweep(
+            kind=PAID_AFTER_DEATH,
+            label=_("死亡后仍发放"),
+            findings=payments_after_death,
+            severity=Severity.URGENT,
+            subject_model="funds.Payment",
+            action="funds:recovery-new",
+            action_query="payment={id}&reason=after_death&alert={alert}",
+            action_label=_("登记追回"),
+        )
+    )
+    register_sweep(
+        Sweep(
+            kind=RECOVERY_OVERDUE,
+            label=_("错发资金逾期未追回"),
+            findings=overdue_recoveries,
+            subject_model="funds.Recovery",
+            action="funds:recovery-detail",
+            action_label=_("登记退回"),
         )
     )

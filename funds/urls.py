@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funds import bank_views, views
+from funds import bank_views, recovery_views, views
 
 app_name = "funds"
 urlpatterns = [
@@ -19,6 +19,10 @@ urlpatterns = [
     path("applications/new/", views.application_create, name="application-create"),
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/<slug:action>/", views.application_action, name="application-action"),
+    path("recoveries/", recovery_views.recovery_list, name="recovery-list"),
+    path("recoveries/new/", recovery_views.recovery_create, name="recovery-new"),
+    path("recoveries/<int:pk>/", recovery_views.recovery_detail, name="recovery-detail"),
+    path("recoveries/<int:pk>/<slug:action>/", recovery_views.recovery_action, name="recovery-action"),
     path("materials/", views.material_list, name="material-list"),
     path("materials/<int:pk>/", views.material_detail, name="material-detail"),
 ]

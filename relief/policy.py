@@ -55,6 +55,7 @@ PARAMETERS: dict[str, Parameter] = {
             _("1是/0否"),
             _("生成批次者不得审批、审批者不得登记发放；临时救助受理者不得审批、审批者不得登记发放"),
         ),
+        Parameter("recovery_due_working_days", _("错发资金追回时限"), _("工作日")),
         Parameter("visit_interval_high_risk_days", _("高风险老人探访间隔"), _("天")),
         Parameter("visit_interval_key_days", _("重点对象探访间隔"), _("天")),
         Parameter("visit_interval_general_days", _("一般对象探访间隔"), _("天")),

@@ -176,7 +176,7 @@ def disposition_step(request: HttpRequest, pk: int, action: str) -> HttpResponse
 @login_required
 def recovery_list(request: HttpRequest) -> HttpResponse:
     """Payments made after a confirmed death (to recover) and the lines held, in the user's region."""
-    after = in_region_param(request, payments_after_death(request.user))
+    after = in_region_param(request, payments_after_death(request.user)).prefetch_related("recoveries")
     held = in_region_param(request, held_payments(request.user))
     return render(
         request,

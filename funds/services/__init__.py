@@ -6,6 +6,7 @@
 - bank.py          the bank file's download, the bank's return file, re-issue of failed lines
 - applications.py  临时救助 applications (steps of funds.workflows.application_workflow)
 - materials.py     warehouses and stock
+- recoveries.py    追回 of money paid wrongly: registered, returned, written off, cancelled
 
 State changes are the declared steps of funds/workflows.py: `Workflow.run` locks the row, checks
 the state, the condition and who may, moves it and writes one log row; "only once" rules are
@@ -58,6 +59,7 @@ from funds.services.materials import (
     stock_receive,
     warehouse_create,
 )
+from funds.services.recoveries import recovery_cancel, recovery_open, recovery_return, recovery_waive
 
 __all__ = [
     "BATCH_JOB_KIND",
@@ -91,6 +93,10 @@ __all__ = [
     "expense_amount",
     "households_for_program",
     "is_urban_place",
+    "recovery_cancel",
+    "recovery_open",
+    "recovery_return",
+    "recovery_waive",
     "required_level",
     "stock_balance_from_movements",
     "stock_distribute",

@@ -63,6 +63,8 @@ def test_allocation_create_and_ledger(county_api, regions, subsidy):
             "advance": "8000.00",
             "committed": "0.00",
             "paid": "0.00",
+            "to_recover": "0.00",
+            "recovered": "0.00",
             "available": "8000.00",
         }
     ]
@@ -227,7 +229,7 @@ def test_lists_take_a_fixed_number_of_queries(county_api, many, url, django_asse
 
 
 def test_ledger_takes_a_fixed_number_of_queries(county_api, many, django_assert_max_num_queries):
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert county_api.get("/api/v1/allocations/ledger/?year=2026").status_code == 200
 
 
