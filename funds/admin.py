@@ -30,9 +30,10 @@ class ProgramAdmin(admin.ModelAdmin):
         "amount_mode",
         "amount_fixed",
         "one_off",
+        "winter",
         "active",
     ]
-    list_filter = ["kind", "amount_basis", "amount_mode", "one_off", "active"]
+    list_filter = ["kind", "amount_basis", "amount_mode", "one_off", "winter", "active"]
     search_fields = ["name", "code"]
     fieldsets = [
         (None, {"fields": ["code", "name", "kind", "active", "description"]}),
@@ -57,6 +58,7 @@ class ProgramAdmin(admin.ModelAdmin):
                     "amount_class_b",
                     "amount_class_c",
                     "one_off",
+                    "winter",
                 ]
             },
         ),

@@ -72,6 +72,7 @@ class ProgramSerializer(serializers.ModelSerializer):
             "amount_class_b",
             "amount_class_c",
             "one_off",
+            "winter",
             "active",
             "description",
         ]

@@ -81,6 +81,9 @@ class Program(models.Model):
     amount_class_b = models.DecimalField(_("B类金额（元）"), null=True, blank=True, **MONEY)
     amount_class_c = models.DecimalField(_("C类金额（元）"), null=True, blank=True, **MONEY)
     one_off = models.BooleanField(_("一次性发放"), default=False, help_text=_("同一人（户）只能领取一次"))
+    #: a winter subsidy (一次性生活补贴, 取暖补贴): every 低保 and 特困 household of a county that pays
+    #: it this winter should get it (funds.sweeps: 应发未发)
+    winter = models.BooleanField(_("冬季救助项目"), default=False, help_text=_("低保、特困家庭本冬应予发放"))
     active = models.BooleanField(_("启用"), default=True)
     description = models.TextField(_("说明"), blank=True)
 
@@ -329,6 +332,43 @@ class PaymentQuerySet(ScopedQuerySet):
             batch__status=BatchStatus.PAID,
             batch__paid_at__date__gt=models.F("person__died_on"),
         ).exclude(bank_state=BankState.FAILED)
+
+    def paid_after_exit(self) -> PaymentQuerySet:
+        """Lines really paid for a program that requires a category (低保, 特困, ...) to a household
+        whose assistance in those categories had ended (退出) before the batch was paid, with none of
+        them current on that day: money to recover. A line of a program with no category, or of a
+        household that never had one of its categories, is not an exit."""
+        from django.db.models.functions import TruncDate
+
+        from people.models import Assistance
+
+        def in_program_categories(qs: models.QuerySet) -> models.QuerySet:
+            return qs.filter(
+                models.Func(
+                    models.OuterRef("program__categories"),
+                    models.F("category"),
+                    function="jsonb_exists",
+                    output_field=models.BooleanField(),
+                )
+            )
+
+        paid_on = models.OuterRef("paid_on")
+        ended = in_program_categories(
+            Assistance.objects.filter(household=models.OuterRef("household"), end_date__lt=paid_on)
+        )
+        current = in_program_categories(
+            Assistance.objects.filter(household=models.OuterRef("household"), start_date__lte=paid_on).filter(
+                Q(end_date__isnull=True) | Q(end_date__gte=paid_on)
+            )
+        )
+        return (
+            self.filter(held_at__isnull=True, batch__status=BatchStatus.PAID)
+            .exclude(bank_state=BankState.FAILED)
+            .exclude(program__categories=[])
+            .annotate(paid_on=TruncDate("batch__paid_at"))
+            .filter(models.Exists(ended))
+            .exclude(models.Exists(current))
+        )
 
 
 class BankState(models.TextChoices):

@@ -8,7 +8,14 @@
 
 - A payment line paid (batch registered as paid, not failed at the bank) after its person's confirmed
   death date raises an alert whose one tap opens the recovery (追回) form pre-filled; it resolves
-  itself once a recovery is registered for the line.
+  itself once a recovery is registered for the line. The same for a line of a program that requires a
+  category (低保, 特困, ...) paid after the household's assistance in it ended (退出).
+- A 低保 or 特困 household with no line of a winter program (Program.winter) this winter (from
+  1 October), in a county that has paid one this winter (a batch approved or paid): 应发未发.
+- A 临时救助 paid to the same ID number for the same cause twice in a year (one payment per person
+  per cause per year): the later application, answered by its recovery. The database already allows
+  one live application per person, cause and year; this finds what it cannot stop: an urgent
+  application paid in advance (先行救助) and later rejected, followed by a new one that was paid.
 - A recovery still open after its deadline (`recovery_due_working_days`) raises an alert.
 
 The other deadlines of an application (funds.selectors.application_deadlines) count working days on
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Case, CharField, F, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -42,7 +49,10 @@ from relief.policy import MissingPolicyParameter, policy_value
 
 BATCH_OVERDUE = "funds.batch_overdue"
 PAID_AFTER_DEATH = "funds.paid_after_death"
+PAID_AFTER_EXIT = "funds.paid_after_exit"
 RECOVERY_OVERDUE = "funds.recovery_overdue"
+NO_WINTER_SUBSIDY = "funds.no_winter_subsidy"
+SAME_CAUSE_TWICE = "funds.same_cause_twice"
 EMERGENCY_LATE = "funds.emergency_late"
 
 
@@ -135,6 +145,120 @@ def payments_after_death(county_code: str, today: datetime.date) -> QuerySet:
     )
 
 
+def payments_after_exit(county_code: str, today: datetime.date) -> QuerySet:
+    """Lines really paid for a program that requires a category after the household left it (退出),
+    not yet registered for recovery."""
+    return (
+        Payment.objects.in_region(county_code)
+        .paid_after_exit()
+        .exclude(recoveries__state__in=[*OPEN_STATES, "recovered", "waived"])
+        .annotate(
+            dedup_key=Concat(Value(f"{PAID_AFTER_EXIT}:"), Cast("pk", CharField()), output_field=CharField()),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext(
+                    "%(name)s家庭已退出救助类别，%(paid)s仍发放%(program)s %(amount)s元（%(title)s），请核实并登记追回"
+                ),
+                name=F("recipient_name"),
+                paid=F("paid_on"),
+                program=F("program__name"),
+                amount=F("amount"),
+                title=F("batch__title"),
+            ),
+            subject_id=F("pk"),
+            subject_label=Concat(
+                F("recipient_name"), Value(" · "), F("batch__title"), output_field=CharField()
+            ),
+        )
+    )
+
+
+def winter_start(today: datetime.date) -> datetime.date:
+    """1 October of this winter (寒冬送温暖 runs October to mid-March)."""
+    return datetime.date(today.year if today.month >= 10 else today.year - 1, 10, 1)
+
+
+def households_without_winter_subsidy(county_code: str, today: datetime.date) -> QuerySet:
+    from django.db.models import Exists, OuterRef
+
+    from people.models import Assistance, Household
+
+    since = winter_start(today)
+    batches = DisbursementBatch.objects.in_region(county_code).filter(
+        program__winter=True,
+        created_at__date__gte=since,
+        status__in=[BatchStatus.APPROVED, BatchStatus.PAID],
+    )
+    categories = Assistance.objects.current(today).filter(
+        household=OuterRef("pk"), category__in=["dibao", "tekun"]
+    )
+    lines = (
+        Payment.objects.filter(
+            household=OuterRef("pk"), program__winter=True, batch__created_at__date__gte=since
+        )
+        .exclude(batch__status__in=[BatchStatus.CANCELLED, BatchStatus.FAILED])
+        .filter(held_at__isnull=True)
+        .exclude(bank_state="failed")
+    )
+    return (
+        Household.objects.in_region(county_code)
+        .filter(Exists(batches), Exists(categories))
+        .exclude(Exists(lines))
+        .annotate(
+            dedup_key=Concat(
+                Value(f"{NO_WINTER_SUBSIDY}:{since.year}:"), Cast("pk", CharField()), output_field=CharField()
+            ),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext("%(address)s的低保/特困家庭本冬尚未发放冬季救助（本县已发放），请核实后补发"),
+                address=F("address"),
+            ),
+            subject_id=F("pk"),
+            subject_label=F("address"),
+        )
+    )
+
+
+def applications_paid_twice(county_code: str, today: datetime.date) -> QuerySet:
+    """The later of two paid 临时救助 applications of one ID number for one cause in one year."""
+    from django.db.models import Exists, OuterRef
+
+    paid = Q(status=AppStatus.PAID) | Q(emergency_paid_at__isnull=False)
+    earlier = AssistanceApplication.objects.filter(
+        paid,
+        id_number=OuterRef("id_number"),
+        cause=OuterRef("cause"),
+        year=OuterRef("year"),
+        pk__lt=OuterRef("pk"),
+    )
+    cause = Case(
+        *[When(cause=value, then=Value(str(label))) for value, label in Cause.choices],
+        default=F("cause"),
+        output_field=CharField(),
+    )
+    return (
+        AssistanceApplication.objects.in_region(county_code)
+        .filter(paid, Exists(earlier))
+        .exclude(recoveries__state__in=[*OPEN_STATES, "recovered", "waived"])
+        .annotate(
+            dedup_key=Concat(
+                Value(f"{SAME_CAUSE_TWICE}:"), Cast("pk", CharField()), output_field=CharField()
+            ),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext(
+                    "%(name)s同一事由（%(cause)s）%(year)s年已获临时救助，本次再次发放，请核实并登记追回"
+                ),
+                name=F("applicant_name"),
+                cause=cause,
+                year=F("year"),
+            ),
+            subject_id=F("pk"),
+            subject_label=Concat(F("applicant_name"), Value(" · "), cause, output_field=CharField()),
+        )
+    )
+
+
 def overdue_recoveries(county_code: str, today: datetime.date) -> QuerySet:
     """Recoveries still open after their deadline."""
     return (
@@ -203,11 +327,45 @@ def register() -> None:
     )
     register_sweep(
         Sweep(
+            kind=PAID_AFTER_EXIT,
+            label=_("退出后仍发放"),
+            findings=payments_after_exit,
+            severity=Severity.URGENT,
+            subject_model="funds.Payment",
+            action="funds:recovery-new",
+            action_query="payment={id}&reason=after_exit&alert={alert}",
+            action_label=_("登记追回"),
+        )
+    )
+    register_sweep(
+        Sweep(
             kind=RECOVERY_OVERDUE,
             label=_("错发资金逾期未追回"),
             findings=overdue_recoveries,
             subject_model="funds.Recovery",
             action="funds:recovery-detail",
             action_label=_("登记退回"),
+        )
+    )
+    register_sweep(
+        Sweep(
+            kind=NO_WINTER_SUBSIDY,
+            label=_("低保特困家庭本冬未发放冬季救助"),
+            findings=households_without_winter_subsidy,
+            subject_model="people.Household",
+            action="people:household-detail",
+            action_label=_("查看家庭"),
+        )
+    )
+    register_sweep(
+        Sweep(
+            kind=SAME_CAUSE_TWICE,
+            label=_("同一事由一年内重复救助"),
+            findings=applications_paid_twice,
+            severity=Severity.URGENT,
+            subject_model="funds.AssistanceApplication",
+            action="funds:recovery-new",
+            action_query="application={id}&reason=duplicate&alert={alert}",
+            action_label=_("登记追回"),
         )
     )

@@ -219,3 +219,88 @@ def test_two_returns_at_once_never_bring_back_more_than_is_owed(users, paid):
     recovery.refresh_from_db()
     assert sorted(outcomes) == ["ok", "refused"]
     assert recovery.returned_amount == paid.amount and recovery.returns.count() == 1
+
+
+def test_a_dibao_household_left_out_of_this_winters_subsidy_is_an_alert(users, paid, regions):
+    from funds.models import Program
+    from funds.sweeps import NO_WINTER_SUBSIDY
+    from tests.funds.factories import dibao_household
+
+    Program.objects.filter(pk=paid.program_id).update(winter=True)
+    late = dibao_household()
+    sweep_county(NO_WINTER_SUBSIDY, regions["county"].code)
+    found = set(
+        Alert.objects.filter(kind=NO_WINTER_SUBSIDY, status=AlertStatus.OPEN).values_list(
+            "subject_id", flat=True
+        )
+    )
+    assert found == {str(late.pk)} or found == {late.pk}
+
+
+def test_the_same_cause_paid_twice_in_a_year_is_an_alert_answered_by_a_recovery(users, regions):
+    from funds.models import AppStatus, AssistanceApplication
+    from funds.sweeps import SAME_CAUSE_TWICE
+
+    common = {
+        "region": regions["village"],
+        "kind": "expense",
+        "cause": "medical",
+        "applicant_name": "张三",
+        "id_number": "510121195001011234",
+        "place": "村委会",
+        "status": AppStatus.PAID,
+        "approved_amount": Decimal("800.00"),
+        "paid_at": timezone.now(),
+        "year": timezone.localdate().year,
+    }
+    # The database allows one live application per person, cause and year; what it cannot stop is
+    # an urgent one paid in advance (先行救助) and then rejected, followed by a new one paid in full.
+    AssistanceApplication.objects.create(
+        **{
+            **common,
+            "kind": "urgent",
+            "status": AppStatus.REJECTED,
+            "rejection_reason": "经核查家庭收入超标",
+            "approved_amount": None,
+            "paid_at": None,
+            "emergency_amount": Decimal("500.00"),
+            "emergency_paid_at": timezone.now(),
+        }
+    )
+    second = AssistanceApplication.objects.create(**common)
+    AssistanceApplication.objects.create(**{**common, "cause": "fire"})
+    AssistanceApplication.objects.create(**{**common, "cause": "accident", "id_number": "510121195001021230"})
+    sweep_county(SAME_CAUSE_TWICE, regions["county"].code)
+    alerts = Alert.objects.filter(kind=SAME_CAUSE_TWICE, status=AlertStatus.OPEN)
+    assert [str(a.subject_id) for a in alerts] == [str(second.pk)]
+    services.recovery_open(actor=users["county"], application=second, reason=RecoveryReason.DUPLICATE)
+    sweep_county(SAME_CAUSE_TWICE, regions["county"].code)
+    assert not Alert.objects.filter(kind=SAME_CAUSE_TWICE, status=AlertStatus.OPEN).exists()
+
+
+def test_a_line_paid_after_the_household_left_its_category_is_an_alert_opening_the_recovery(
+    as_user, users, paid, regions
+):
+    from funds.sweeps import PAID_AFTER_EXIT
+    from people.models import Assistance
+
+    paid_on = paid.batch.paid_at.date()
+    lines = Payment.objects.filter(batch=paid.batch)
+    later = paid.household  # 低保: leaves only three days after the payment
+    left = lines.exclude(household=later).get().household  # 特困: left ten days before
+    Assistance.objects.filter(household=left).update(end_date=paid_on - datetime.timedelta(days=10))
+    Assistance.objects.filter(household=later).update(end_date=paid_on + datetime.timedelta(days=3))
+    sweep_county(PAID_AFTER_EXIT, regions["county"].code)
+    alerts = Alert.objects.filter(kind=PAID_AFTER_EXIT, status=AlertStatus.OPEN)
+    found = set(
+        Payment.objects.filter(pk__in=[a.subject_id for a in alerts]).values_list("household", flat=True)
+    )
+    assert found == {left.pk}
+    alert = alerts.filter(subject_id=str(lines.filter(household=left).first().pk)).get()
+    page = as_user(users["county"]).get(reverse("alert-detail", args=[alert.pk]))
+    assert f"?payment={alert.subject_id}&amp;reason=after_exit" in page.content.decode()
+    assert "退出" in alert.message and left.head.name in alert.message
+    for line in lines.filter(household=left):
+        services.recovery_open(actor=users["county"], payment=line, reason=RecoveryReason.AFTER_EXIT)
+    sweep_county(PAID_AFTER_EXIT, regions["county"].code)
+    assert not Alert.objects.filter(kind=PAID_AFTER_EXIT, status=AlertStatus.OPEN).exists()
