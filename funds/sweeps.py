@@ -25,6 +25,7 @@ the Chinese calendar in Python; they are shown on the application's page, not sw
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
@@ -116,60 +117,45 @@ def late_emergency_payments(county_code: str, today: datetime.date) -> QuerySet:
     )
 
 
+def _lines_to_recover(lines: QuerySet, kind: str, message: str, **values: Any) -> QuerySet:
+    """Paid lines not yet registered for recovery, as findings of sweep `kind` (`message` names
+    the recipient, program, amount and batch title, and `values`)."""
+    return lines.exclude(recoveries__state__in=[*OPEN_STATES, "recovered", "waived"]).annotate(
+        dedup_key=Concat(Value(f"{kind}:"), Cast("pk", CharField()), output_field=CharField()),
+        region_code=F("region_id"),
+        message=sql_message(
+            message,
+            name=F("recipient_name"),
+            program=F("program__name"),
+            amount=F("amount"),
+            title=F("batch__title"),
+            **values,
+        ),
+        subject_id=F("pk"),
+        subject_label=Concat(F("recipient_name"), Value(" · "), F("batch__title"), output_field=CharField()),
+    )
+
+
 def payments_after_death(county_code: str, today: datetime.date) -> QuerySet:
     """Lines really paid after the person's confirmed death date, not yet registered for recovery."""
-    return (
-        Payment.objects.in_region(county_code)
-        .paid_after_death()
-        .exclude(recoveries__state__in=[*OPEN_STATES, "recovered", "waived"])
-        .annotate(
-            dedup_key=Concat(
-                Value(f"{PAID_AFTER_DEATH}:"), Cast("pk", CharField()), output_field=CharField()
-            ),
-            region_code=F("region_id"),
-            message=sql_message(
-                gettext(
-                    "%(name)s已于%(died)s死亡，其后仍发放%(program)s %(amount)s元（%(title)s），请登记追回"
-                ),
-                name=F("recipient_name"),
-                died=F("person__died_on"),
-                program=F("program__name"),
-                amount=F("amount"),
-                title=F("batch__title"),
-            ),
-            subject_id=F("pk"),
-            subject_label=Concat(
-                F("recipient_name"), Value(" · "), F("batch__title"), output_field=CharField()
-            ),
-        )
+    return _lines_to_recover(
+        Payment.objects.in_region(county_code).paid_after_death(),
+        PAID_AFTER_DEATH,
+        gettext("%(name)s已于%(died)s死亡，其后仍发放%(program)s %(amount)s元（%(title)s），请登记追回"),
+        died=F("person__died_on"),
     )
 
 
 def payments_after_exit(county_code: str, today: datetime.date) -> QuerySet:
     """Lines really paid for a program that requires a category after the household left it (退出),
     not yet registered for recovery."""
-    return (
-        Payment.objects.in_region(county_code)
-        .paid_after_exit()
-        .exclude(recoveries__state__in=[*OPEN_STATES, "recovered", "waived"])
-        .annotate(
-            dedup_key=Concat(Value(f"{PAID_AFTER_EXIT}:"), Cast("pk", CharField()), output_field=CharField()),
-            region_code=F("region_id"),
-            message=sql_message(
-                gettext(
-                    "%(name)s家庭已退出救助类别，%(paid)s仍发放%(program)s %(amount)s元（%(title)s），请核实并登记追回"
-                ),
-                name=F("recipient_name"),
-                paid=F("paid_on"),
-                program=F("program__name"),
-                amount=F("amount"),
-                title=F("batch__title"),
-            ),
-            subject_id=F("pk"),
-            subject_label=Concat(
-                F("recipient_name"), Value(" · "), F("batch__title"), output_field=CharField()
-            ),
-        )
+    return _lines_to_recover(
+        Payment.objects.in_region(county_code).paid_after_exit(),
+        PAID_AFTER_EXIT,
+        gettext(
+            "%(name)s家庭已退出救助类别，%(paid)s仍发放%(program)s %(amount)s元（%(title)s），请核实并登记追回"
+        ),
+        paid=F("paid_on"),
     )
 
 
