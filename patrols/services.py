@@ -8,7 +8,7 @@ when, comment) in ClueEvent / StationCaseEvent.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -577,6 +577,7 @@ def cold_warning_issue(
     warning.save()
     # visits shorten to the cold-wave interval in the warning's region: its people's next visit due
     refresh_next_visits_later(warning.region_id)
+    _warning_changed(warning)
     return warning
 
 
@@ -596,4 +597,20 @@ def cold_warning_lift(
     warning.lifted_by = actor
     warning.save(update_fields=["ends_at", "lifted_by"])
     refresh_next_visits_later(warning.region_id)  # the usual intervals again
+    _warning_changed(warning)
     return warning
+
+
+#: what runs when a cold-wave level is set, changed or stood down (coldwaves: the roll calls follow)
+WARNING_HOOKS: list[Callable[[ColdWaveWarning], None]] = []
+
+
+def on_warning_change(fn: Callable[[ColdWaveWarning], None]) -> None:
+    """An app above patrols follows every change of a cold-wave level (from AppConfig.ready())."""
+    if fn not in WARNING_HOOKS:
+        WARNING_HOOKS.append(fn)
+
+
+def _warning_changed(warning: ColdWaveWarning) -> None:
+    for fn in WARNING_HOOKS:
+        fn(warning)

@@ -90,6 +90,7 @@ class VisitKind(models.TextChoices):
     ELDERLY = "elderly", _("爱心敲门（老年人探访）")
     CHILD = "child", _("儿童主任探访")
     INVESTIGATION = "investigation", _("入户调查（救助申请）")
+    COLD_WAVE = "cold_wave", _("寒潮点名")
 
 
 class FollowUp(models.TextChoices):

@@ -40,6 +40,7 @@ urlpatterns = [
     path("funds/", include("funds.urls")),
     path("enrolments/", include("enrolments.urls")),
     path("patrols/", include("patrols.urls")),
+    path("coldwaves/", include("coldwaves.urls")),
     path("institutions/", include("institutions.urls")),
     path("exchange/dispositions/", include("exchange.urls_dispositions")),
     path("exchange/", include("exchange.urls")),

@@ -9,6 +9,11 @@ from django.db import migrations
 DEFAULTS = {
     "funds_separation_of_duties": ("1", "资金发放岗位分离：生成、审批、登记发放由不同人员办理"),
     "recovery_due_working_days": ("20", "错发资金自登记追回起20个工作日内追回"),
+    # 寒潮点名 (coldwaves, 0017): hours to reach every high-risk person once a level is in force
+    "rollcall_hours_level_1": ("48", "蓝色预警发布后48小时内联系到每一名高风险对象"),
+    "rollcall_hours_level_2": ("24", "黄色预警发布后24小时内联系到每一名高风险对象"),
+    "rollcall_hours_level_3": ("12", "橙色预警发布后12小时内联系到每一名高风险对象"),
+    "rollcall_hours_level_4": ("6", "红色预警发布后6小时内联系到每一名高风险对象"),
     # Sample standards: every province sets its own; change them in the admin for your region.
     "dibao_standard_urban": ("800", "示例值：城市低保标准因地而异，请按本地标准设置"),
     "dibao_standard_rural": ("600", "示例值：农村低保标准因地而异，请按本地标准设置"),

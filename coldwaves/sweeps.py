@@ -1,0 +1,110 @@
+"""The roll call's alerts: every person on an open roll call not yet reached is an alert for their
+village (or township), due at the roll call's deadline (hours, by level). Past the deadline the
+alert escalates like every other (relief.alerts.services.alerts_escalate_overdue: township, then
+county); a visit, a phone call ticked on the roll call page, closes it at the next run."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.db.models import Case, CharField, F, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from coldwaves.models import Outcome, RollCallEntry
+from relief.alerts.sweeps import sql_message
+from relief.models import Severity
+
+ROLLCALL_UNREACHED = "coldwaves.rollcall_unreached"
+
+
+def unreached(county_code: str, today: datetime.date) -> QuerySet:
+    """People on the county's open roll calls not reached yet."""
+    return (
+        RollCallEntry.objects.in_region(county_code)
+        .filter(roll_call__closed_at__isnull=True)
+        .unanswered()
+        .annotate(
+            dedup_key=Concat(
+                Value(f"{ROLLCALL_UNREACHED}:"), Cast("pk", CharField()), output_field=CharField()
+            ),
+            region_code=F("region_id"),
+            message=Case(
+                When(
+                    outcome=Outcome.NOT_REACHED,
+                    then=sql_message(
+                        gettext("寒潮点名：%(name)s（%(address)s）未联系上，请尽快上门查看"),
+                        name=F("person__name"),
+                        address=F("household__address"),
+                    ),
+                ),
+                default=sql_message(
+                    gettext("寒潮点名：请联系%(name)s（%(address)s），确认其安全"),
+                    name=F("person__name"),
+                    address=F("household__address"),
+                ),
+                output_field=CharField(),
+            ),
+            subject_id=F("pk"),
+            subject_label=F("person__name"),  # and `due_at`, the entry's own (per_row)
+            severity=Case(
+                When(roll_call__level__gte=3, then=Value(int(Severity.URGENT))),
+                default=Value(int(Severity.WARNING)),
+                output_field=IntegerField(),
+            ),
+        )
+    )
+
+
+def answer_from_visits(county_code: str) -> int:
+    """Entries of the county's open roll calls answered by a visit recorded since the roll call
+    opened (by this page or any other): the person's own visit, or a household visit naming no one.
+    One statement; returns the number of entries answered."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH found AS (
+                SELECT e.id AS entry_id, v.*
+                  FROM coldwaves_rollcallentry e
+                  JOIN coldwaves_rollcall r ON r.id = e.roll_call_id
+                  CROSS JOIN LATERAL (
+                        SELECT v.id, v.visited_at, v.visitor_id, v.follow_up,
+                               false IN (v.heating_ok, v.food_ok, v.clothing_ok, v.house_safe,
+                                         v.health_ok, v.mental_ok, v.guardian_present) AS found_need
+                          FROM people_visit v
+                         WHERE v.household_id = e.household_id
+                           AND (v.person_id = e.person_id OR v.person_id IS NULL)
+                           AND v.visited_at >= r.opened_at
+                         ORDER BY v.visited_at DESC LIMIT 1) v
+                 WHERE r.closed_at IS NULL AND r.region_code = %s
+                   AND e.outcome NOT IN ('safe', 'needs_help')
+            )
+            UPDATE coldwaves_rollcallentry e
+               SET outcome = CASE WHEN f.follow_up <> '' OR f.found_need THEN 'needs_help' ELSE 'safe' END,
+                   answered_at = f.visited_at, answered_by_id = f.visitor_id, visit_id = f.id
+              FROM found f
+             WHERE e.id = f.entry_id
+            """,
+            [county_code],
+        )
+        return cur.rowcount
+
+
+def register() -> None:
+    from relief.alerts.sweeps import Sweep
+    from relief.alerts.sweeps import register as register_sweep
+
+    register_sweep(
+        Sweep(
+            kind=ROLLCALL_UNREACHED,
+            label=_("寒潮点名未联系"),
+            findings=unreached,
+            subject_model="coldwaves.RollCallEntry",
+            action="coldwaves:entry",
+            action_label=_("点名"),
+            prepare=answer_from_visits,
+            per_row=True,
+        )
+    )
