@@ -12,6 +12,7 @@ class ColdwavesConfig(AppConfig):
 
         navigation.register(_("寒潮点名"), "coldwaves:index", order=35)
         register_sweeps()
+        from coldwaves import dashboard  # noqa: F401  (registers its dashboard figures)
         from coldwaves.tasks import rollcall_tick_later
         from patrols.services import on_warning_change
         from relief import schedules

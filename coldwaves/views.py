@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +20,7 @@ from coldwaves.models import REACHED, Outcome, RollCall, RollCallEntry
 from coldwaves.selectors import EMPTY, progress_by_region, progress_by_roll_call, region_names
 from people.choices import FollowUp
 from relief.idempotency import page_once
+from relief.pages import in_region_param
 from relief.scoping import access
 
 
@@ -76,6 +77,37 @@ def rollcall(request: HttpRequest, pk: int) -> HttpResponse:
             "now": timezone.now(),
             "may_write": request.user.can_write and roll_call.closed_at is None,
         },
+    )
+
+
+#: the states of the people list (a dashboard figure's link names one)
+STATES = {
+    "todo": Q(outcome__in=[Outcome.PENDING, Outcome.NOT_REACHED]),
+    "reached": Q(outcome__in=REACHED),
+    Outcome.NEEDS_HELP.value: Q(outcome=Outcome.NEEDS_HELP),
+    Outcome.NOT_REACHED.value: Q(outcome=Outcome.NOT_REACHED),
+}
+
+
+@login_required
+def entry_list(request: HttpRequest) -> HttpResponse:
+    """The people on the open roll calls under `?region=`, by `?state=` (todo, reached, needs_help,
+    not_reached, overdue; all when absent): what the dashboard's roll call figures count."""
+    rows = in_region_param(
+        request, RollCallEntry.objects.visible_to(request.user).filter(roll_call__closed_at__isnull=True)
+    )
+    state = request.GET.get("state", "")
+    now = timezone.now()
+    if state == "overdue":
+        rows = rows.filter(STATES["todo"], due_at__lt=now)
+    elif state in STATES:
+        rows = rows.filter(STATES[state])
+    rows = rows.select_related("person", "household", "region").order_by("due_at", "region_id", "id")
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "coldwaves/entry_list.html",
+        {"page": page, "state": state, "now": now, "may_write": request.user.can_write},
     )
 
 

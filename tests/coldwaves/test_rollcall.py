@@ -251,3 +251,36 @@ def test_progress_per_township_and_only_ones_own_region(as_user, users, regions,
     )
     foreign.refresh_from_db()
     assert foreign.outcome == Outcome.PENDING
+
+
+def test_the_dashboard_shows_the_progress_live_and_links_to_the_people(as_user, users, regions, at_risk):
+    from relief.dashboard.selectors import summary
+
+    _yellow(users, regions)
+    rollcall_tick()
+    entry = RollCallEntry.objects.get(person=at_risk["aged_alone"])
+    as_user(users["village"]).post(reverse("coldwaves:answer", args=[entry.pk]), {"outcome": "safe"})
+    gone = RollCallEntry.objects.get(person=at_risk["coal"])
+    as_user(users["village"]).post(reverse("coldwaves:answer", args=[gone.pk]), {"outcome": "not_reached"})
+    RollCallEntry.objects.filter(person=at_risk["unsafe"]).update(
+        due_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+
+    result = summary(regions["city"])
+    figures = {key: int(value) for (key, dim), value in result.totals.items() if key.startswith("coldwaves.")}
+    assert figures == {
+        "coldwaves.to_contact": 7,
+        "coldwaves.reached": 1,
+        "coldwaves.needs_help": 0,
+        "coldwaves.not_reached": 1,
+        "coldwaves.overdue": 1,
+    }
+    assert int(result.children["510121"][("coldwaves.to_contact", "")]) == 7
+    county = as_user(users["county"])
+    for state, expected in [("", 7), ("reached", 1), ("not_reached", 1), ("overdue", 1), ("todo", 6)]:
+        html = county.get(
+            reverse("coldwaves:entries"), {"region": "510121001", "state": state}
+        ).content.decode()
+        assert f'data-count="{expected}"' in html, state
+    page = county.get(reverse("dashboard:index"), {"region": "510121"})
+    assert page.status_code == 200 and "寒潮点名" in page.content.decode()

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from coldwaves.models import RollCall, RollCallEntry
+from coldwaves.services import rollcall_open
 from enrolments.models import DECIDED_STATES, OPEN_STATES, Enrolment, Review
 from funds.models import Allocation, AppStatus, AssistanceApplication, BatchStatus, DisbursementBatch, Payment
 from institutions.models import Hazard, Inspection, Institution
@@ -254,13 +256,27 @@ def make_data(users) -> dict:
     EncounterFactory(shift=s1, occurred_at=now - datetime.timedelta(days=2))
     EncounterFactory(shift=s_other, occurred_at=now - datetime.timedelta(hours=20), escorted_to_station=True)
     ColdWaveWarningFactory(region=region("51"), level=1)
-    ColdWaveWarningFactory(region=home_county, level=3)
-    ColdWaveWarningFactory(
+    home_warning = ColdWaveWarningFactory(region=home_county, level=3)
+    past_warning = ColdWaveWarningFactory(
         region=other_county,
         level=4,
         starts_at=now - datetime.timedelta(days=5),
         ends_at=now - datetime.timedelta(days=4),
     )
+    # 寒潮点名: the home county's roll call open, with one person of each outcome and one overdue;
+    # the other county's closed with its warning (not counted)
+    roll_call, _created = rollcall_open(warning=home_warning, county_code=home_county.code, now=now)
+    rc_entries = list(RollCallEntry.objects.filter(roll_call=roll_call).order_by("id"))
+    assert len(rc_entries) >= 5, "the dashboard data needs five people on the roll call"
+    for rc_entry, outcome in zip(rc_entries, ["safe", "needs_help", "not_reached", "safe"], strict=False):
+        RollCallEntry.objects.filter(pk=rc_entry.pk).update(
+            outcome=outcome, answered_at=None if outcome == "not_reached" else now
+        )
+    RollCallEntry.objects.filter(pk__in=[rc_entries[2].pk, rc_entries[4].pk]).update(
+        due_at=now - datetime.timedelta(hours=1)
+    )
+    closed, _created = rollcall_open(warning=past_warning, county_code=other_county.code, now=now)
+    RollCall.objects.filter(pk=closed.pk).update(closed_at=now)
 
     # --- institutions ---
     template = ChecklistTemplateFactory()
@@ -493,6 +509,20 @@ def expected(code: str) -> dict[str, object]:
         if w.is_active and (w.region_id in ancestor_codes(code) or w.region_id.startswith(code))
     ]
     out["patrols.cold_wave"] = max(levels) if levels else None
+
+    # coldwaves
+    roll_call_entries = [
+        e
+        for e in RollCallEntry.objects.filter(roll_call__closed_at__isnull=True)
+        if e.region_id.startswith(code)
+    ]
+    out["coldwaves.to_contact"] = len(roll_call_entries)
+    out["coldwaves.reached"] = sum(1 for e in roll_call_entries if e.outcome in ("safe", "needs_help"))
+    out["coldwaves.needs_help"] = sum(1 for e in roll_call_entries if e.outcome == "needs_help")
+    out["coldwaves.not_reached"] = sum(1 for e in roll_call_entries if e.outcome == "not_reached")
+    out["coldwaves.overdue"] = sum(
+        1 for e in roll_call_entries if e.outcome in ("pending", "not_reached") and e.due_at < now
+    )
 
     # institutions
     active = Institution.objects.filter(region__code__startswith=code, is_active=True)

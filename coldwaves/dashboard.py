@@ -1,0 +1,91 @@
+"""The roll call's dashboard figures (寒潮点名), computed when read (live: the progress of a roll call
+changes by the minute): over the open roll calls, the people to contact, reached, needing help, not
+reached and overdue, per sub-region. Each links to the list of those people (coldwaves:entries)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from coldwaves.models import REACHED, Outcome, RollCallEntry
+from relief.dashboard.registry import Figure, FigureQuery, Link, Row, Section, Source, grouped, register
+
+ENTRIES = "coldwaves:entries"
+TODO = Q(outcome__in=[Outcome.PENDING, Outcome.NOT_REACHED])
+
+
+def progress(q: FigureQuery) -> Iterable[Row]:
+    measures = {
+        "coldwaves.to_contact": Count("pk"),
+        "coldwaves.reached": Count("pk", filter=Q(outcome__in=REACHED)),
+        "coldwaves.needs_help": Count("pk", filter=Q(outcome=Outcome.NEEDS_HELP)),
+        "coldwaves.not_reached": Count("pk", filter=Q(outcome=Outcome.NOT_REACHED)),
+        "coldwaves.overdue": Count("pk", filter=TODO & Q(due_at__lt=q.now)),
+    }
+    open_entries = RollCallEntry.objects.filter(roll_call__closed_at__isnull=True)
+    totals = dict.fromkeys(measures, 0)
+    for r in grouped(open_entries, q).values("g").annotate(**measures):
+        for key in measures:
+            totals[key] += r[key]
+            yield r["g"], key, "", r[key]
+    for key, value in totals.items():
+        yield None, key, "", value
+
+
+def _state(state: str):
+    return lambda q: {"state": state}
+
+
+register(
+    section=Section("coldwaves", _("寒潮点名"), order=25),
+    figures=[
+        Figure(
+            "coldwaves.to_contact",
+            _("寒潮点名应联系"),
+            "coldwaves",
+            _("人"),
+            order=10,
+            in_table=True,
+            help=_("生效中的寒潮点名须在时限内联系到的高风险对象"),
+            link=Link(ENTRIES),
+        ),
+        Figure(
+            "coldwaves.reached",
+            _("已联系"),
+            "coldwaves",
+            _("人"),
+            order=20,
+            in_table=True,
+            link=Link(ENTRIES, _state("reached")),
+        ),
+        Figure(
+            "coldwaves.needs_help",
+            _("需要帮助"),
+            "coldwaves",
+            _("人"),
+            order=30,
+            in_table=True,
+            link=Link(ENTRIES, _state("needs_help")),
+        ),
+        Figure(
+            "coldwaves.not_reached",
+            _("未联系上"),
+            "coldwaves",
+            _("人"),
+            order=40,
+            link=Link(ENTRIES, _state("not_reached")),
+        ),
+        Figure(
+            "coldwaves.overdue",
+            _("超时未联系"),
+            "coldwaves",
+            _("人"),
+            order=50,
+            in_table=True,
+            link=Link(ENTRIES, _state("overdue")),
+        ),
+    ],
+    sources=[Source("coldwaves.progress", progress, live=True)],
+)
