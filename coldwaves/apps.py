@@ -7,11 +7,13 @@ class ColdwavesConfig(AppConfig):
     verbose_name = _("寒潮应对")
 
     def ready(self) -> None:
+        from coldwaves.demo import seed as seed_demo
         from coldwaves.sweeps import register as register_sweeps
-        from relief import navigation
+        from relief import demo, navigation
 
         navigation.register(_("寒潮点名"), "coldwaves:index", order=35)
         register_sweeps()
+        demo.register(35, "coldwaves", seed_demo)  # after patrols' cold-wave warnings
         from coldwaves import dashboard  # noqa: F401  (registers its dashboard figures)
         from coldwaves.tasks import rollcall_tick_later
         from patrols.services import on_warning_change
