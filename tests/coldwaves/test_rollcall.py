@@ -284,3 +284,37 @@ def test_the_dashboard_shows_the_progress_live_and_links_to_the_people(as_user, 
         assert f'data-count="{expected}"' in html, state
     page = county.get(reverse("dashboard:index"), {"region": "510121"})
     assert page.status_code == 200 and "寒潮点名" in page.content.decode()
+
+
+def test_the_api_lists_roll_calls_with_progress_and_answers_in_json(api, users, regions, at_risk):
+    _yellow(users, regions)
+    rollcall_tick()
+    api.force_authenticate(users["village"])
+    listed = api.get("/api/v1/rollcalls/").json()
+    assert listed["count"] == 1
+    assert listed["results"][0]["progress"]["total"] == 7
+    entry = RollCallEntry.objects.get(person=at_risk["aged_alone"])
+    answered = api.post(
+        f"/api/v1/rollcall-entries/{entry.pk}/answer/", {"outcome": "safe", "channel": "phone"}, format="json"
+    )
+    assert answered.status_code == 200 and answered.json()["outcome"] == "safe"
+    bad = api.post(f"/api/v1/rollcall-entries/{entry.pk}/answer/", {"outcome": "maybe"}, format="json")
+    assert bad.status_code == 400 and "outcome" in bad.json()["error"]["fields"]
+    needy = RollCallEntry.objects.get(person=at_risk["coal"])
+    refused = api.post(
+        f"/api/v1/rollcall-entries/{needy.pk}/answer/", {"outcome": "needs_help"}, format="json"
+    )
+    assert refused.status_code == 400 and "需要帮助时请写明困难和需求" in str(refused.json())
+    progress = api.get(f"/api/v1/rollcalls/{listed['results'][0]['id']}/").json()["progress"]
+    assert (progress["total"], progress["reached"], progress["pending"]) == (7, 1, 6)
+    # read-only API clients read but do not answer; another county sees nothing
+    api.force_authenticate(users["api_read"])
+    assert (
+        api.post(
+            f"/api/v1/rollcall-entries/{needy.pk}/answer/", {"outcome": "safe"}, format="json"
+        ).status_code
+        == 403
+    )
+    api.force_authenticate(users["other_county"])
+    assert api.get(f"/api/v1/rollcall-entries/{needy.pk}/").status_code == 404
+    assert api.get("/api/v1/rollcalls/").json()["count"] == 0

@@ -99,6 +99,13 @@ def foreign(regions):
         region=regions["other_county"],
     )
     ExchangeBatch.objects.create(source=source, region=regions["other_county"], via="api", checksum="0" * 64)
+    from coldwaves.services import rollcall_open
+    from patrols.models import ColdWaveWarning
+
+    warning = ColdWaveWarning.objects.create(
+        region=regions["other_county"], level=2, starts_at=datetime.datetime.now(datetime.UTC)
+    )
+    rollcall_open(warning=warning, county_code=regions["other_county"].code)
 
 
 def _foreign_id(model, user) -> str:
