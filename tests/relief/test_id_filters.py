@@ -12,7 +12,7 @@ from django_filters import filters as df
 from relief.api.filters import FilterBackend, RelatedIdFilter
 from relief.api.urls import router
 from tests.factories import UserFactory
-from tests.funds.factories import AllocationFactory, BatchFactory, WarehouseFactory, item
+from tests.funds.factories import AllocationFactory, ApplicationFactory, BatchFactory, WarehouseFactory, item
 from tests.institutions.factories import InstitutionFactory
 from tests.patrols.factories import PatrolShiftFactory
 from tests.people.factories import VisitFactory, household_with_head
@@ -60,7 +60,18 @@ def foreign(regions):
     household = household_with_head("510129001001", name="李四海")
     VisitFactory(household=household)
     allocation = AllocationFactory(region=regions["other_county"])
-    BatchFactory(allocation=allocation)
+    batch = BatchFactory(allocation=allocation)
+    from funds.models import Payment
+
+    Payment.objects.create(
+        batch=batch,
+        program=batch.program,
+        region_id=household.region_id,
+        household=household,
+        recipient_name="李四海",
+        amount="500.00",
+    )
+    ApplicationFactory(region=regions["other_township"])
     WarehouseFactory(region=regions["other_county"])
     item()
     PatrolShiftFactory(team__region=regions["other_county"])
