@@ -1,4 +1,5 @@
-"""/api/v1/allocations/, programs/, batches/, payments/, assistance-applications/, materials/.
+"""/api/v1/allocations/, programs/, batches/, payments/, assistance-applications/, materials/, and
+households/{id}/assistance-chain/ (what one household received, funds/chain.py).
 
 Reads are scoped by `ScopedViewSetMixin` (out of region: 404); every write calls one service, which
 checks the writer role and the region again. The workflow actions of batches and applications are
@@ -15,9 +16,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from funds import selectors, services
 from funds.bank_api import AllocationActionsMixin, BatchBankActionsMixin
+from funds.chain import Chain, assistance_chain
 from funds.exports import batch_workbook
 from funds.models import (
     Allocation,
@@ -40,7 +43,8 @@ from relief.api.workflow import AvailableActionsField, workflow_actions
 from relief.idempotency import IdempotentCreateMixin
 from relief.models import Region
 from relief.pages import xlsx_response
-from relief.privacy import MaskedFieldsMixin, mask_id_number, mask_numbers_in_text, mask_phone
+from relief.privacy import MaskedFieldsMixin, mask_id_number, mask_numbers_in_text, mask_phone, text_for
+from relief.scoping import access
 
 
 def _user(serializer: serializers.Serializer):
@@ -557,6 +561,91 @@ class MaterialViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def movements(self, request, pk=None):
         stock = self.get_object()
         return Response(MovementSerializer(stock.movements.all()[:500], many=True).data)
+
+
+# --- one household's assistance chain ------------------------------------------------------------
+
+MONEY_FIELD = {"max_digits": 14, "decimal_places": 2}
+
+
+class ChainEntrySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.CharField(help_text="payment, emergency, application, material or recovery")
+    kind_display = serializers.CharField()
+    label = serializers.CharField(help_text="Programme, cause, item, or what is recovered")
+    source = serializers.CharField(
+        help_text="Batch title, the allocation's source and document number; applicant; warehouse"
+    )
+    amount = serializers.DecimalField(
+        **MONEY_FIELD,
+        allow_null=True,
+        help_text="Yuan; negative for money to bring back (a recovery), positive for a sum returned. "
+        "Null for goods, and for an application not yet approved",
+    )
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    unit = serializers.CharField(allow_blank=True)
+    state = serializers.CharField(
+        help_text="paid, pending, failed (at the bank), held, reissued, distributed, returned; "
+        "a recovery's own state: open, partial, recovered, waived"
+    )
+    state_display = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    outstanding = serializers.DecimalField(
+        **MONEY_FIELD, allow_null=True, help_text="A recovery's money still to bring back"
+    )
+    url = serializers.CharField(allow_blank=True, help_text="The record's page, where the caller may open it")
+
+
+class ChainItemTotalSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    unit = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class ChainTotalsSerializer(serializers.Serializer):
+    received = serializers.DecimalField(**MONEY_FIELD, help_text="Cash paid to the household")
+    pending = serializers.DecimalField(
+        **MONEY_FIELD, help_text="Lines of batches not yet paid, applications approved not yet paid"
+    )
+    recovered = serializers.DecimalField(**MONEY_FIELD, help_text="Paid wrongly and brought back")
+    to_recover = serializers.DecimalField(**MONEY_FIELD, help_text="Paid wrongly, still to bring back")
+    net = serializers.DecimalField(**MONEY_FIELD, help_text="received - recovered")
+    items = ChainItemTotalSerializer(many=True)
+
+
+class ChainSerializer(serializers.Serializer):
+    household = serializers.IntegerField(source="household_id")
+    entries = ChainEntrySerializer(many=True)
+    totals = ChainTotalsSerializer()
+
+
+class AssistanceChainView(APIView):
+    """一户一条救助链: every payment line, temporary assistance, material distribution and recovery of
+    the household that the caller may see, newest first, with totals. 404 for a household outside
+    the caller's region, as for one that does not exist."""
+
+    serializer_class = ChainSerializer
+
+    @extend_schema(responses=ChainSerializer, operation_id="households_assistance_chain")
+    def get(self, request, pk: int):
+        household = access(Household.objects.all(), request.user, pk)
+        chain: Chain = assistance_chain(household, request.user)
+        data = ChainSerializer(chain).data
+        for entry in data["entries"]:  # free text (a bank's or a holder's reason) masked by role
+            entry["note"] = text_for(request.user, entry["note"])
+        return Response(data)
+
+
+def api_urlpatterns() -> list:
+    from django.urls import path
+
+    return [
+        path(
+            "households/<int:pk>/assistance-chain/",
+            AssistanceChainView.as_view(),
+            name="household-assistance-chain",
+        )
+    ]
 
 
 def register(router) -> None:

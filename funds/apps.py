@@ -15,15 +15,10 @@ class FundsConfig(AppConfig):
         from funds import dashboard  # noqa: F401  (registers its dashboard figures)
 
         demo.register(20, "funds", seed_funds)
-        from funds.selectors import household_applications_prefetch
         from people.panels import register_household_panel
 
-        register_household_panel(
-            "funds/_household_funds.html",
-            prefetch=["payments__batch", "material_distributions__stock__item"],
-            order=20,
-            scoped_prefetch=household_applications_prefetch,
-        )
+        # 救助链: the panel's template tag reads it all (funds/chain.py), so nothing to prefetch
+        register_household_panel("funds/_household_funds.html", order=20)
         from funds.sweeps import register as register_sweeps
 
         register_sweeps()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,21 +30,6 @@ from funds.models import (
 from relief.models import Region
 from relief.policy import MissingPolicyParameter, policy_value
 from relief.workdays import add_working_days
-
-
-def household_applications_prefetch(user) -> list[Prefetch]:
-    """For the household page (people.panels): the household's temporary-assistance applications the
-    user may see (an application is registered where the emergency happened, which may lie outside
-    the household's region), newest first, as `household.visible_applications`."""
-    return [
-        Prefetch(
-            "assistance_applications",
-            queryset=AssistanceApplication.objects.visible_to(user)
-            .select_related("person")
-            .order_by("-submitted_at", "-id"),
-            to_attr="visible_applications",
-        )
-    ]
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 For every list endpoint registered under /api/v1/: what a county user sees is answered 404 to the
 neighbouring county's user (read and write) and refused to read-only officials (write), and nothing
-changes; personal numbers in lists are masked for officials and in full for county staff.
+changes; personal numbers in lists are masked for officials and in full for county staff. The routes
+apps add outside the router (`api_urlpatterns()`) are each listed in APP_ROUTES and checked alike.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from relief.api.urls import router
+from relief.api.urls import app_urlpatterns, router
 from relief.models import User
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +96,50 @@ def _exchange_records(county: User) -> None:
         region=county.region,
         records=[*records, {"id_number": "510121199001010000", "name": "某某"}],
     )
+
+
+def _household_chain_url(county: User) -> str:
+    """The assistance chain of a county household that was paid something (the demo pays a batch)."""
+    from funds.models import Payment
+
+    household_id = Payment.objects.visible_to(county).order_by("pk").values_list("household_id", flat=True)[0]
+    return f"/api/v1/households/{household_id}/assistance-chain/"
+
+
+#: every route of `api_urlpatterns()`, by name: how to reach one of the county's records, or None with
+#: where it is checked instead
+APP_ROUTES = {
+    "household-assistance-chain": _household_chain_url,
+    "exchange-feedback": None,  # per data source, not per region record: tests/exchange/test_feedback.py
+}
+
+
+def test_every_app_route_is_in_the_matrix():
+    assert {p.name for p in app_urlpatterns} == set(APP_ROUTES)
+
+
+def test_every_app_route_is_scoped_for_reads_and_writes(api, demo):
+    county, neighbour, official = demo["county"], demo["county2"], demo["province"]
+    for name, url_of in APP_ROUTES.items():
+        if url_of is None:
+            continue
+        url = url_of(county)
+        api.force_authenticate(None)
+        assert api.get(url).status_code in (401, 403), url
+        api.force_authenticate(county)
+        before = api.get(url)
+        assert before.status_code == 200, (url, before.status_code)
+        assert before.json()["entries"], f"{name}: nothing to compare, pick a record with content"
+        api.force_authenticate(neighbour)
+        assert api.get(url).status_code == 404, url
+        for method in ("post", "patch", "put", "delete"):
+            r = getattr(api, method)(url, {}, format="json")
+            assert r.status_code in (404, 405), (method, url, r.status_code)
+        api.force_authenticate(official)
+        assert api.get(url).status_code == 200, url  # the province sees it
+        assert api.post(url, {}, format="json").status_code in (403, 405), url
+        api.force_authenticate(county)
+        assert api.get(url).json() == before.json(), f"{url} changed"
 
 
 def list_endpoints():

@@ -60,11 +60,11 @@ def test_page_application_of_a_registered_person_is_linked_and_shown_both_ways(u
     services.application_approve(actor=township, application=app, amount=Decimal("1000"))
     services.application_pay(actor=township, application=app)
     html = c.get(f"/people/households/{household.pk}/").content.decode()
-    section = html[html.index('data-testid="household-applications"') :]
+    section = html[html.index('data-testid="household-chain"') :]
     section = section[: section.index("</ul>")]
     assert f"/funds/applications/{app.pk}/" in section and "火灾" in section and "已发放" in section
     assert "申请 2,000.00" in section and "审批 1,000.00" in section
-    assert "已发放 1,500.00 元" in section  # 先行救助 500 + 1000 approved
+    assert "合计 1,500.00 元（含先行救助 500.00 元）" in section  # 先行救助 500 + 1000 approved
 
 
 def test_api_application_is_linked(api, users, county_people):

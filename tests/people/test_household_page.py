@@ -24,8 +24,8 @@ def test_funds_panel_and_query_count_do_not_grow(as_user, users, regions, django
     household = household_with_head("510121001001")
     c = as_user(users["county"])
     body = c.get(f"/people/households/{household.pk}/").content.decode()
-    assert 'data-testid="household-payments"' in body
-    assert "尚无发放记录" in body
+    assert 'data-testid="household-chain"' in body
+    assert "尚无救助记录" in body
     with django_assert_max_num_queries(30):
         c.get(f"/people/households/{household.pk}/")
 

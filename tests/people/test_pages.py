@@ -78,7 +78,7 @@ class TestDetail:
         assert "张大山" in html and "张小花" in html
         assert "低保·A类" in html
         assert 'data-testid="visits"' in html
-        assert 'data-testid="household-payments"' in html  # the funds panel
+        assert 'data-testid="household-chain"' in html  # the funds panel
         assert 'data-testid="alerts"' in html
 
     def test_shows_alerts_about_the_household(self, as_user, users, home_household):
