@@ -785,6 +785,17 @@ class CapMessage(models.Model):
         ]
 
     @property
+    def outcome_summary(self) -> str:
+        """ "已处理：510121 已发布 黄色；510113 未处理（不是已知的行政区划代码）" in the active language."""
+        parts = []
+        for row in self.area_results:
+            level = f" {row['level_display']}" if row["level_display"] and row["action"] != "ignored" else ""
+            reason = f"（{row['reason_display']}）" if row["reason_display"] else ""
+            parts.append(f"{row['area']} {row['action_display']}{level}{reason}")
+        head = str(self.get_outcome_display())
+        return f"{head}：{'；'.join(parts)}" if parts else head
+
+    @property
     def unknown_areas(self) -> list[str]:
         return [row["area"] for row in self.results if row.get("reason") == CapReason.UNKNOWN_AREA]
 

@@ -926,7 +926,7 @@ def _cap_apply_update(
 
 def _cap_apply_cancel(actor: User, message: CapMessage, warnings: list[ColdWaveWarning]) -> list[dict]:
     results: list[dict] = []
-    now = timezone.now()
+    at = min(message.sent, timezone.now())  # stood down when the Cancel was sent
     for warning in warnings:
         area = warning.region_id
         if not in_scope(actor, warning.region_id):
@@ -938,11 +938,11 @@ def _cap_apply_cancel(actor: User, message: CapMessage, warnings: list[ColdWaveW
         if last is not None and message.sent < last:
             results.append(_result(area, CapAreaAction.IGNORED, reason=CapReason.OLDER, warning=warning))
             continue
-        if warning.lifted_by_id is not None or _has_ended(warning, now):
+        if warning.lifted_by_id is not None or _has_ended(warning, at):
             results.append(_result(area, CapAreaAction.IGNORED, reason=CapReason.ENDED, warning=warning))
             continue
         try:
-            warning = cold_warning_lift(actor=actor, warning=warning, at=min(message.sent, now))
+            warning = cold_warning_lift(actor=actor, warning=warning, at=at)
         except (ValidationError, PermissionDenied) as exc:
             results.append(
                 _result(
