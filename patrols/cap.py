@@ -23,7 +23,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.utils.translation import gettext as _
 
-from patrols.models import ColdWaveLevel
+from patrols.choices import ColdWaveLevel
 
 CAP_NAMESPACES = ("urn:oasis:names:tc:emergency:cap:1.2", "urn:oasis:names:tc:emergency:cap:1.1")
 MAX_CAP_BYTES = 512 * 1024  # a real message is a few kilobytes

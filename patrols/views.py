@@ -32,6 +32,7 @@ from patrols.models import (
     PatrolShift,
     StationCase,
 )
+from patrols.services import cap_messages
 from patrols.workflows import MILESTONE_FIELDS, case_workflow, clue_workflow
 from relief.idempotency import page_once
 from relief.models import Region
@@ -384,7 +385,7 @@ def coldwave(request: HttpRequest) -> HttpResponse:
 @login_required
 def coldwave_cap(request: HttpRequest) -> HttpResponse:
     """Upload an official CAP 1.2 warning file: applied like one posted to the API
-    (services.cap_receive); what it did per area is shown in the received messages."""
+    (cap_messages.cap_receive); what it did per area is shown in the received messages."""
     user = request.user
     if not services.can_issue_cold_warning(user):
         raise PermissionDenied(_("只有县级及以上民政官员可以发布寒潮预警"))
@@ -393,7 +394,7 @@ def coldwave_cap(request: HttpRequest) -> HttpResponse:
         messages.error(request, "；".join(m for errors in form.errors.values() for m in errors))
         return redirect("patrols:coldwave")
     try:
-        receipt = services.cap_receive(actor=user, data=form.cleaned_data["cap_file"].read())
+        receipt = cap_messages.cap_receive(actor=user, data=form.cleaned_data["cap_file"].read())
     except (ValidationError, PermissionDenied) as exc:
         text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, _("CAP 消息未处理：%(error)s") % {"error": text})

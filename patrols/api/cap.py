@@ -1,5 +1,5 @@
 """Official early warnings in CAP 1.2 (GB/T 35965.1): `POST /api/v1/cold-alerts/cap/` with the XML
-as the body sets, changes or lifts cold-wave levels (patrols.services.cap_receive); the GET lists the
+as the body sets, changes or lifts cold-wave levels (patrols.services.cap_messages.cap_receive); the GET lists the
 messages received, with what each did per area."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from patrols import services
 from patrols.api.cold_waves import ColdWavePermission
 from patrols.api.common import RegionPrefixFilterSet
 from patrols.models import CapAreaAction, CapMessage
+from patrols.services import cap_messages
+from relief.api.mixins import ScopedViewSetMixin
 from relief.api.parsers import XML_PARSERS
 
 
@@ -100,7 +101,9 @@ CAP_EXAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
 </alert>"""
 
 
-class CapMessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CapMessageViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """CAP 1.2 early-warning messages received (寒潮预警 from 12379 and provincial 预警发布中心). Listed
     by the region they applied to; the caller's region and below."""
 
@@ -110,9 +113,6 @@ class CapMessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_class = CapMessageFilter
     ordering_fields = ["received_at", "sent"]
     parser_classes = XML_PARSERS
-
-    def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user)
 
     def get_serializer_class(self):
         return CapMessageDetailSerializer if self.action == "retrieve" else CapMessageSerializer
@@ -143,10 +143,13 @@ class CapMessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request, *args, **kwargs):
         data = request.data if isinstance(request.data, bytes) else b""
         try:
-            receipt = services.cap_receive(actor=request.user, data=data)
-        except services.CapAreaError as exc:
+            receipt = cap_messages.cap_receive(actor=request.user, data=data)
+        except cap_messages.CapAreaError as exc:
             raise CapUnprocessable("；".join(exc.messages)) from None
-        message = CapMessage.objects.prefetch_related("warnings").get(pk=receipt.message.pk)
+        # the message this call stored, or its first copy (the answer to a duplicate is its first outcome)
+        message = CapMessage.objects.prefetch_related("warnings").get(
+            pk=receipt.message.pk
+        )  # lint: allow-unscoped (the caller's own receipt)
         code = status.HTTP_201_CREATED if receipt.created else status.HTTP_200_OK
         return Response(
             CapMessageSerializer(message, context=self.get_serializer_context()).data, status=code

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from patrols import cap, selectors, services
 from patrols.models import CapMessage, CapOutcome, ColdWaveLevel, ColdWaveWarning
+from patrols.services import cap_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -125,8 +126,8 @@ def test_cold_warning_update_is_the_one_writer_of_an_update(users, regions, monk
     calls = []
     original = services.cold_warning_update
     monkeypatch.setattr(services, "cold_warning_update", lambda **kw: calls.append(kw) or original(**kw))
-    services.cap_receive(actor=users["county"], data=xml("cap_alert_yellow.xml"))
-    services.cap_receive(actor=users["county"], data=xml("cap_update_orange.xml"))
+    cap_messages.cap_receive(actor=users["county"], data=xml("cap_alert_yellow.xml"))
+    cap_messages.cap_receive(actor=users["county"], data=xml("cap_update_orange.xml"))
     assert [c["level"] for c in calls] == [ColdWaveLevel.ORANGE]
 
 
@@ -148,7 +149,7 @@ def test_concurrent_copies_of_a_message_are_stored_once(regions, users):
         try:
             barrier.wait()
             results.append(
-                services.cap_receive(actor=users["county"], data=xml("cap_alert_yellow.xml")).created
+                cap_messages.cap_receive(actor=users["county"], data=xml("cap_alert_yellow.xml")).created
             )
         finally:
             connection.close()
