@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from patrols.models import ColdWaveWarning, PatrolFrequencyRule, PatrolTeam
+from patrols.models import CapMessage, ColdWaveWarning, PatrolFrequencyRule, PatrolTeam
 
 
 @admin.register(PatrolFrequencyRule)
@@ -24,3 +24,18 @@ class ColdWaveWarningAdmin(admin.ModelAdmin):
     list_display = ["region", "level", "starts_at", "ends_at", "issued_by"]
     list_filter = ["level"]
     raw_id_fields = ["region", "issued_by", "lifted_by"]
+
+
+@admin.register(CapMessage)
+class CapMessageAdmin(admin.ModelAdmin):
+    """Received CAP messages, read only: they are applied by patrols.services.cap_messages.cap_receive alone."""
+
+    list_display = ["sent", "sender", "identifier", "msg_type", "status", "event", "outcome", "received_by"]
+    list_filter = ["msg_type", "status", "outcome"]
+    search_fields = ["identifier", "sender", "headline"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

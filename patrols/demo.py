@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from patrols.models import (
+    CapMessage,
     CaseStatus,
     Clue,
     ClueChannel,
@@ -295,7 +296,49 @@ def seed(ctx: DemoContext) -> None:
             note="高原暴雪寒潮红色预警",
             issued_by=ctx.users.get("admin"),
         )
+    _seed_cap_exercise(ctx, ctx.counties[0], now)
     ctx.log(
         f"patrols: {PatrolShift.objects.count()} shifts, {Encounter.objects.count()} encounters, "
         f"{Clue.objects.count()} clues, {StationCase.objects.count()} station cases"
     )
+
+
+CAP_EXERCISE = """<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>urn:oid:2.49.0.1.156.1.demo.{stamp}.{code}</identifier>
+  <sender>demo@12379.cn</sender>
+  <sent>{sent}</sent>
+  <status>Exercise</status>
+  <msgType>Alert</msgType>
+  <scope>Public</scope>
+  <info>
+    <language>zh-CN</language>
+    <category>Met</category>
+    <event>寒潮</event>
+    <urgency>Expected</urgency>
+    <severity>Minor</severity>
+    <certainty>Likely</certainty>
+    <expires>{expires}</expires>
+    <headline>（演练）{name}气象台发布寒潮蓝色预警信号</headline>
+    <area><areaDesc>{name}</areaDesc><geocode><valueName>GB/T 2260</valueName><value>{code}</value></geocode></area>
+  </info>
+</alert>
+"""
+
+
+def _seed_cap_exercise(ctx: DemoContext, county, now: datetime.datetime) -> None:
+    """An exercise CAP message received by the county: stored, and no level changed."""
+    from patrols.services import cap_messages
+
+    actor = ctx.users.get("county")
+    if actor is None or CapMessage.objects.filter(sender="demo@12379.cn").exists():
+        return
+    sent = timezone.localtime(now - datetime.timedelta(days=2)).replace(microsecond=0)
+    body = CAP_EXERCISE.format(
+        stamp=sent.strftime("%Y%m%d%H%M%S"),
+        code=county.code,
+        name=county.name,
+        sent=sent.isoformat(),
+        expires=(sent + datetime.timedelta(days=1)).isoformat(),
+    )
+    cap_messages.cap_receive(actor=actor, data=body.encode("utf-8"))

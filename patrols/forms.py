@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
+from patrols.cap import MAX_CAP_BYTES
 from patrols.models import (
     Clue,
     ColdWaveLevel,
@@ -303,6 +304,23 @@ class ColdWaveForm(BootstrapForm):
         self.fields["region"].queryset = visible_regions(user, 6)
         if user.region_id and len(user.region_id) <= 6:
             self.fields["region"].initial = user.region_id
+
+
+class CapUploadForm(BootstrapForm):
+    """An official warning as a CAP 1.2 file (.xml), as 12379 and the provincial 预警发布中心 publish it."""
+
+    cap_file = forms.FileField(
+        label=_("CAP 预警文件（.xml）"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xml,application/xml,text/xml,application/cap+xml"}
+        ),
+    )
+
+    def clean_cap_file(self):
+        upload = self.cleaned_data["cap_file"]
+        if upload.size > MAX_CAP_BYTES:  # checked before anything reads the file
+            raise ValidationError(_("CAP 消息过大（上限 %(n)d KB）") % {"n": MAX_CAP_BYTES // 1024})
+        return upload
 
 
 # --- Workflow steps -----------------------------------------------------------------------------

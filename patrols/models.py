@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
+from patrols.choices import ColdWaveLevel
 from relief.models import TransitionLog
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
 
@@ -606,15 +607,6 @@ class StationCaseEvent(TransitionLog):
 # --- Cold-wave warnings -------------------------------------------------------------------------
 
 
-class ColdWaveLevel(models.IntegerChoices):
-    """Ordered, so the higher level wins where two warnings overlap."""
-
-    BLUE = 1, _("蓝色")
-    YELLOW = 2, _("黄色")
-    ORANGE = 3, _("橙色")
-    RED = 4, _("红色")
-
-
 class ColdWaveWarningQuerySet(ScopedQuerySet):
     #: a warning for an enclosing region applies to the user's region, so it is shown too
     scope_with_ancestors = True
@@ -689,3 +681,7 @@ class PatrolFrequencyRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}: {self.min_shifts_per_day}"
+
+
+# re-exported (`from patrols.models import CapMessage`); at the end: they build on the models above
+from patrols.cap_models import CapAreaAction, CapMessage, CapMessageQuerySet, CapOutcome, CapReason  # noqa: E402, F401

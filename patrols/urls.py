@@ -20,5 +20,6 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/<slug:action>/", views.case_action, name="case-action"),
     path("cold-wave/", views.coldwave, name="coldwave"),
+    path("cold-wave/cap/", views.coldwave_cap, name="coldwave-cap"),
     path("cold-wave/<int:pk>/lift/", views.coldwave_lift, name="coldwave-lift"),
 ]

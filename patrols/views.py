@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from patrols import forms, selectors, services
 from patrols.models import (
+    CapMessage,
     CaseStatus,
     Clue,
     ClueChannel,
@@ -31,6 +32,7 @@ from patrols.models import (
     PatrolShift,
     StationCase,
 )
+from patrols.services import cap_messages
 from patrols.workflows import MILESTONE_FIELDS, case_workflow, clue_workflow
 from relief.idempotency import page_once
 from relief.models import Region
@@ -369,12 +371,39 @@ def coldwave(request: HttpRequest) -> HttpResponse:
     region = get_visible_or_404(Region.objects.all(), user, code=code) if code else None
     context = {
         "form": form,
+        "cap_form": forms.CapUploadForm() if can_issue else None,
+        "cap_messages": CapMessage.objects.visible_to(user).select_related("received_by")[:20],
         "region": region,
         "frequency": selectors.patrol_frequency(region.code, timezone.localdate()) if region else None,
         "warnings": warnings,
         "rules": PatrolFrequencyRule.objects.all(),
     }
     return render(request, "patrols/coldwave.html", context)
+
+
+@require_POST
+@login_required
+def coldwave_cap(request: HttpRequest) -> HttpResponse:
+    """Upload an official CAP 1.2 warning file: applied like one posted to the API
+    (cap_messages.cap_receive); what it did per area is shown in the received messages."""
+    user = request.user
+    if not services.can_issue_cold_warning(user):
+        raise PermissionDenied(_("只有县级及以上民政官员可以发布寒潮预警"))
+    form = forms.CapUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(m for errors in form.errors.values() for m in errors))
+        return redirect("patrols:coldwave")
+    try:
+        receipt = cap_messages.cap_receive(actor=user, data=form.cleaned_data["cap_file"].read())
+    except (ValidationError, PermissionDenied) as exc:
+        text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, _("CAP 消息未处理：%(error)s") % {"error": text})
+        return redirect("patrols:coldwave")
+    summary = receipt.message.outcome_summary
+    if not receipt.created:
+        summary = _("该消息此前已接收，未重复处理。") + summary
+    messages.success(request, summary)
+    return redirect("patrols:coldwave")
 
 
 @require_POST

@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
         "ClueOutcomeEnum": "patrols.models.ClueOutcome.choices",
         "StationCaseStatusEnum": "patrols.models.CaseStatus.choices",
         "ColdWaveLevelEnum": "patrols.models.ColdWaveLevel.choices",
+        "CapOutcomeEnum": "patrols.models.CapOutcome.choices",
+        "CapAreaActionEnum": "patrols.models.CapAreaAction.choices",
         "AlertSeverityEnum": "relief.models.Severity",
         "JobStateEnum": "relief.models.JobState",
         "HazardSeverityEnum": "institutions.models.HazardSeverity",

@@ -1,5 +1,8 @@
 """Every write of the patrols app: one transaction each, scope and role checked first.
 
+Receiving CAP 1.2 warning messages is in cap_messages.py (`from patrols.services import cap_messages`);
+it changes levels only through the three writers below (cold_warning_issue / _update / _lift).
+
 Clue and station-case steps are the workflows declared in patrols/workflows.py: each `run` locks the
 row, checks scope, the current state and the step's own rules, moves it and records the step (who,
 when, comment) in ClueEvent / StationCaseEvent.
@@ -597,6 +600,36 @@ def cold_warning_lift(
     warning.lifted_by = actor
     warning.save(update_fields=["ends_at", "lifted_by"])
     refresh_next_visits_later(warning.region_id)  # the usual intervals again
+    _warning_changed(warning)
+    return warning
+
+
+@transaction.atomic
+def cold_warning_update(
+    *,
+    actor: User,
+    warning: ColdWaveWarning,
+    level: int,
+    ends_at: datetime.datetime | None,
+    note: str | None = None,
+) -> ColdWaveWarning:
+    """Change the level and the end of a warning in force or still to come (an official Update of
+    the warning, patrols/cap.py). `note` None keeps the warning's note. A lifted warning stays
+    lifted: a new level then needs a new warning (cold_warning_issue)."""
+    warning = ColdWaveWarning.objects.select_for_update().get(pk=warning.pk)
+    _require_cold_wave_official(actor, warning.region_id)
+    if warning.lifted_by_id is not None:
+        raise ValidationError(_("该预警已解除"))
+    if level not in ColdWaveLevel.values:
+        raise ValidationError({"level": _("请选择预警等级")})
+    if ends_at is not None and ends_at <= warning.starts_at:
+        raise ValidationError({"ends_at": _("结束时间必须晚于开始时间")})
+    warning.level, warning.ends_at = level, ends_at
+    if note is not None:
+        warning.note = note
+    warning.full_clean()
+    warning.save(update_fields=["level", "ends_at", "note"])
+    refresh_next_visits_later(warning.region_id)
     _warning_changed(warning)
     return warning
 
