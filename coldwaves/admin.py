@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from coldwaves.models import RollCall, RollCallEntry
+from coldwaves.models import DutyShift, HotlineCall, RollCall, RollCallEntry
 
 
 @admin.register(RollCall)
@@ -15,3 +15,17 @@ class RollCallEntryAdmin(admin.ModelAdmin):
     list_display = ["roll_call", "region", "person", "outcome", "due_at", "answered_at"]
     list_filter = ["outcome"]
     raw_id_fields = ["roll_call", "household", "person", "visit", "answered_by"]
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(admin.ModelAdmin):
+    list_display = ["region", "role", "name", "starts_at", "ends_at"]
+    list_filter = ["role"]
+    raw_id_fields = ["user", "created_by"]
+
+
+@admin.register(HotlineCall)
+class HotlineCallAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "region", "kind", "place", "responded_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["clue", "household", "duty", "taken_by"]

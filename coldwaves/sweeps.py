@@ -18,6 +18,7 @@ from relief.alerts.sweeps import sql_message
 from relief.models import Severity
 
 ROLLCALL_UNREACHED = "coldwaves.rollcall_unreached"
+DUTY_GAP = "coldwaves.duty_gap"
 
 
 def unreached(county_code: str, today: datetime.date) -> QuerySet:
@@ -92,6 +93,34 @@ def answer_from_visits(county_code: str) -> int:
         return cur.rowcount
 
 
+def duty_gaps(county_code: str, today: datetime.date) -> QuerySet:
+    """A county under a cold-wave warning (an open roll call) with no one on duty at its desk now:
+    24-hour duty (值班值守) is what the notices ask for during the warning."""
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    from coldwaves.duty_models import DutyShift
+    from coldwaves.models import RollCall
+
+    now = timezone.now()
+    on_duty = DutyShift.objects.filter(region=OuterRef("region"), starts_at__lte=now, ends_at__gt=now)
+    return (
+        RollCall.objects.in_region(county_code)
+        .filter(closed_at__isnull=True, region_id=county_code)
+        .exclude(Exists(on_duty))
+        .annotate(
+            dedup_key=Concat(Value(f"{DUTY_GAP}:"), Cast("pk", CharField()), output_field=CharField()),
+            region_code=F("region_id"),
+            message=sql_message(
+                gettext("%(county)s处于寒潮预警期间，当前无人值班，请安排24小时值班并公布值班电话"),
+                county=F("region__name"),
+            ),
+            subject_id=F("pk"),
+            subject_label=F("region__name"),
+        )
+    )
+
+
 def register() -> None:
     from relief.alerts.sweeps import Sweep
     from relief.alerts.sweeps import register as register_sweep
@@ -106,5 +135,17 @@ def register() -> None:
             action_label=_("点名"),
             prepare=answer_from_visits,
             per_row=True,
+        )
+    )
+    register_sweep(
+        Sweep(
+            kind=DUTY_GAP,
+            label=_("寒潮预警期间无人值班"),
+            findings=duty_gaps,
+            severity=Severity.URGENT,
+            subject_model="coldwaves.RollCall",
+            action="coldwaves:duty",
+            action_query="rollcall={id}&alert={alert}",
+            action_label=_("安排值班"),
         )
     )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coldwaves.models import REACHED, Outcome, Reason, RollCall, RollCallEntry
-from coldwaves.sweeps import ROLLCALL_UNREACHED, answer_from_visits
+from coldwaves.sweeps import DUTY_GAP, ROLLCALL_UNREACHED, answer_from_visits
 from patrols.models import ColdWaveWarning
 from people.choices import FollowUp, HeatingType, HousingCondition, VisitChannel, VisitKind
 from people.models import Assistance, Household, Person, Visit
@@ -257,6 +257,7 @@ def rollcall_tick(now: datetime.datetime | None = None) -> dict[str, int]:
     )
     raised = resolved = 0
     for county in sorted(counties):
-        result = sweep_county(ROLLCALL_UNREACHED, county, timezone.localtime(now).date())
-        raised, resolved = raised + result.raised, resolved + result.resolved
+        for kind in (ROLLCALL_UNREACHED, DUTY_GAP):
+            result = sweep_county(kind, county, timezone.localtime(now).date())
+            raised, resolved = raised + result.raised, resolved + result.resolved
     return {**counts, "alerts_raised": raised, "alerts_resolved": resolved}
