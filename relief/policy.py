@@ -60,6 +60,7 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("rollcall_hours_level_2", _("寒潮点名时限（黄色预警）"), _("小时")),
         Parameter("rollcall_hours_level_3", _("寒潮点名时限（橙色预警）"), _("小时")),
         Parameter("rollcall_hours_level_4", _("寒潮点名时限（红色预警）"), _("小时")),
+        Parameter("rollcall_visit_hours", _("寒潮点名未联系上对象上门查看时限"), _("小时")),
         Parameter("visit_interval_high_risk_days", _("高风险老人探访间隔"), _("天")),
         Parameter("visit_interval_key_days", _("重点对象探访间隔"), _("天")),
         Parameter("visit_interval_general_days", _("一般对象探访间隔"), _("天")),

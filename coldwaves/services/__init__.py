@@ -239,7 +239,82 @@ def rollcall_answer(
     entry.visit = visit
     entry.note = note[:255]
     entry.save(update_fields=["outcome", "answered_at", "answered_by", "visit", "note"])
+    _visit_request_close(entry)
     return entry
+
+
+def _visit_request_close(entry: RollCallEntry) -> None:
+    """The person is reached: their visit request, if any, is done now (not at the next tick)."""
+    from relief.models import Task
+    from relief.todo.services import task_close_for_cause
+
+    key = f"rollcall:{entry.roll_call.region_id}:{entry.pk}"
+    for task in Task.objects.live().filter(source="rollcall", cause_key=key):
+        task_close_for_cause(task, _("已联系到本人或点名已结束"))
+
+
+VISIT_REQUEST = "visit_request"
+
+
+def visit_requests_sync(county_code: str, now: datetime.datetime | None = None) -> tuple[int, int]:
+    """Whoever on the county's open roll calls was not reached by the deadline, or was tried and not
+    reached, is a visit request (上门查看) for their township, due within `rollcall_visit_hours`; the
+    request closes itself once the person is reached (or the roll call ends). Returns (opened, closed)."""
+    from django.urls import reverse
+
+    from relief.models import Task
+    from relief.todo.services import task_close_for_cause, task_open
+
+    now = now or timezone.now()
+    try:
+        hours = policy_value("rollcall_visit_hours", county_code, timezone.localtime(now).date())
+    except MissingPolicyParameter:
+        hours = Decimal(2)
+    prefix = f"rollcall:{county_code}:"
+    due = (
+        RollCallEntry.objects.in_region(county_code)
+        .filter(roll_call__closed_at__isnull=True)
+        .unanswered()
+        .filter(Q(outcome=Outcome.NOT_REACHED) | Q(due_at__lt=now))
+        .select_related("person", "household")
+    )
+    live = set(
+        Task.objects.live()
+        .filter(source="rollcall", cause_key__startswith=prefix)
+        .values_list("cause_key", flat=True)
+    )
+    opened = 0
+    wanted = set()
+    for entry in due.iterator():
+        key = f"{prefix}{entry.pk}"
+        wanted.add(key)
+        if key in live:
+            continue
+        _task, created = task_open(
+            source="rollcall",
+            kind=VISIT_REQUEST,
+            cause_key=key,
+            title=_("%(name)s：寒潮点名未联系上，请上门查看") % {"name": entry.person.name},
+            region=entry.region_id,
+            assignee_region=entry.region_id[:9],
+            due_at=now + datetime.timedelta(hours=float(hours)),
+            subject=entry,
+            subject_label=entry.person.name,
+            detail=entry.household.address,
+            urgent=True,
+            action_url=reverse("people:person-visit", args=[entry.person_id]),
+            action_label=_("上门查看"),
+        )
+        opened += int(created)
+    closed = 0
+    for task in (
+        Task.objects.live()
+        .filter(source="rollcall", cause_key__startswith=prefix)
+        .exclude(cause_key__in=wanted)
+    ):
+        task_close_for_cause(task, _("已联系到本人或点名已结束"))
+        closed += 1
+    return opened, closed
 
 
 def rollcall_tick(now: datetime.datetime | None = None) -> dict[str, int]:
@@ -255,9 +330,11 @@ def rollcall_tick(now: datetime.datetime | None = None) -> dict[str, int]:
         .values_list("region_id", flat=True)
         .distinct()
     )
-    raised = resolved = 0
+    raised = resolved = visits = 0
     for county in sorted(counties):
         for kind in (ROLLCALL_UNREACHED, DUTY_GAP):
             result = sweep_county(kind, county, timezone.localtime(now).date())
             raised, resolved = raised + result.raised, resolved + result.resolved
-    return {**counts, "alerts_raised": raised, "alerts_resolved": resolved}
+        with transaction.atomic():
+            visits += visit_requests_sync(county, now)[0]
+    return {**counts, "alerts_raised": raised, "alerts_resolved": resolved, "visit_requests": visits}

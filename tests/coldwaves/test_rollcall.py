@@ -318,3 +318,37 @@ def test_the_api_lists_roll_calls_with_progress_and_answers_in_json(api, users, 
     api.force_authenticate(users["other_county"])
     assert api.get(f"/api/v1/rollcall-entries/{needy.pk}/").status_code == 404
     assert api.get("/api/v1/rollcalls/").json()["count"] == 0
+
+
+def test_not_reached_becomes_a_visit_request_for_the_township_that_closes_when_reached(
+    as_user, users, regions, at_risk
+):
+    _yellow(users, regions)
+    rollcall_tick()
+    gone = RollCallEntry.objects.get(person=at_risk["unsafe"])
+    late = RollCallEntry.objects.get(person=at_risk["tekun"])
+    RollCallEntry.objects.filter(pk=late.pk).update(due_at=timezone.now() - datetime.timedelta(minutes=1))
+    as_user(users["village"]).post(reverse("coldwaves:answer", args=[gone.pk]), {"outcome": "not_reached"})
+    before = timezone.now()
+    counts = rollcall_tick()
+    assert counts["visit_requests"] == 2
+    requests = Task.objects.filter(source="rollcall", kind="visit_request")
+    assert {t.subject_id for t in requests} == {str(gone.pk), str(late.pk)}
+    request = requests.get(subject_id=str(gone.pk))
+    # the township goes, within rollcall_visit_hours (2 by default), one tap to the visit form
+    assert request.assignee_region == "510121001" and request.urgent
+    assert (
+        before + datetime.timedelta(hours=2) <= request.due_at <= timezone.now() + datetime.timedelta(hours=2)
+    )
+    assert request.action_url == reverse("people:person-visit", args=[gone.person_id])
+    assert rollcall_tick()["visit_requests"] == 0  # not twice
+    # the township visits: the entry is answered and the request done
+    visit_record(actor=users["township"], household=gone.household, person=gone.person, channel="home")
+    as_user(users["village"]).post(reverse("coldwaves:answer", args=[late.pk]), {"outcome": "safe"})
+    # reached on the page: done at once; visited from the household page: done at the next tick
+    assert requests.get(subject_id=str(late.pk)).state == "done"
+    assert requests.get(subject_id=str(gone.pk)).state == "open"
+    rollcall_tick()
+    assert not Task.objects.live().filter(source="rollcall").exists()
+    gone.refresh_from_db()
+    assert gone.outcome == "safe" and gone.answered_by == users["township"]
