@@ -146,3 +146,6 @@ class RollCallEntry(models.Model):
     def reason_labels(self) -> list[str]:
         labels = dict(Reason.choices)
         return [str(labels.get(r, r)) for r in self.reasons]
+
+
+from coldwaves.plan_models import Drill, DrillKind, EmergencyPlan, PlanReserve  # noqa: E402,F401
