@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coldwaves import views
+from coldwaves import plan_views, views
 
 app_name = "coldwaves"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("entries/", views.entry_list, name="entries"),
     path("entries/<int:pk>/", views.entry, name="entry"),
     path("entries/<int:pk>/answer/", views.answer, name="answer"),
+    path("plans/", plan_views.plans, name="plans"),
+    path("plans/new/", plan_views.plan_new, name="plan-new"),
+    path("plans/<int:pk>/", plan_views.plan, name="plan"),
+    path("plans/<int:pk>/edit/", plan_views.plan_edit, name="plan-edit"),
+    path("plans/<int:pk>/reserves/", plan_views.plan_reserves, name="plan-reserves"),
+    path("plans/<int:pk>/drills/", plan_views.plan_drill, name="plan-drill"),
 ]
