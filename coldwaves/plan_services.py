@@ -75,11 +75,11 @@ def plan_create(
         created_at=now,
     )
     _attach(plan, document)
-    plan.full_clean(exclude=["superseded_by"])
-    if previous is not None:
+    if previous is not None:  # first, so that the new plan is the county's only current one
         previous.superseded_at = now
         previous._history_user = actor
         previous.save(update_fields=["superseded_at"])
+    plan.full_clean(exclude=["superseded_by"])
     plan._history_user = actor
     try:
         with transaction.atomic():
