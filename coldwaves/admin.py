@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from coldwaves.models import DutyShift, HotlineCall, RollCall, RollCallEntry
+from coldwaves.models import (
+    Drill,
+    DutyShift,
+    EmergencyPlan,
+    HotlineCall,
+    PlanReserve,
+    RollCall,
+    RollCallEntry,
+)
 
 
 @admin.register(RollCall)
@@ -29,3 +37,23 @@ class HotlineCallAdmin(admin.ModelAdmin):
     list_display = ["received_at", "region", "kind", "place", "responded_at"]
     list_filter = ["kind"]
     raw_id_fields = ["clue", "household", "duty", "taken_by"]
+
+
+class PlanReserveInline(admin.TabularInline):
+    model = PlanReserve
+    extra = 0
+    raw_id_fields = ["item"]
+
+
+@admin.register(EmergencyPlan)
+class EmergencyPlanAdmin(admin.ModelAdmin):
+    list_display = ["region", "title", "approved_on", "valid_until", "superseded_at", "created_by"]
+    raw_id_fields = ["superseded_by", "created_by"]
+    inlines = [PlanReserveInline]
+
+
+@admin.register(Drill)
+class DrillAdmin(admin.ModelAdmin):
+    list_display = ["plan", "region", "held_on", "kind", "participants"]
+    list_filter = ["kind"]
+    raw_id_fields = ["plan", "created_by"]

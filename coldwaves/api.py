@@ -6,13 +6,15 @@ at home; needs help with the need and its follow-up; or not reached)."""
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from coldwaves import services
-from coldwaves.models import Outcome, RollCall, RollCallEntry
+from coldwaves.models import Drill, EmergencyPlan, Outcome, PlanReserve, RollCall, RollCallEntry
 from coldwaves.selectors import EMPTY, progress_by_roll_call
 from people.choices import FollowUp, VisitChannel
 from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
@@ -150,6 +152,125 @@ class RollCallEntryViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data)
 
 
+# --- Emergency plans (应急预案) --------------------------------------------------------------------
+
+
+class PlanReserveSerializer(serializers.ModelSerializer):
+    item_code = serializers.CharField(source="item.code", read_only=True)
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    unit = serializers.CharField(source="item.unit", read_only=True)
+    held = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, help_text="Stock in the county's warehouses"
+    )
+    shortfall = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, help_text="Required minus held, never below 0"
+    )
+
+    class Meta:
+        model = PlanReserve
+        fields = ["item", "item_code", "item_name", "unit", "required", "held", "shortfall"]
+        read_only_fields = fields
+
+
+class DrillSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Drill
+        fields = [
+            "id",
+            "region",
+            "held_on",
+            "kind",
+            "kind_display",
+            "participants",
+            "participant_note",
+            "findings",
+            "follow_up",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EmergencyPlanSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField()
+    in_force = serializers.SerializerMethodField()
+    document_url = serializers.SerializerMethodField()
+    reserves = PlanReserveSerializer(many=True, read_only=True)
+    shortfall_items = serializers.SerializerMethodField()
+    drills = DrillSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = EmergencyPlan
+        fields = [
+            "id",
+            "region",
+            "title",
+            "approved_on",
+            "valid_until",
+            "current",
+            "in_force",
+            "superseded_at",
+            "superseded_by",
+            "document_url",
+            "note",
+            "created_at",
+            "reserves",
+            "shortfall_items",
+            "drills",
+        ]
+        read_only_fields = fields
+
+    def get_current(self, obj: EmergencyPlan) -> bool:
+        return obj.superseded_at is None
+
+    def get_in_force(self, obj: EmergencyPlan) -> bool:
+        return obj.in_force_on()
+
+    def get_document_url(self, obj: EmergencyPlan) -> str | None:
+        """The scoped, logged download of the plan's document."""
+        from relief.uploads import download_url
+
+        return download_url(obj, "document")
+
+    def get_shortfall_items(self, obj: EmergencyPlan) -> int:
+        """How many reserve lines are not fully held in the county."""
+        return sum(1 for r in obj.reserves.all() if r.shortfall > 0)
+
+
+class EmergencyPlanFilter(ScopedFilterSet):
+    region = RegionPrefixFilter()
+    current = filters.BooleanFilter(field_name="superseded_at", lookup_expr="isnull", label="Not superseded")
+
+    class Meta:
+        model = EmergencyPlan
+        fields = ["region", "current"]
+
+
+class EmergencyPlanViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """A county's emergency plans (one current, the superseded ones kept), each with its reserve
+    list checked against the stock of the county's warehouses and the drills held on it (those the
+    caller may see)."""
+
+    queryset = EmergencyPlan.objects.order_by("region_id", "-approved_on", "-id")
+    serializer_class = EmergencyPlanSerializer
+    filterset_class = EmergencyPlanFilter
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch(
+                    "reserves",
+                    queryset=PlanReserve.objects.with_stock().select_related("item").order_by("item_id"),
+                ),
+                Prefetch("drills", queryset=Drill.objects.visible_to(self.request.user)),
+            )
+        )
+
+
 def register(router) -> None:
     router.register("rollcalls", RollCallViewSet, basename="rollcall")
     router.register("rollcall-entries", RollCallEntryViewSet, basename="rollcallentry")
+    router.register("emergency-plans", EmergencyPlanViewSet, basename="emergencyplan")

@@ -8,11 +8,15 @@ class ColdwavesConfig(AppConfig):
 
     def ready(self) -> None:
         from coldwaves.demo import seed as seed_demo
+        from coldwaves.plan_sweeps import register as register_plan_sweeps
         from coldwaves.sweeps import register as register_sweeps
         from relief import demo, navigation
+        from relief.uploads import register_download
 
         navigation.register(_("寒潮点名"), "coldwaves:index", order=35)
         register_sweeps()
+        register_plan_sweeps()
+        register_download("coldwaves.emergencyplan", "document")
         demo.register(35, "coldwaves", seed_demo)  # after patrols' cold-wave warnings
         from coldwaves import dashboard  # noqa: F401  (registers its dashboard figures)
         from coldwaves.tasks import rollcall_tick_later

@@ -149,3 +149,4 @@ class RollCallEntry(models.Model):
 
 
 from coldwaves.duty_models import CallKind, DutyRole, DutyShift, HotlineCall  # noqa: E402,F401
+from coldwaves.plan_models import Drill, DrillKind, EmergencyPlan, PlanReserve  # noqa: E402,F401

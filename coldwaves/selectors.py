@@ -52,3 +52,23 @@ def region_names(codes: list[str]) -> dict[str, str]:
     from relief.models import Region
 
     return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+# --- Emergency plans: the reserves against the county's stock -------------------------------------
+
+
+def reserve_check(plan) -> list:
+    """The plan's reserve lines, each with `held` (the stock of its item in every warehouse of the
+    plan's county, its townships' included) and `shortfall` (required - held, never below zero),
+    in item order. One query."""
+    return list(plan.reserves.with_stock().select_related("item").order_by("item_id"))
+
+
+def shortfalls_by_plan(plan_ids: list[int]) -> dict[int, int]:
+    """Plan id -> how many of its reserve lines fall short. One query."""
+    from coldwaves.plan_models import PlanReserve
+
+    found: dict[int, int] = {}
+    for plan_id in PlanReserve.objects.filter(plan_id__in=plan_ids).short().values_list("plan_id", flat=True):
+        found[plan_id] = found.get(plan_id, 0) + 1
+    return found

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coldwaves import duty_views, views
+from coldwaves import duty_views, plan_views, views
 
 app_name = "coldwaves"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("duty/shifts/new/", duty_views.shift_add, name="shift-add"),
     path("duty/calls/new/", duty_views.call_log, name="call-log"),
     path("duty/calls/<int:pk>/<str:action>/", duty_views.call_action, name="call-action"),
+    path("plans/", plan_views.plans, name="plans"),
+    path("plans/new/", plan_views.plan_new, name="plan-new"),
+    path("plans/<int:pk>/", plan_views.plan, name="plan"),
+    path("plans/<int:pk>/edit/", plan_views.plan_edit, name="plan-edit"),
+    path("plans/<int:pk>/reserves/", plan_views.plan_reserves, name="plan-reserves"),
+    path("plans/<int:pk>/drills/", plan_views.plan_drill, name="plan-drill"),
 ]

@@ -170,6 +170,8 @@ EXCHANGE_INLINE_BYTES = env.int("EXCHANGE_INLINE_BYTES", default=512 * 1024)
 ROSTER_IMPORT_SECONDS = env.int("ROSTER_IMPORT_SECONDS", default=900)
 # Evidence and photos: images (JPEG/PNG/WebP) or PDF, checked by content, at most this size.
 UPLOAD_ATTACHMENT_MAX_BYTES = env.int("UPLOAD_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Documents (emergency plans): PDF, Word or OFD, checked by content, at most this size.
+UPLOAD_DOCUMENT_MAX_BYTES = env.int("UPLOAD_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Security (production) ----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -538,6 +538,10 @@ ATTACHMENT_TYPES = {
     "png": (".png", "image/png"),
     "webp": (".webp", "image/webp"),
     "pdf": (".pdf", "application/pdf"),
+    # documents (relief/document_uploads.py: plans, notices), never accepted as evidence or photos
+    "doc": (".doc", "application/msword"),
+    "docx": (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "ofd": (".ofd", "application/ofd"),
 }
 
 

@@ -85,6 +85,10 @@ NOT_READS = {"create", "bulk_create", "bulk_update", "none"}
 
 # Rule 2: which modules may save domain objects.
 SERVICE_MODULES = {"services.py", "models.py"}
+SERVICE_MODULE_SUFFIXES = (
+    "_services.py",
+    "_models.py",
+)  # e.g. funds/material_models.py, coldwaves/duty_models.py
 SERVICE_PACKAGES = {"services", "models"}
 SAVE_OK_NAMES = {
     "form",
@@ -188,7 +192,8 @@ def _scan(tree: ast.Module) -> Scan:
 
 def _model_files(root: Path, app: str) -> list[Path]:
     package = root / app / "models"
-    files = [root / app / "models.py"]
+    # models.py, and the modules it re-exports models from (funds/material_models.py)
+    files = [root / app / "models.py", *sorted((root / app).glob("*_models.py"))]
     if package.is_dir():
         files += sorted(package.glob("*.py"))
     return [f for f in files if f.is_file()]
@@ -197,6 +202,7 @@ def _model_files(root: Path, app: str) -> list[Path]:
 def build_index(root: Path, all_files: list[Path]) -> Index:
     index = Index()
     classes: dict[str, tuple[str, ast.ClassDef]] = {}  # name -> (app, node)
+    modules: dict[str, str] = {}  # class name -> its module, when not models.py ("plan_models")
     factories: dict[str, ast.AST] = {}  # module-level `XManager = ScopedManager.from_queryset(...)`
     for app in APPS:
         for path in _model_files(root, app):
@@ -206,6 +212,8 @@ def build_index(root: Path, all_files: list[Path]) -> Index:
             for node in tree.body:
                 if isinstance(node, ast.ClassDef):
                     classes[node.name] = (app, node)
+                    if path.name.endswith("_models.py"):
+                        modules[node.name] = path.stem
                 elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                     target = node.targets[0]
                     if isinstance(target, ast.Name):
@@ -279,6 +287,8 @@ def build_index(root: Path, all_files: list[Path]) -> Index:
     for name in scoped_models:
         app = classes[name][0]
         index.scoped_models[f"{app}.models.{name}"] = f"{app}.{name}"
+        if name in modules:
+            index.scoped_models[f"{app}.{modules[name]}.{name}"] = f"{app}.{name}"
 
     # Classes built on the scoped mixins (transitively, by name, over every file checked).
     bases_of: dict[str, set[str]] = {}
@@ -372,7 +382,11 @@ def is_query_module(rel: Path) -> bool:
 
 
 def is_service_module(rel: Path) -> bool:
-    return rel.name in SERVICE_MODULES or any(part in SERVICE_PACKAGES for part in rel.parts[:-1])
+    return (
+        rel.name in SERVICE_MODULES
+        or rel.name.endswith(SERVICE_MODULE_SUFFIXES)
+        or any(part in SERVICE_PACKAGES for part in rel.parts[:-1])
+    )
 
 
 def is_allowed(rel: Path) -> bool:

@@ -379,3 +379,34 @@ def test_repository_is_clean():
         [sys.executable, str(SCRIPT)], cwd=ROOT, capture_output=True, text=True, check=False, timeout=60
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_models_in_a_module_models_py_re_exports_are_scoped_and_may_be_saved_by_its_services(repo):
+    write(
+        repo,
+        "funds/material_models.py",
+        """
+        from django.db import models
+        from relief.scoping import ScopedManager
+
+
+        class Stock(models.Model):
+            objects = ScopedManager()
+        """,
+    )
+    write(
+        repo,
+        "funds/views.py",
+        """
+        from funds.material_models import Stock
+        from funds.models import Stock as Same
+
+
+        def stock_list(request):
+            return Stock.objects.all(), Same.objects.all(), Stock.objects.visible_to(request.user)
+        """,
+    )
+    write(repo, "funds/material_services.py", "def stock_receive(*, actor, stock):\n    stock.save()\n")
+    problems = lint(repo)
+    assert [p.split(": ", 1)[0] for p in problems] == ["funds/views.py:6", "funds/views.py:6"]
+    assert all("funds.Stock" in p for p in problems)

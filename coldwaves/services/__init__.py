@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coldwaves.models import REACHED, Outcome, Reason, RollCall, RollCallEntry
+from coldwaves.plan_sweeps import PLAN_GAP
 from coldwaves.sweeps import DUTY_GAP, ROLLCALL_UNREACHED, answer_from_visits
 from patrols.models import ColdWaveWarning
 from people.choices import FollowUp, HeatingType, HousingCondition, VisitChannel, VisitKind
@@ -319,7 +320,8 @@ def visit_requests_sync(county_code: str, now: datetime.datetime | None = None) 
 
 def rollcall_tick(now: datetime.datetime | None = None) -> dict[str, int]:
     """Sync the roll calls with the warnings, then raise and resolve their alerts in every county
-    with a roll call open now or closed since the last tick (its alerts resolve)."""
+    with a roll call open now or closed since the last tick (its alerts resolve), and the alerts of
+    the counties' emergency plans (none in force, reserves short) with them."""
     from relief.alerts.sweeps import sweep_county
 
     now = now or timezone.now()
@@ -330,11 +332,22 @@ def rollcall_tick(now: datetime.datetime | None = None) -> dict[str, int]:
         .values_list("region_id", flat=True)
         .distinct()
     )
-    raised = resolved = visits = 0
+    today = timezone.localtime(now).date()
+    raised = resolved = plan_raised = plan_resolved = visits = 0
     for county in sorted(counties):
         for kind in (ROLLCALL_UNREACHED, DUTY_GAP):
-            result = sweep_county(kind, county, timezone.localtime(now).date())
+            result = sweep_county(kind, county, today)
             raised, resolved = raised + result.raised, resolved + result.resolved
+        # the county's emergency plan and its reserves, while the warning is in force (plan_sweeps)
+        result = sweep_county(PLAN_GAP, county, today)
+        plan_raised, plan_resolved = plan_raised + result.raised, plan_resolved + result.resolved
         with transaction.atomic():
             visits += visit_requests_sync(county, now)[0]
-    return {**counts, "alerts_raised": raised, "alerts_resolved": resolved, "visit_requests": visits}
+    return {
+        **counts,
+        "alerts_raised": raised,
+        "alerts_resolved": resolved,
+        "plan_alerts_raised": plan_raised,
+        "plan_alerts_resolved": plan_resolved,
+        "visit_requests": visits,
+    }

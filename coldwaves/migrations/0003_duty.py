@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coldwaves', '0001_initial'),
+        ('coldwaves', '0002_emergency_plans'),
         ('patrols', '0005_cap_message'),
         ('people', '0011_alter_visit_kind'),
         ('relief', '0017_policy_rollcall_hours'),
