@@ -160,8 +160,11 @@ def rollcall_raise_level(
 
 
 def rollcalls_sync(now: datetime.datetime | None = None) -> dict[str, int]:
-    """Open, raise and close roll calls to match the warnings in force now; answer entries from
-    visits. Idempotent: a second run changes nothing."""
+    """Open, raise, carry over and close roll calls to match the warnings in force now; answer
+    entries from visits. A county has at most one open roll call: while any warning is in force for
+    it, its roll call stays open (carried over to another warning in force when its own ends, so no
+    one is put on a second list), at the highest level in force. Idempotent: a second run changes
+    nothing."""
     now = now or timezone.now()
     counts = {"opened": 0, "raised": 0, "closed": 0, "answered": 0}
     # the highest level in force per county wins (a city's red over the county's yellow)
@@ -169,22 +172,25 @@ def rollcalls_sync(now: datetime.datetime | None = None) -> dict[str, int]:
     for warning in ColdWaveWarning.objects.active_at(now).order_by("level", "-starts_at"):
         for county in counties_under(warning.region_id):
             in_force[county] = warning
+    active = {w.pk for w in in_force.values()} | set(
+        ColdWaveWarning.objects.active_at(now).values_list("pk", flat=True)
+    )
     for county, warning in in_force.items():
         current = RollCall.objects.open().filter(region_id=county).order_by("-opened_at").first()
-        if current is not None and current.warning_id != warning.pk and current.warning.ends_at is None:
-            if warning.level > current.level:
-                rollcall_raise_level(roll_call=current, level=warning.level, now=now)
-                counts["raised"] += 1
+        if current is None:
+            _roll_call, created = rollcall_open(warning=warning, county_code=county, now=now)
+            counts["opened"] += int(created)
             continue
-        if current is not None and current.warning_id == warning.pk:
-            if warning.level > current.level:
-                rollcall_raise_level(roll_call=current, level=warning.level, now=now)
-                counts["raised"] += 1
-            continue
-        _roll_call, created = rollcall_open(warning=warning, county_code=county, now=now)
-        counts["opened"] += int(created)
-    ended = RollCall.objects.open().exclude(warning__in=ColdWaveWarning.objects.active_at(now))
-    counts["closed"] = ended.update(closed_at=now)
+        if current.warning_id not in active:
+            try:
+                with transaction.atomic():
+                    RollCall.objects.filter(pk=current.pk).update(warning=warning)
+            except IntegrityError:  # this warning had a roll call here before: keep the list open as it is
+                pass
+        if warning.level > current.level:
+            rollcall_raise_level(roll_call=current, level=warning.level, now=now)
+            counts["raised"] += 1
+    counts["closed"] = RollCall.objects.open().exclude(region_id__in=list(in_force)).update(closed_at=now)
     for county in RollCall.objects.open().values_list("region_id", flat=True).distinct():
         counts["answered"] += answer_from_visits(county)
     return counts

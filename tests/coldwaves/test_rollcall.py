@@ -352,3 +352,24 @@ def test_not_reached_becomes_a_visit_request_for_the_township_that_closes_when_r
     assert not Task.objects.live().filter(source="rollcall").exists()
     gone.refresh_from_db()
     assert gone.outcome == "safe" and gone.answered_by == users["township"]
+
+
+def test_a_county_has_one_roll_call_carried_over_while_any_warning_is_in_force(users, regions, at_risk):
+    county_warning = cold_warning_issue(
+        actor=users["county"],
+        region=regions["county"],
+        level=2,
+        ends_at=timezone.now() + datetime.timedelta(hours=6),
+    )
+    rollcall_tick()
+    city_warning = cold_warning_issue(actor=users["province"], region=regions["city"], level=3)
+    rollcall_tick()
+    home = RollCall.objects.get(region_id="510121")  # one list, raised, not a second one
+    assert home.level == 3 and home.warning_id == county_warning.pk
+    # the county's own warning ends; the city's goes on: the same list, now under the city's warning
+    cold_warning_lift(actor=users["county"], warning=county_warning)
+    rollcall_tick()
+    home.refresh_from_db()
+    assert home.closed_at is None and home.warning_id == city_warning.pk
+    assert RollCall.objects.filter(region_id="510121").count() == 1
+    assert RollCallEntry.objects.filter(roll_call=home).count() == 7
