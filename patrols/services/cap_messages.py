@@ -71,6 +71,10 @@ def _cap_store(actor: User, alert: cap.CapAlert) -> CapReceipt:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["patrols.cap_receive"])
     existing = CapMessage.objects.filter(sender=alert.sender, identifier=alert.identifier).first()
     if existing is not None:
+        # a copy sent by someone whose region the stored message is not in answers as a new message
+        # outside their scope would: its outcome names other regions' warnings
+        if not CapMessage.objects.visible_to(actor).filter(pk=existing.pk).exists():
+            raise PermissionDenied(_("消息中的区域均不在您的管辖范围内"))
         return CapReceipt(existing, created=False)
     info = alert.main_info
     message = CapMessage(

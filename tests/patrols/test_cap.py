@@ -139,6 +139,9 @@ def test_a_duplicate_answers_the_first_outcome_and_changes_nothing(api, users, r
     assert again.json() == first.json()
     assert CapMessage.objects.count() == 1
     assert list(ColdWaveWarning.objects.values_list("pk", flat=True)) == [warning.pk]
+    # another county's official sending the same copy learns nothing of what it did here
+    other = post(api, users["other_county"], "cap_alert_yellow.xml")
+    assert other.status_code == 403 and "510121" not in other.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
