@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, parsers, status, viewsets
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
@@ -142,10 +142,17 @@ class ExchangeBatchViewSet(
         return Response(self.get_serializer(batch).data, status=code)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^(\d{1,6}|\d{15}|\d{17}[\dXx])$"})
+class IdNumberSearchFilter(filters.CharFilter):
+    """`?id_number=`: a whole ID number (15 or 18 characters), or its first digits up to the 6-digit
+    address code: what every role may search by (a role that sees numbers in full may also send a
+    longer prefix, which the schema does not promise)."""
+
+
 class ExchangeRecordFilter(ScopedFilterSet):
     region = RegionPrefixFilter()
     status = filters.ChoiceFilter(choices=RecordStatus.choices, label=gettext_lazy("比对结果"))
-    id_number = filters.CharFilter(method="filter_search", label=gettext_lazy("身份证号（完整或开头）"))
+    id_number = IdNumberSearchFilter(method="filter_search", label=gettext_lazy("身份证号（完整或开头）"))
     name = filters.CharFilter(method="filter_search", label=gettext_lazy("姓名（开头）"))
     monitored = filters.BooleanFilter(label=gettext_lazy("监测对象"))
 
