@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
@@ -142,11 +144,25 @@ class ExchangeBatchViewSet(
         return Response(self.get_serializer(batch).data, status=code)
 
 
-@extend_schema_field({"type": "string", "pattern": r"^(\d{1,6}|\d{15}|\d{17}[\dXx])$"})
+ID_PREFIX = r"^\d{1,17}[\dXx]?$"
+
+
+class IdNumberSearchField(forms.CharField):
+    refuse_empty = True  # StrictFilterForm: sent empty is a 400, as the schema's pattern says
+
+
+@extend_schema_field({"type": "string", "pattern": ID_PREFIX})
 class IdNumberSearchFilter(filters.CharFilter):
-    """`?id_number=`: a whole ID number (15 or 18 characters), or its first digits up to the 6-digit
-    address code: what every role may search by (a role that sees numbers in full may also send a
-    longer prefix, which the schema does not promise)."""
+    """`?id_number=`: a whole ID number or its first digits. A role that sees numbers masked may send
+    a whole number or at most the 6-digit address code: a longer prefix is 403 for it."""
+
+    field_class = IdNumberSearchField
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault(
+            "validators", [RegexValidator(ID_PREFIX, gettext_lazy("身份证号只能包含数字和末位X"))]
+        )
+        super().__init__(**kwargs)
 
 
 class ExchangeRecordFilter(ScopedFilterSet):
@@ -167,6 +183,8 @@ class ExchangeRecordFilter(ScopedFilterSet):
         except NumberSearchLimited as exc:
             raise Throttled(detail=str(exc)) from None
         except ValidationError as exc:
+            if exc.code == "id_number_prefix":  # allowed to others, not to this role
+                raise exceptions.PermissionDenied(exc.messages[0]) from None
             raise exceptions.ValidationError({name: exc.messages}) from None
 
 

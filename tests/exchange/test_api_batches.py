@@ -171,8 +171,11 @@ def test_records_filters_and_masking(api, users, source, register):
     assert [x["id_number"] for x in shown] == [
         data.NOT_REGISTERED[:6] + "********" + data.NOT_REGISTERED[-4:]
     ]
+    # a longer prefix is allowed to others, not to this role: 403 (a malformed one is 400)
     refused = api.get(RECORDS, {"id_number": data.NOT_REGISTERED[:12]})
-    assert refused.status_code == 400 and "id_number" in refused.json()["error"]["fields"]
+    assert refused.status_code == 403 and "前6位地址码" in refused.json()["error"]["message"]
+    malformed = api.get(RECORDS, {"id_number": "51012X9"})
+    assert malformed.status_code == 400 and "id_number" in malformed.json()["error"]["fields"]
 
 
 def test_record_list_query_count(api, users, source, register, django_assert_num_queries):
