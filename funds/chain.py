@@ -426,7 +426,7 @@ def _totals(entries: list[Entry]) -> Totals:
 
 def assistance_chain(household: Household, user) -> Chain:
     """Everything the household received that `user` may see, newest first, with its totals. Five
-    queries, whatever the number of entries."""
+    queries, and one per registered collector (campaigns: one), whatever the number of entries."""
     entries = [e for collect in COLLECTORS for e in collect(household, user)]
     entries.sort(key=lambda e: (e.date, e.at or _midnight(e.date)), reverse=True)
     return Chain(household_id=household.pk, entries=entries, totals=_totals(entries))
