@@ -16,7 +16,9 @@ number of entries):
 - recoveries (`Recovery`, not cancelled) of money paid wrongly, as a negative amount to bring back,
   and each sum returned (`RecoveryReturn`).
 
-Campaigns (专项行动, issue 20) do not exist yet: when they do, their collector joins `COLLECTORS`.
+Apps above funds add their own collectors (`register_collector`, from their AppConfig.ready()):
+campaigns (集中慰问) adds each household's deliveries, with no amount (the cash is a payment line
+and the goods a material distribution above, so nothing is counted twice).
 
 Only what the user may see: payments, applications and recoveries through their managers'
 `visible_to(user)`; a distribution is the household's own record (its region is the warehouse's
@@ -81,7 +83,14 @@ UNPAID_BATCH_STATUSES = (
 )
 
 
+#: kinds and states of the collectors other apps register (register_collector)
+EXTRA_KINDS: dict[str, object] = {}
+EXTRA_STATES: dict[str, object] = {}
+
+
 def kind_label(kind: str) -> str:
+    if kind in EXTRA_KINDS:
+        return str(EXTRA_KINDS[kind])
     return {
         PAYMENT: _("救助发放"),
         EMERGENCY: _("先行救助"),
@@ -103,6 +112,8 @@ def state_label(state: str) -> str:
     }
     if state in labels:
         return labels[state]
+    if state in EXTRA_STATES:
+        return str(EXTRA_STATES[state])
     return str(RecoveryState(state).label)
 
 
@@ -362,13 +373,27 @@ def recovery_entries(household: Household, user) -> Iterable[Entry]:
             )
 
 
-#: every source of the chain; campaigns (issue 20) add theirs here
-COLLECTORS: tuple[Callable[[Household, object], Iterable[Entry]], ...] = (
+#: every source of the chain; apps above funds append theirs with register_collector
+COLLECTORS: list[Callable[[Household, object], Iterable[Entry]]] = [
     payment_entries,
     application_entries,
     material_entries,
     recovery_entries,
-)
+]
+
+
+def register_collector(
+    collect: Callable[[Household, object], Iterable[Entry]],
+    *,
+    kinds: dict[str, object] | None = None,
+    states: dict[str, object] | None = None,
+) -> None:
+    """Add an app's collector to the chain (once), with the labels of its entries' kinds and states
+    (states the chain already names keep their label)."""
+    if collect not in COLLECTORS:
+        COLLECTORS.append(collect)
+    EXTRA_KINDS.update(kinds or {})
+    EXTRA_STATES.update({k: v for k, v in (states or {}).items() if k not in EXTRA_STATES})
 
 
 # --- the chain -----------------------------------------------------------------------------------------
@@ -401,7 +426,7 @@ def _totals(entries: list[Entry]) -> Totals:
 
 def assistance_chain(household: Household, user) -> Chain:
     """Everything the household received that `user` may see, newest first, with its totals. Five
-    queries, whatever the number of entries."""
+    queries, and one per registered collector (campaigns: one), whatever the number of entries."""
     entries = [e for collect in COLLECTORS for e in collect(household, user)]
     entries.sort(key=lambda e: (e.date, e.at or _midnight(e.date)), reverse=True)
     return Chain(household_id=household.pk, entries=entries, totals=_totals(entries))

@@ -45,7 +45,16 @@ INSTALLED_APPS = [
     "relief",
 ]
 # The domain apps, lowest floor first (see ../shared/STYLE.md: which way imports run).
-DOMAIN_APPS = ["people", "funds", "enrolments", "exchange", "patrols", "coldwaves", "institutions"]
+DOMAIN_APPS = [
+    "people",
+    "funds",
+    "campaigns",
+    "enrolments",
+    "exchange",
+    "patrols",
+    "coldwaves",
+    "institutions",
+]
 INSTALLED_APPS += DOMAIN_APPS
 
 MIDDLEWARE = [

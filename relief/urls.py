@@ -38,6 +38,7 @@ urlpatterns = [
     path("dashboard/", include("relief.dashboard.urls")),
     path("people/", include("people.urls")),
     path("funds/", include("funds.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("enrolments/", include("enrolments.urls")),
     path("patrols/", include("patrols.urls")),
     path("coldwaves/", include("coldwaves.urls")),

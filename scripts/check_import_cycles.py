@@ -31,7 +31,17 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-PACKAGES = ("relief", "people", "funds", "enrolments", "exchange", "patrols", "coldwaves", "institutions")
+PACKAGES = (
+    "relief",
+    "people",
+    "funds",
+    "campaigns",
+    "enrolments",
+    "exchange",
+    "patrols",
+    "coldwaves",
+    "institutions",
+)
 SKIP_DIRS = {"__pycache__", "static", "templates", "locale", "node_modules"}
 
 

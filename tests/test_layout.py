@@ -5,7 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["relief", "people", "funds", "enrolments", "exchange", "patrols", "coldwaves", "institutions"]
+APPS = [
+    "relief",
+    "people",
+    "funds",
+    "campaigns",
+    "enrolments",
+    "exchange",
+    "patrols",
+    "coldwaves",
+    "institutions",
+]
 LIMIT = 700
 
 

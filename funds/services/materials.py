@@ -83,14 +83,56 @@ def stock_distribute(
 ) -> StockMovement:
     """Give goods to a household on the register, or to a recipient described in words (or a linked
     record such as a patrol encounter). Stock never goes below zero."""
-    from django.contrib.contenttypes.models import ContentType
-
     require_actor(actor, stock.region_id)
-    quantity = _quantity(quantity)
     if household is None and not recipient_description.strip() and recipient is None:
         raise ValidationError({"household": _("请选择领取家庭或填写领取人")})
     if household is not None:
         require_in_scope(actor, household.region_id)
+    return _distribute(
+        actor=actor,
+        stock=stock,
+        quantity=quantity,
+        household=household,
+        recipient_description=recipient_description,
+        recipient=recipient,
+        note=note,
+    )
+
+
+@transaction.atomic
+def stock_distribute_to_household(
+    *,
+    actor: User,
+    stock: Stock,
+    quantity: Decimal,
+    household: Household,
+    recipient: Any = None,
+    note: str = "",
+) -> StockMovement:
+    """Give a household goods of its county's stock where the actor works in the household's
+    region but not at the warehouse (a village worker delivering a county's 集中慰问 goods). The
+    stock must lie in the household's county."""
+    require_actor(actor, household.region_id)
+    if not household.region_id.startswith(stock.region_id[:6]):
+        raise ValidationError({"stock": _("只能发放本县（区）的库存物资")})
+    return _distribute(
+        actor=actor, stock=stock, quantity=quantity, household=household, recipient=recipient, note=note
+    )
+
+
+def _distribute(
+    *,
+    actor: User,
+    stock: Stock,
+    quantity: Decimal,
+    household: Household | None,
+    recipient_description: str = "",
+    recipient: Any = None,
+    note: str = "",
+) -> StockMovement:
+    from django.contrib.contenttypes.models import ContentType
+
+    quantity = _quantity(quantity)
     locked = Stock.objects.select_for_update().select_related("item").get(pk=stock.pk)
     if locked.quantity < quantity:
         raise ValidationError(

@@ -398,6 +398,42 @@ def make_data(users) -> dict:
         status="resolved",
         created=ws - datetime.timedelta(days=3),
     )  # before the winter
+    # --- campaigns (集中慰问), written behind the services' back ---
+    from campaigns.models import Campaign, CampaignHousehold
+
+    def campaign(code, state):
+        return Campaign.objects.create(
+            region=region(code),
+            name=f"两节慰问 {code} {state}",
+            starts_on=today,
+            ends_on=today + 30 * day,
+            categories=["dibao"],
+            cash_amount=Decimal("300"),
+            state=state,
+        )
+
+    home, closed, away = (
+        campaign("510121", "in_progress"),
+        campaign("510121", "closed"),
+        campaign("510129", "listed"),
+    )
+    for camp, household, state, note in (
+        (home, a, "delivered", ""),
+        (home, b, "pending", ""),
+        (home, c, "declined", "婉拒"),
+        (home, d, "not_found", "外出"),
+        (closed, a, "delivered", ""),  # a closed campaign: not counted
+        (away, f, "pending", ""),
+    ):
+        CampaignHousehold.objects.create(
+            campaign=camp,
+            household=household,
+            region_id=household.region_id,
+            state=state,
+            note=note,
+            received_by_name="户主" if state == "delivered" else "",
+        )
+
     # the factories wrote behind the services' back: store each person's next visit due, as the
     # nightly recompute does
     person_refresh_next_visit()
@@ -523,6 +559,16 @@ def expected(code: str) -> dict[str, object]:
     out["coldwaves.overdue"] = sum(
         1 for e in roll_call_entries if e.outcome in ("pending", "not_reached") and e.due_at < now
     )
+
+    # campaigns: the households on the open campaigns' lists, by state
+    from campaigns.models import CampaignHousehold
+
+    on_lists = [
+        x for x in CampaignHousehold.objects.exclude(campaign__state="closed") if x.region_id.startswith(code)
+    ]
+    out["campaigns.households"] = len(on_lists)
+    for state in ("delivered", "pending", "declined", "not_found"):
+        out[f"campaigns.{state}"] = sum(1 for x in on_lists if x.state == state)
 
     # institutions
     active = Institution.objects.filter(region__code__startswith=code, is_active=True)

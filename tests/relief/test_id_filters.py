@@ -106,6 +106,17 @@ def foreign(regions):
         region=regions["other_county"], level=2, starts_at=datetime.datetime.now(datetime.UTC)
     )
     rollcall_open(warning=warning, county_code=regions["other_county"].code)
+    from campaigns.models import Campaign, CampaignHousehold
+
+    campaign = Campaign.objects.create(
+        region=regions["other_county"],
+        name="两节慰问",
+        starts_on=datetime.date(2026, 12, 20),
+        ends_on=datetime.date(2027, 2, 28),
+        cash_amount="300.00",
+        state="listed",
+    )
+    CampaignHousehold.objects.create(campaign=campaign, household=household, region_id=household.region_id)
 
 
 def _foreign_id(model, user) -> str:
