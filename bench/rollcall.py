@@ -68,8 +68,8 @@ def main() -> None:
                     """
                     INSERT INTO people_visit (household_id, person_id, region_code, visited_at, kind, channel,
                                               needs, follow_up, follow_up_note, note, created_at)
-                    SELECT e.household_id, e.person_id, e.region_code, now(), 'cold_wave', 'phone', '', '', '', '', now()
-                      FROM coldwaves_rollcallentry e WHERE e.id %% 10 = 0
+                    SELECT e.household_id, e.person_id, e.region_code, clock_timestamp(), 'cold_wave', 'phone', '', '', '', '', now()
+                      FROM coldwaves_rollcallentry e WHERE e.id % 10 = 0
                     """
                 )
                 visits = cur.rowcount
