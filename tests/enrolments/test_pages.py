@@ -369,8 +369,8 @@ def test_the_household_page_stays_a_few_queries(as_user, users, household, djang
     client = as_user(users["county"])
     client.get(reverse("people:household-detail", args=[household.pk]))
     with django_assert_max_num_queries(
-        18
-    ):  # the same with one appeal or many (18: members' payment accounts, the assistance chain's five)
+        19
+    ):  # the same with one appeal or many (19: members' payment accounts, the assistance chain's six)
         client.get(reverse("people:household-detail", args=[household.pk]))
 
 
