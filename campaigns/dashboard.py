@@ -10,7 +10,17 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import CampaignHousehold, CampaignState, DeliveryState
-from relief.dashboard.registry import Figure, FigureQuery, Link, Row, Section, Source, grouped, register
+from relief.dashboard.registry import (
+    Figure,
+    FigureQuery,
+    Link,
+    Row,
+    Section,
+    Source,
+    counted_rows,
+    register,
+    state_params,
+)
 
 HOUSEHOLDS = "campaigns:households"
 
@@ -21,17 +31,7 @@ def completion(q: FigureQuery) -> Iterable[Row]:
         **{f"campaigns.{s}": Count("pk", filter=Q(state=s)) for s in DeliveryState.values},
     }
     rows = CampaignHousehold.objects.exclude(campaign__state=CampaignState.CLOSED)
-    totals = dict.fromkeys(measures, 0)
-    for r in grouped(rows, q).values("g").annotate(**measures):
-        for key in measures:
-            totals[key] += r[key]
-            yield r["g"], key, "", r[key]
-    for key, value in totals.items():
-        yield None, key, "", value
-
-
-def _state(state: str):
-    return lambda q: {"state": state}
+    return counted_rows(rows, q, measures)
 
 
 register(
@@ -54,7 +54,7 @@ register(
             _("户"),
             order=20,
             in_table=True,
-            link=Link(HOUSEHOLDS, _state(DeliveryState.DELIVERED)),
+            link=Link(HOUSEHOLDS, state_params(DeliveryState.DELIVERED)),
         ),
         Figure(
             "campaigns.pending",
@@ -63,7 +63,7 @@ register(
             _("户"),
             order=30,
             in_table=True,
-            link=Link(HOUSEHOLDS, _state(DeliveryState.PENDING)),
+            link=Link(HOUSEHOLDS, state_params(DeliveryState.PENDING)),
         ),
         Figure(
             "campaigns.declined",
@@ -71,7 +71,7 @@ register(
             "campaigns",
             _("户"),
             order=40,
-            link=Link(HOUSEHOLDS, _state(DeliveryState.DECLINED)),
+            link=Link(HOUSEHOLDS, state_params(DeliveryState.DECLINED)),
         ),
         Figure(
             "campaigns.not_found",
@@ -79,7 +79,7 @@ register(
             "campaigns",
             _("户"),
             order=50,
-            link=Link(HOUSEHOLDS, _state(DeliveryState.NOT_FOUND)),
+            link=Link(HOUSEHOLDS, state_params(DeliveryState.NOT_FOUND)),
         ),
     ],
     sources=[Source("campaigns.completion", completion, live=True)],

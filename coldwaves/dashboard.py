@@ -10,7 +10,17 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from coldwaves.models import REACHED, Outcome, RollCallEntry
-from relief.dashboard.registry import Figure, FigureQuery, Link, Row, Section, Source, grouped, register
+from relief.dashboard.registry import (
+    Figure,
+    FigureQuery,
+    Link,
+    Row,
+    Section,
+    Source,
+    counted_rows,
+    register,
+    state_params,
+)
 
 ENTRIES = "coldwaves:entries"
 TODO = Q(outcome__in=[Outcome.PENDING, Outcome.NOT_REACHED])
@@ -25,17 +35,7 @@ def progress(q: FigureQuery) -> Iterable[Row]:
         "coldwaves.overdue": Count("pk", filter=TODO & Q(due_at__lt=q.now)),
     }
     open_entries = RollCallEntry.objects.filter(roll_call__closed_at__isnull=True)
-    totals = dict.fromkeys(measures, 0)
-    for r in grouped(open_entries, q).values("g").annotate(**measures):
-        for key in measures:
-            totals[key] += r[key]
-            yield r["g"], key, "", r[key]
-    for key, value in totals.items():
-        yield None, key, "", value
-
-
-def _state(state: str):
-    return lambda q: {"state": state}
+    return counted_rows(open_entries, q, measures)
 
 
 register(
@@ -58,7 +58,7 @@ register(
             _("人"),
             order=20,
             in_table=True,
-            link=Link(ENTRIES, _state("reached")),
+            link=Link(ENTRIES, state_params("reached")),
         ),
         Figure(
             "coldwaves.needs_help",
@@ -67,7 +67,7 @@ register(
             _("人"),
             order=30,
             in_table=True,
-            link=Link(ENTRIES, _state("needs_help")),
+            link=Link(ENTRIES, state_params("needs_help")),
         ),
         Figure(
             "coldwaves.not_reached",
@@ -75,7 +75,7 @@ register(
             "coldwaves",
             _("人"),
             order=40,
-            link=Link(ENTRIES, _state("not_reached")),
+            link=Link(ENTRIES, state_params("not_reached")),
         ),
         Figure(
             "coldwaves.overdue",
@@ -84,7 +84,7 @@ register(
             _("人"),
             order=50,
             in_table=True,
-            link=Link(ENTRIES, _state("overdue")),
+            link=Link(ENTRIES, state_params("overdue")),
         ),
     ],
     sources=[Source("coldwaves.progress", progress, live=True)],

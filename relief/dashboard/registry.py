@@ -190,6 +190,24 @@ def grouped(queryset, q: FigureQuery, field: str = "region_id"):
     return queryset.in_region(q.prefix).annotate(g=Substr(field, 1, q.length)).order_by()
 
 
+def counted_rows(queryset, q: FigureQuery, measures: dict[str, Any]) -> Iterable[Row]:
+    """Rows of a live source counting `measures` ({figure key: aggregate}) over `queryset`: one
+    GROUP BY for the sub-regions (`grouped()`), then the region's own totals (group None), which a
+    live source must give itself."""
+    totals = dict.fromkeys(measures, 0)
+    for r in grouped(queryset, q).values("g").annotate(**measures):
+        for key in measures:
+            totals[key] += r[key]
+            yield r["g"], key, "", r[key]
+    for key, value in totals.items():
+        yield None, key, "", value
+
+
+def state_params(state: str) -> Callable[[FigureQuery], dict[str, str]]:
+    """A Link's params: the list behind a figure filtered to `?state=<state>`."""
+    return lambda q: {"state": state}
+
+
 def as_decimal(value: Any) -> Decimal:
     if value is None:
         return Decimal(0)
