@@ -10,7 +10,9 @@ class CampaignsConfig(AppConfig):
         from campaigns import dashboard  # noqa: F401  (registers its dashboard figures)
         from campaigns.chain import KIND, STATES, campaign_entries
         from campaigns.demo import seed
+        from campaigns.services import cash_hold_rule
         from funds.chain import register_collector
+        from funds.services.holds import register_hold_rule
         from relief import demo, navigation
         from relief.uploads import register_download
 
@@ -18,3 +20,4 @@ class CampaignsConfig(AppConfig):
         register_download("campaigns.campaignhousehold", "photo")
         register_collector(campaign_entries, kinds={KIND: _("集中慰问")}, states=STATES)
         demo.register(25, "campaigns", seed)
+        register_hold_rule(cash_hold_rule)

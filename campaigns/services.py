@@ -13,9 +13,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignHousehold, CampaignItem, CampaignState, DeliveryState
-from funds.models import Allocation, AmountBasis, AmountMode, DisbursementBatch, MaterialItem, Program, Stock
+from funds.models import (
+    Allocation,
+    AmountBasis,
+    AmountMode,
+    BatchStatus,
+    DisbursementBatch,
+    MaterialItem,
+    Payment,
+    Program,
+    Stock,
+)
 from funds.services.batches import batch_generate
 from funds.services.eligibility import eligible_payments, households_for_program
+from funds.services.holds import payments_hold, payments_release
 from funds.services.materials import stock_distribute_to_household
 from relief.models import Region, User
 from relief.scoping import require_actor
@@ -220,6 +231,7 @@ def delivery_record(
             entry.photo.save(attachment_name(kind), photo, save=False)
     elif not note:
         raise ValidationError({"note": _("请填写原因")})
+    previous = entry.state
     entry.state = outcome
     entry.received_by_name = received_by_name if outcome == DeliveryState.DELIVERED else ""
     entry.note = note
@@ -227,11 +239,83 @@ def delivery_record(
     entry.delivered_by = actor
     entry.full_clean(exclude=["campaign", "household", "region"])
     entry.save()
+    if campaign.program_id:
+        _cash_follows(campaign, entry, previous)
     if campaign.state == CampaignState.LISTED:
         Campaign.objects.filter(pk=campaign.pk, state=CampaignState.LISTED).update(
             state=CampaignState.IN_PROGRESS
         )
     return entry
+
+
+def _hold_reason(campaign: Campaign, entry: CampaignHousehold) -> str:
+    return _("集中慰问“%(name)s”：%(state)s（%(note)s）") % {
+        "name": campaign.name,
+        "state": entry.get_state_display(),
+        "note": entry.note,
+    }
+
+
+def _hold_prefix(campaign: Campaign) -> str:
+    return _("集中慰问“%(name)s”：") % {"name": campaign.name}
+
+
+def _cash_follows(campaign: Campaign, entry: CampaignHousehold, previous: str) -> None:
+    """The campaign's money follows the delivery: a household that declined or was not found has
+    its line held in the campaign's batches not yet paid; found and delivered later, the line is
+    released (while the batch is not approved). The county's batches being generated are locked
+    first, so a batch filled at the same moment sees the new state (funds/services/holds.py)."""
+    lines = Payment.objects.filter(program_id=campaign.program_id, household_id=entry.household_id)
+    list(
+        DisbursementBatch.objects.filter(
+            program_id=campaign.program_id,
+            region_id=entry.region_id[:6],
+            status=BatchStatus.GENERATING,
+        )
+        .select_for_update()
+        .values_list("pk")
+    )
+    if entry.state in (DeliveryState.DECLINED, DeliveryState.NOT_FOUND):
+        payments_hold(lines, _hold_reason(campaign, entry))
+    elif entry.state == DeliveryState.DELIVERED and previous != DeliveryState.PENDING:
+        payments_release(
+            lines.filter(held_reason__startswith=_hold_prefix(campaign)),
+            _("集中慰问：已补送达 %(name)s") % {"name": entry.received_by_name},
+        )
+
+
+def cash_hold_rule(batch: DisbursementBatch) -> dict[int, str]:
+    """A hold rule (funds/services/holds.py): in a campaign's cash batch, the households of the
+    county that declined or were not found."""
+    campaign = Campaign.objects.filter(program_id=batch.program_id).first()
+    if campaign is None:
+        return {}
+    rows = CampaignHousehold.objects.in_region(batch.region_id).filter(
+        campaign=campaign,
+        state__in=(DeliveryState.DECLINED, DeliveryState.NOT_FOUND),
+    )
+    return {
+        entry.household_id: _hold_reason(campaign, entry)
+        for entry in rows.only("household_id", "state", "note")
+    }
+
+
+def cash_allocations(campaign: Campaign, user: User) -> list[Allocation]:
+    """The allocations of the campaign's program in counties the user may pay from, with no live
+    batch of the campaign yet: the choices of the page's 生成慰问金发放批次 form."""
+    if campaign.program_id is None or not user.can_write or county_or_above(user) is not None:
+        return []
+    taken = DisbursementBatch.objects.filter(program_id=campaign.program_id).exclude(
+        status__in=(BatchStatus.CANCELLED, BatchStatus.FAILED)
+    )
+    return list(
+        Allocation.objects.visible_to(user)
+        .in_region(campaign.region_id)
+        .filter(program_id=campaign.program_id, cancelled_at__isnull=True)
+        .exclude(region_id__in=taken.values("region_id"))
+        .select_related("region")
+        .order_by("region_id", "pk")
+    )
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from campaigns import services
 from campaigns.forms import CampaignForm
 from campaigns.models import COMPLETION_EMPTY, Campaign, CampaignHousehold, CampaignState, DeliveryState
+from funds.models import Allocation
 from relief.idempotency import page_once
 from relief.models import Region
 from relief.pages import in_region_param
@@ -107,6 +108,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "depth": depth,
             "may_organise": _may_organise(request.user) and campaign.state != CampaignState.CLOSED,
             "batches": campaign.program.batches.visible_to(request.user) if campaign.program_id else [],
+            "cash_allocations": services.cash_allocations(campaign, request.user)
+            if campaign.state != CampaignState.CLOSED
+            else [],
         },
     )
 
@@ -119,6 +123,16 @@ def campaign_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         if step == "generate":
             _c, added = services.campaign_generate_list(actor=request.user, campaign=campaign)
             messages.success(request, _("名单已更新，新增 %(n)s 户") % {"n": added})
+        elif step == "cash":
+            allocation = access(
+                Allocation.objects.filter(program_id=campaign.program_id),
+                request.user,
+                request.POST.get("allocation") or 0,
+                for_write=True,
+            )
+            batch = services.campaign_cash_batch(actor=request.user, campaign=campaign, allocation=allocation)
+            messages.success(request, _("已开始生成慰问金发放批次，生成后请审核"))
+            return redirect(batch.get_absolute_url())
         elif step == "close":
             services.campaign_close(actor=request.user, campaign=campaign)
             messages.success(request, _("集中慰问已结束"))

@@ -2,9 +2,9 @@
 the payment lines not yet paid are held, and what was paid after the death date is listed for
 recovery (追回).
 
-- Held lines (`funds.Payment.held_at`) are lines of the person in batches not paid yet (generating,
-  待审核, 已审核, 已审批): they stay in the batch, marked, and leave its total and count, so the
-  approval checks the allocation against what will really be paid and the bank list is the total.
+- Held lines (`funds.Payment.held_at`, funds/services/holds.py) are lines of the person in batches
+  not paid yet (generating, 待审核, 已审核, 已审批): they stay in the batch, marked, and leave its total
+  and count, so the approval checks the allocation against what will really be paid.
   Later batches do not include the person (generation reads active members only).
 - Payments to recover: the person's lines (not held) in batches paid after the death date.
 """
@@ -14,21 +14,18 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, QuerySet, Sum
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from people.models import Person
 from relief.models import User
 
-#: batches whose lines can still be held (not paid, not cancelled)
-UNPAID = ("generating", "draft", "reviewed", "approved")
-
 
 @transaction.atomic
 def death_confirm(*, actor: User, person: Person, died_on: datetime.date, note: str = "") -> int:
     """Mark the person deceased on `died_on` and hold their unpaid payment lines; the lines held."""
-    from funds.models import DisbursementBatch, Payment
+    from funds.models import Payment
+    from funds.services.holds import payments_hold
     from people.services import person_deactivate
 
     reason = _("死亡（%(day)s，部门数据比对核实）") % {"day": died_on.isoformat()}
@@ -36,22 +33,7 @@ def death_confirm(*, actor: User, person: Person, died_on: datetime.date, note: 
         reason = f"{reason} {note.strip()}"
     person_deactivate(actor=actor, person=person, reason=reason)
     Person.objects.filter(pk=person.pk).update(died_on=died_on)
-    # batches first, then their lines: the lock order of the batch workflow
-    lines = Payment.objects.filter(person=person, held_at__isnull=True, batch__status__in=UNPAID)
-    batch_ids = sorted(set(lines.values_list("batch_id", flat=True)))
-    list(DisbursementBatch.objects.filter(pk__in=batch_ids).select_for_update().values_list("pk"))
-    by_batch = {
-        row["batch_id"]: row
-        for row in lines.order_by().values("batch_id").annotate(n=Count("pk"), total=Sum("amount"))
-    }
-    held = lines.update(held_at=timezone.now(), held_reason=reason[:255])
-    for batch_id, row in by_batch.items():
-        batch = DisbursementBatch.objects.get(pk=batch_id)
-        batch.total_amount -= row["total"] or 0
-        batch.payment_count -= row["n"]
-        batch._change_reason = reason
-        batch.save(update_fields=["total_amount", "payment_count"])  # lint: allow-save (a service step)
-    return held
+    return payments_hold(Payment.objects.filter(person=person), reason)
 
 
 def payments_after_death(user) -> QuerySet:

@@ -50,6 +50,7 @@ from funds.services.eligibility import (
     required_level,
     township_limit,
 )
+from funds.services.holds import hold_reasons
 from people.models import PaymentAccount
 from relief.policy import duties_separated
 from relief.workflow import (
@@ -91,8 +92,11 @@ def _fill(ctx: StepContext) -> None:
     total_candidates = households.count()
     if progress:
         progress(0, total_candidates, _("正在核定发放对象"), force=True)
+    holds = hold_reasons(batch)
+    held_at = timezone.now()
     rows: list[Payment] = []
     total = ZERO
+    held = 0
     for i, household in enumerate(households.iterator(chunk_size=500), 1):
         for row in eligible_payments(program, household, on):
             person = row["person"]
@@ -118,7 +122,11 @@ def _fill(ctx: StepContext) -> None:
                     account_id=accounts.get(recipient.pk),
                 )
             )
-            total += row["amount"]
+            if household.pk in holds:  # written held: out of the total (funds/services/holds.py)
+                rows[-1].held_at, rows[-1].held_reason = held_at, holds[household.pk]
+                held += 1
+            else:
+                total += row["amount"]
         if progress and i % 200 == 0:
             progress(i)
     left = allocation.amount - allocation_drawn(allocation, exclude_batch_id=batch.pk)
@@ -143,10 +151,12 @@ def _fill(ctx: StepContext) -> None:
             ) from None
         raise
     batch.total_amount = total
-    batch.payment_count = len(rows)
+    batch.payment_count = len(rows) - held
     batch.error = ""
     ctx.fields |= {"total_amount", "payment_count", "error"}
-    ctx.comment = _("已生成 %(n)d 笔，合计 %(t)s 元") % {"n": len(rows), "t": total}
+    ctx.comment = _("已生成 %(n)d 笔，合计 %(t)s 元") % {"n": len(rows) - held, "t": total}
+    if held:
+        ctx.comment += _("（另有 %(n)d 笔暂停发放）") % {"n": held}
     if progress:
         progress(total_candidates, total_candidates, _("已生成"), force=True)
 

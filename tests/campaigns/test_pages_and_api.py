@@ -149,3 +149,36 @@ def test_dashboard_counts_the_open_campaigns(as_user, users, campaign):
     services.campaign_close(actor=users["county"], campaign=campaign)
     result = selectors.summary(Region.objects.get(code="5101"))
     assert int(result.totals[("campaigns.households", "")]) == 0
+
+
+def test_county_generates_the_cash_batch_from_the_campaign_page(
+    as_user, users, campaign, django_capture_on_commit_callbacks
+):
+    """The campaign page offers the county the allocations of the campaign's money; the batch it
+    generates holds the household that declined, and the offer goes once the batch exists."""
+    from funds.models import DisbursementBatch, Payment
+    from tests.funds.factories import AllocationFactory
+
+    county = as_user(users["county"])
+    assert 'data-testid="cash-needs-allocation"' in county.get(f"/campaigns/{campaign.pk}/").content.decode()
+    allocation = AllocationFactory(region=users["county"].region, program=campaign.program)
+    page = county.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert 'data-testid="cash-batch"' in page and f'value="{allocation.pk}"' in page
+    # a township is not offered it (the county pays)
+    assert (
+        'data-testid="cash-batch"'
+        not in as_user(users["township"]).get(f"/campaigns/{campaign.pk}/").content.decode()
+    )
+    county = as_user(users["county"])
+    with django_capture_on_commit_callbacks(execute=True):  # the job that fills the batch
+        response = county.post(f"/campaigns/{campaign.pk}/cash/", {"allocation": allocation.pk})
+    batch = DisbursementBatch.objects.get(program=campaign.program)
+    assert response.status_code == 302 and response["Location"] == batch.get_absolute_url()
+    declined = CampaignHousehold.objects.get(campaign=campaign, state="declined")
+    assert Payment.objects.get(batch=batch, household_id=declined.household_id).held_at is not None
+    page = county.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert 'data-testid="cash-batch"' not in page and batch.title in page
+    # another county's allocation id is a 404, and nothing is generated
+    other = AllocationFactory(region=users["other_county"].region, program=campaign.program)
+    assert county.post(f"/campaigns/{campaign.pk}/cash/", {"allocation": other.pk}).status_code == 404
+    assert DisbursementBatch.objects.filter(program=campaign.program).count() == 1

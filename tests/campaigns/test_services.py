@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from campaigns import services
 from campaigns.models import CampaignHousehold, CampaignState
@@ -201,6 +202,70 @@ def test_cash_goes_through_a_disbursement_batch(users, people):
             period="2027",
             run_in_background=False,
         )
+
+
+def _entry(campaign, household):
+    return CampaignHousehold.objects.get(campaign=campaign, household=household)
+
+
+def test_declined_and_not_found_households_are_held_in_the_cash_batch(users, people):
+    """A household that refused the campaign, or that no one could find, is not paid its cash:
+    declined before the batch is generated, its line is written held; declined after, its line is
+    held then; found and delivered later, the line is released while the batch is not approved."""
+    county = users["county"]
+    campaign = make_campaign(county, goods=False, cash="300.00")
+    services.campaign_generate_list(actor=county, campaign=campaign)
+    services.delivery_record(
+        actor=county, entry=_entry(campaign, people["dibao"]), outcome="declined", note="本人表示不需要"
+    )
+    allocation = AllocationFactory(region=county.region, program=campaign.program, amount=D("10000"))
+    batch = services.campaign_cash_batch(
+        actor=county, campaign=campaign, allocation=allocation, run_in_background=False
+    )
+    held = Payment.objects.get(batch=batch, household=people["dibao"])
+    assert held.held_at is not None and "拒收" in held.held_reason and "本人表示不需要" in held.held_reason
+    assert (batch.payment_count, batch.total_amount) == (1, D("300.00"))
+
+    services.delivery_record(
+        actor=county, entry=_entry(campaign, people["tekun"]), outcome="not_found", note="房屋无人居住"
+    )
+    batch.refresh_from_db()
+    assert (batch.payment_count, batch.total_amount) == (0, D("0.00"))
+    assert Payment.objects.get(batch=batch, household=people["tekun"]).held_at is not None
+
+    services.delivery_record(
+        actor=county, entry=_entry(campaign, people["tekun"]), outcome="delivered", received_by_name="王某"
+    )
+    batch.refresh_from_db()
+    assert (batch.payment_count, batch.total_amount) == (1, D("300.00"))
+    line = Payment.objects.get(batch=batch, household=people["tekun"])
+    assert line.held_at is None and line.held_reason == ""
+    # the chain of the declined household shows its line held, not pending
+    chain = assistance_chain(people["dibao"], county)
+    assert [e.state for e in chain.entries if e.kind == "payment"] == ["held"]
+
+
+def test_a_delivery_releases_only_the_campaign_own_hold(users, people):
+    from funds.services.holds import payments_hold
+
+    county = users["county"]
+    campaign = make_campaign(county, goods=False, cash="300.00")
+    allocation = AllocationFactory(region=county.region, program=campaign.program, amount=D("10000"))
+    batch = services.campaign_cash_batch(
+        actor=county, campaign=campaign, allocation=allocation, run_in_background=False
+    )
+    lines = Payment.objects.filter(batch=batch, household=people["tekun"])
+    with transaction.atomic():
+        assert payments_hold(lines, "户主死亡（部门数据比对核实）") == 1
+    services.delivery_record(
+        actor=county, entry=_entry(campaign, people["tekun"]), outcome="not_found", note="无人"
+    )
+    services.delivery_record(
+        actor=county, entry=_entry(campaign, people["tekun"]), outcome="delivered", received_by_name="邻居"
+    )
+    assert lines.get().held_reason == "户主死亡（部门数据比对核实）"
+    batch.refresh_from_db()
+    assert (batch.payment_count, batch.total_amount) == (1, D("300.00"))
 
 
 def test_cash_batch_needs_the_campaign_program(users, people):
