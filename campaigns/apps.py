@@ -7,7 +7,7 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("集中慰问")
 
     def ready(self) -> None:
-        from campaigns import dashboard  # noqa: F401  (registers its dashboard figures)
+        from campaigns import dashboard, sweeps  # noqa: F401  (dashboard: registers its figures)
         from campaigns.chain import KIND, STATES, campaign_entries
         from campaigns.demo import seed
         from campaigns.services import cash_hold_rule
@@ -21,3 +21,4 @@ class CampaignsConfig(AppConfig):
         register_collector(campaign_entries, kinds={KIND: _("集中慰问")}, states=STATES)
         demo.register(25, "campaigns", seed)
         register_hold_rule(cash_hold_rule)
+        sweeps.register()
