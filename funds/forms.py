@@ -154,21 +154,55 @@ class ReceiveForm(BootstrapMixin, forms.Form):
 
 class DistributeForm(BootstrapMixin, forms.Form):
     quantity = forms.DecimalField(label=_("数量"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    household = forms.IntegerField(
-        label=_("领取家庭编号"), required=False, help_text=_("在册家庭页面上的编号")
+    household = forms.CharField(
+        label=_("领取家庭（户编号）"),
+        max_length=40,
+        required=False,
+        help_text=_("家庭页面上显示的户编号；从家庭页面或探访需求进入时已填好"),
     )
+    # the household of the link that opened the form (?household=<id>): kept while the number shown
+    # for it is not changed
+    household_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     recipient_description = forms.CharField(label=_("或：领取人/去向"), max_length=255, required=False)
     note = forms.CharField(label=_("备注"), max_length=255, required=False)
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, household: Household | None = None, **kwargs):
         self.user = user
+        if household is not None:
+            kwargs["initial"] = {
+                **(kwargs.get("initial") or {}),
+                "household": self.shown(household),
+                "household_id": household.pk,
+            }
         super().__init__(*args, **kwargs)
 
-    def clean_household(self):
-        pk = self.cleaned_data.get("household")
-        if pk is None:
-            return None
-        household = Household.objects.visible_to(self.user).filter(pk=pk).first()
-        if household is None:
-            raise ValidationError(_("未找到该家庭"))
-        return household
+    @staticmethod
+    def shown(household: Household) -> str:
+        return household.household_number or str(household.pk)
+
+    def clean(self):
+        data = super().clean()
+        text = (data.get("household") or "").strip()
+        linked = data.pop("household_id", None)
+        visible = Household.objects.visible_to(self.user)
+        household = None
+        if linked is not None:
+            household = visible.filter(pk=linked).first()
+            if household is not None and text not in ("", self.shown(household)):
+                household = None  # another number typed over the linked household's
+        if household is None and text:
+            by_number = list(visible.filter(household_number=text)[:2])
+            if len(by_number) > 1:
+                self.add_error(
+                    "household",
+                    _("本辖区有多户使用户编号“%(n)s”，请从该家庭页面进入发放") % {"n": text},
+                )
+                return data
+            household = by_number[0] if by_number else None
+            if household is None and text.isdigit():
+                household = visible.filter(pk=int(text), household_number="").first()
+            if household is None:
+                self.add_error("household", _("未找到户编号为“%(n)s”的家庭") % {"n": text})
+                return data
+        data["household"] = household
+        return data

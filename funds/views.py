@@ -405,10 +405,9 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("已发放"))
                 return redirect("funds:material-detail", pk=stock.pk)
     if form is None and request.user.can_write:
-        household = request.GET.get("household", "")
-        form = forms.DistributeForm(
-            user=request.user, initial={"household": household} if household.isdigit() else None
-        )
+        pk = request.GET.get("household", "")
+        household = Household.objects.visible_to(request.user).filter(pk=pk).first() if pk.isdigit() else None
+        form = forms.DistributeForm(user=request.user, household=household)
     movements = stock.movements.select_related("household", "actor")[:200]
     return render(
         request, "funds/material_detail.html", {"stock": stock, "form": form, "movements": movements}

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
@@ -95,9 +96,11 @@ class PersonFieldsMixin(models.Model):
     def person_label(self) -> str:
         if self.person_name:
             return self.person_name
-        sex = self.get_sex_display() if self.sex != Sex.UNKNOWN else ""
+        sex = str(self.get_sex_display()) if self.sex != Sex.UNKNOWN else ""
         age = _("约%(age)s岁") % {"age": self.approx_age} if self.approx_age is not None else ""
-        return f"{_('身份不明')} {sex}{age}".strip()
+        # Chinese writes 男约55岁 in one run; other languages need the words apart
+        joiner = "" if (get_language() or "zh-hans").startswith("zh") else ", "
+        return f"{_('身份不明')} {joiner.join(p for p in (sex, age) if p)}".strip()
 
     def age_years(self, on: datetime.date | None = None) -> int | None:
         """Age from the ID number when known, else the estimate."""

@@ -10,7 +10,16 @@ from django.template.loader import render_to_string
 from openpyxl import load_workbook
 
 from funds import services
-from funds.models import AppStatus, AssistanceApplication, BatchStatus, DisbursementBatch, Stock
+from funds.models import (
+    AppStatus,
+    AssistanceApplication,
+    BatchStatus,
+    DisbursementBatch,
+    MovementKind,
+    Stock,
+    StockMovement,
+)
+from people.models import Household
 from tests.funds.factories import AllocationFactory, WarehouseFactory, item, make_id_number, program
 
 pytestmark = pytest.mark.django_db
@@ -194,14 +203,30 @@ def test_materials_receive_and_distribute(users, as_user, regions, county_people
     )
     assert r.status_code == 302
     stock = Stock.objects.get()
-    r = c.post(f"/funds/materials/{stock.pk}/", {"quantity": "3", "household": county_people["dibao"].pk})
+    dibao = county_people["dibao"]
+    Household.objects.filter(pk=dibao.pk).update(household_number="JT-0042")
+    # the number the household page prints is what the form takes
+    r = c.post(f"/funds/materials/{stock.pk}/", {"quantity": "3", "household": "JT-0042"})
     assert r.status_code == 302
+    assert StockMovement.objects.get(kind=MovementKind.DISTRIBUTED).household_id == dibao.pk
     r = c.post(f"/funds/materials/{stock.pk}/", {"quantity": "30", "recipient_description": "流浪人员"})
     assert "库存不足" in r.content.decode()
     page = c.get(f"/funds/materials/{stock.pk}/").content.decode()
     assert "17" in page
     r = c.post(f"/funds/materials/{stock.pk}/", {"quantity": "1", "household": county_people["other"].pk})
-    assert "未找到该家庭" in r.content.decode()
+    assert "未找到户编号为" in r.content.decode()
+    # opened from the household page's link: the number is filled in, the household kept
+    form = c.get(f"/funds/materials/{stock.pk}/?household={dibao.pk}").content.decode()
+    assert 'value="JT-0042"' in form and f'name="household_id" value="{dibao.pk}"' in form
+    r = c.post(
+        f"/funds/materials/{stock.pk}/", {"quantity": "1", "household": "JT-0042", "household_id": dibao.pk}
+    )
+    assert r.status_code == 302
+    # a number typed over the linked one is looked up, not silently replaced by the link
+    r = c.post(
+        f"/funds/materials/{stock.pk}/", {"quantity": "1", "household": "JT-9999", "household_id": dibao.pk}
+    )
+    assert "未找到户编号为“JT-9999”的家庭" in r.content.decode() and 'value="JT-9999"' in r.content.decode()
 
 
 def test_household_include_shows_payments_and_applications(users, regions, county_people, allocation):
