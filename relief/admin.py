@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -40,8 +41,25 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
+class PolicyParameterForm(forms.ModelForm):
+    """The key is chosen from the known parameters (relief/policy.py), never typed."""
+
+    key = forms.ChoiceField(label=_("参数"))
+
+    class Meta:
+        model = PolicyParameter
+        fields = ["key", "region", "value", "valid_from", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = [("", "---------")] + [
+            (key, f"{param.label}（{key}，{param.unit}）") for key, param in policy.PARAMETERS.items()
+        ]
+
+
 @admin.register(PolicyParameter)
 class PolicyParameterAdmin(admin.ModelAdmin):
+    form = PolicyParameterForm
     list_display = ["key", "region", "value", "valid_from", "note", "updated_by", "updated_at"]
     list_filter = ["key"]
     search_fields = ["key", "region__code", "region__name"]

@@ -122,6 +122,39 @@ def on_change(key_prefix: str, fn: Callable[[str, str | None], None]) -> None:
     CHANGE_LISTENERS.append((key_prefix, fn))
 
 
+#: the 1/0 switches among the parameters
+SWITCHES = {"funds_separation_of_duties", "enrol_democratic_review"}
+#: name endings of the durations (a whole number, at least 1)
+DURATIONS = ("_days", "_hours", "_minutes", "_months", "_max", *(f"_level_{n}" for n in range(1, 5)))
+
+
+def check_value(key: str, value: Decimal) -> str | None:
+    """Why `value` cannot apply to the parameter `key` (a Chinese sentence), or None when it can:
+    an unknown key, a switch that is not 1 or 0, a duration that is not a whole number of at least
+    1, a share outside (0, 1], a percentage outside 0–100, a multiple or an amount below zero."""
+    param = PARAMETERS.get(key)
+    if param is None:
+        return _("未知的政策参数“%(key)s”：请从列表中选择") % {"key": key}
+    label = param.label
+    if value is None:
+        return _("请填写取值")
+    if key in SWITCHES:
+        return None if value in (0, 1) else _("“%(label)s”只能取1（是）或0（否）") % {"label": label}
+    if key.endswith(DURATIONS):
+        if value != value.to_integral_value() or value < 1:
+            return _("“%(label)s”须为不小于1的整数（%(unit)s）") % {"label": label, "unit": param.unit}
+        return None
+    if key.endswith("_share"):
+        return None if 0 < value <= 1 else _("“%(label)s”须大于0且不超过1") % {"label": label}
+    if key.endswith("_pct"):
+        return None if 0 <= value <= 100 else _("“%(label)s”须在0到100之间") % {"label": label}
+    if value < 0:
+        return _("“%(label)s”不能为负数") % {"label": label}
+    if key.endswith("_multiple") and value == 0:
+        return _("“%(label)s”须大于0") % {"label": label}
+    return None
+
+
 def value_changed(key: str, region_code: str | None) -> None:
     """Call after a PolicyParameter row of `key` for `region_code` is saved or deleted."""
     for prefix, fn in CHANGE_LISTENERS:

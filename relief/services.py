@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from relief.divisions import SOURCE, DivisionPlan, plan_divisions, read_divisions
 from relief.models import PolicyParameter, Region, RegionName, User
-from relief.policy import PARAMETERS
+from relief.policy import PARAMETERS, check_value
 from relief.regions import ancestor_codes, stdnum_divisions
 
 
@@ -29,6 +29,8 @@ def policy_set(
         raise PermissionDenied(_("只有管理员可以修改政策参数"))
     if key not in PARAMETERS:
         raise ValidationError(_("未知的政策参数"))
+    if message := check_value(key, Decimal(str(value))):
+        raise ValidationError({"value": message})
     row, _created = PolicyParameter.objects.update_or_create(
         key=key,
         region=region,

@@ -123,3 +123,36 @@ def test_everyone_sees_the_values_that_apply_to_their_region(users, regions):
     national = PolicyParameter.objects.filter(region__isnull=True)
     assert set(national) <= set(PolicyParameter.objects.visible_to(users["village"]))
     assert PolicyParameter.objects.visible_to(users["admin"]).count() == PolicyParameter.objects.count()
+
+
+def test_every_national_default_is_a_value_its_parameter_takes():
+    from relief.policy import PARAMETERS, check_value
+
+    defaults = {p.key: p.value for p in PolicyParameter.objects.filter(region__isnull=True)}
+    assert set(PARAMETERS) <= set(defaults)
+    assert {k: check_value(k, v) for k, v in defaults.items() if check_value(k, v)} == {}
+
+
+def test_admin_chooses_the_key_and_refuses_a_value_that_cannot_apply(as_user, users):
+    client = as_user(users["admin"])
+    form = client.get("/admin/relief/policyparameter/add/").content.decode()
+    assert '<select name="key"' in form and 'value="dibao_standard_urban"' in form
+    before = PolicyParameter.objects.count()
+    cases = [
+        ("dibao_urban", "800", "选择一个有效的选项"),  # a mistyped key: not one of the choices
+        ("funds_separation_of_duties", "2", "只能取1（是）或0（否）"),
+        ("visit_interval_key_days", "0.5", "须为不小于1的整数"),
+        ("dibao_standard_urban", "-1", "不能为负数"),
+    ]
+    for key, value, message in cases:
+        response = client.post(
+            "/admin/relief/policyparameter/add/",
+            {"key": key, "value": value, "valid_from": "2026-12-01", "note": ""},
+        )
+        assert response.status_code == 200 and message in response.content.decode(), key
+    assert PolicyParameter.objects.count() == before
+    response = client.post(
+        "/admin/relief/policyparameter/add/",
+        {"key": "visit_interval_key_days", "value": "14", "valid_from": "2026-12-01", "note": "寒冬加密"},
+    )
+    assert response.status_code == 302 and PolicyParameter.objects.count() == before + 1
