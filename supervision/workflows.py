@@ -295,7 +295,7 @@ finding_workflow = Workflow(
             sources=(FindingState.OPEN,),
             target=FindingState.ANSWERED,
             params=(
-                Param("comment", "comment", label=gettext_lazy("整改情况"), required=True),
+                Param("comment", "comment", label=gettext_lazy("整改情况")),
                 Param("evidence", "file", label=gettext_lazy("佐证材料（照片、PDF、Word 或 OFD）")),
             ),
             comment_required=gettext_lazy("请填写整改情况"),
@@ -319,7 +319,7 @@ finding_workflow = Workflow(
             sources=(FindingState.ANSWERED,),
             target=FindingState.OPEN,
             params=(
-                Param("comment", "comment", label=gettext_lazy("退回原因"), required=True),
+                Param("comment", "comment", label=gettext_lazy("退回原因")),
                 Param("working_days", "int", label=gettext_lazy("新的整改时限（工作日）")),
             ),
             comment_required=gettext_lazy("退回须说明原因"),
