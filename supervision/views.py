@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from relief.idempotency import page_once
@@ -26,6 +27,22 @@ from supervision.forms import FindingForm, TripForm
 from supervision.models import Finding, FindingState, SupervisionTrip, TripState
 from supervision.selectors import open_finding_lines
 from supervision.workflows import finding_workflow, supervisor_refusal, trip_workflow
+
+EVENT_LABELS = {
+    "created": gettext_lazy("记录"),
+    "issued": gettext_lazy("交办整改"),
+    "closed_by_trip": gettext_lazy("随督查结束"),
+    "closed": gettext_lazy("结束督查"),
+}
+
+
+def _events(workflow, events) -> list:
+    """The log rows with the name of their step."""
+    rows = list(events.select_related("actor"))
+    for e in rows:
+        step = workflow.steps.get(e.action)
+        e.label = step.label if step else EVENT_LABELS.get(e.action, e.action)
+    return rows
 
 
 def _counts(findings) -> dict:
@@ -153,7 +170,7 @@ def trip_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> Htt
             "steps": workflow_buttons(trip_workflow, trip, request.user, bound),
             "action_url": reverse("supervision:trip", args=[trip.pk]),
             "may_record": may_record,
-            "events": trip.events.select_related("actor"),
+            "events": _events(trip_workflow, trip.events),
         },
     )
 
@@ -233,7 +250,7 @@ def finding_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> 
             "f": finding,
             "steps": workflow_buttons(finding_workflow, finding, request.user, bound),
             "action_url": reverse("supervision:finding", args=[finding.pk]),
-            "events": finding.events.select_related("actor"),
+            "events": _events(finding_workflow, finding.events),
             "tasks": tasks.order_by("id"),
             "now": timezone.now(),
         },
