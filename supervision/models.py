@@ -9,7 +9,7 @@ finding is a task (relief/todo) for the region visited (supervision/services.py)
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,16 +29,7 @@ class TripQuerySet(ScopedQuerySet):
     """A trip is seen by the supervising body's region (and above) and by every region it visits
     (and above): a neighbouring region sees nothing of it."""
 
-    def visible_to(self, user) -> TripQuerySet:
-        if not (user is not None and getattr(user, "is_authenticated", False) and user.is_active):
-            return self.none()
-        if user.is_region_admin:
-            return self.all()
-        code = user.scope_code
-        if not code:
-            return self.none()
-        visited = TripRegion.objects.filter(trip=OuterRef("pk"), region__code__startswith=code)
-        return self.filter(Q(region__code__startswith=code) | Exists(visited))
+    scope_also_field = "visits__region"
 
     def open(self) -> TripQuerySet:
         return self.exclude(state=TripState.CLOSED)
