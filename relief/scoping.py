@@ -87,7 +87,9 @@ class ScopedQuerySet(models.QuerySet):
         if self.scope_also_field:
             also = self.model._default_manager.filter(**{f"{self.scope_also_field}__code__startswith": code})
             field = self.scope_field if self.scope_field == "code" else f"{self.scope_field}__code"
-            return self.filter(models.Q(**{f"{field}__startswith": code}) | models.Q(pk__in=also.values("pk")))
+            return self.filter(
+                models.Q(**{f"{field}__startswith": code}) | models.Q(pk__in=also.values("pk"))
+            )
         return self.in_region(code)
 
     def in_region(self, code: str) -> ScopedQuerySet:
