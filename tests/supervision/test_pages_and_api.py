@@ -271,3 +271,33 @@ def test_list_endpoints_query_counts(users, api, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         r = api.get("/api/v1/supervision-findings/")
     assert r.json()["count"] == 6
+
+
+def _docx() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<document/>")
+    return buffer.getvalue()
+
+
+def test_evidence_as_a_word_document_downloaded_by_the_supervisor_only(users, as_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    city, county = users["city"], users["county"]
+    _trip, (finding,) = issued(city)
+    url = f"/supervision/findings/{finding.pk}/answer/"
+    upload = SimpleUploadedFile("整改报告.docx", _docx(), content_type="application/octet-stream")
+    r = as_user(county).post(
+        url, {"step": "answer", "answer-comment": "见整改报告", "answer-evidence": upload}
+    )
+    assert r.status_code == 302
+    finding.refresh_from_db()
+    assert finding.evidence.name.endswith(".docx")
+    download = f"/files/supervision.finding/{finding.pk}/evidence/"
+    assert download in as_user(city).get(f"/supervision/findings/{finding.pk}/").content.decode()
+    assert as_user(city).get(download).status_code == 200
+    assert as_user(users["other_county"]).get(download).status_code == 404
