@@ -133,6 +133,8 @@ def test_open_findings_on_the_region_page(users, as_user):
     issued(city)
     page = as_user(users["county"]).get("/regions/510121/").content.decode()
     assert 'data-testid="region-section-supervision_findings"' in page and "问题0" in page
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "督查" not in title and page.index("region-section") > page.index("<main")
     assert as_user(users["other_county"]).get("/regions/510121/").status_code == 404
 
 
