@@ -56,6 +56,13 @@ PARAMETERS: dict[str, Parameter] = {
             _("生成批次者不得审批、审批者不得登记发放；临时救助受理者不得审批、审批者不得登记发放"),
         ),
         Parameter("recovery_due_working_days", _("错发资金追回时限"), _("工作日")),
+        Parameter(
+            "supervision_rectify_working_days",
+            _("督查问题整改时限"),
+            _("工作日"),
+            _("督查反馈问题后，被督查地区报送整改情况的期限（督查组可逐条另定）"),
+        ),
+        Parameter("supervision_review_working_days", _("督查整改验收时限"), _("工作日")),
         Parameter("rollcall_hours_level_1", _("寒潮点名时限（蓝色预警）"), _("小时")),
         Parameter("rollcall_hours_level_2", _("寒潮点名时限（黄色预警）"), _("小时")),
         Parameter("rollcall_hours_level_3", _("寒潮点名时限（橙色预警）"), _("小时")),

@@ -54,6 +54,7 @@ DOMAIN_APPS = [
     "patrols",
     "coldwaves",
     "institutions",
+    "supervision",
 ]
 INSTALLED_APPS += DOMAIN_APPS
 
@@ -268,6 +269,10 @@ SPECTACULAR_SETTINGS = {
         "JobStateEnum": "relief.models.JobState",
         "HazardSeverityEnum": "institutions.models.HazardSeverity",
         "HazardStateEnum": "institutions.models.HazardState",
+        "FindingSeverityEnum": "supervision.models.Severity",
+        "FindingStateEnum": "supervision.models.FindingState",
+        "FindingAreaEnum": "supervision.models.Area",
+        "SupervisionTripStateEnum": "supervision.models.TripState",
         "BatchStatusEnum": "funds.models.BatchStatus",
         "ApplicationStatusEnum": "funds.models.AppStatus",
         "ProgramKindEnum": "funds.models.ProgramKind",

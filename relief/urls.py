@@ -43,6 +43,7 @@ urlpatterns = [
     path("patrols/", include("patrols.urls")),
     path("coldwaves/", include("coldwaves.urls")),
     path("institutions/", include("institutions.urls")),
+    path("supervision/", include("supervision.urls")),
     path("exchange/dispositions/", include("exchange.urls_dispositions")),
     path("exchange/", include("exchange.urls")),
     path("api/v1/", include(("relief.api.urls", "api"), namespace="api")),

@@ -15,6 +15,7 @@ from relief.exports import EXPORT_KIND
 from relief.jobs.services import job_start
 from relief.models import Region
 from relief.policy import effective_parameters
+from relief.region_sections import sections_for
 from relief.scoping import get_visible_or_404
 from relief.workdays import add_working_days
 
@@ -48,6 +49,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             "ancestors": ancestors,
             "children": children,
             "former_names": list(region.former_names.all()),
+            "sections": sections_for(request.user, region.code),
         },
     )
 

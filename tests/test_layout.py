@@ -15,6 +15,7 @@ APPS = [
     "patrols",
     "coldwaves",
     "institutions",
+    "supervision",
 ]
 LIMIT = 700
 

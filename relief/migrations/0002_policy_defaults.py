@@ -9,6 +9,9 @@ from django.db import migrations
 DEFAULTS = {
     "funds_separation_of_duties": ("1", "资金发放岗位分离：生成、审批、登记发放由不同人员办理"),
     "recovery_due_working_days": ("20", "错发资金自登记追回起20个工作日内追回"),
+    # 督查 (supervision, 0018): the region visited answers a finding, the supervisor accepts it
+    "supervision_rectify_working_days": ("10", "督查反馈问题后10个工作日内报送整改情况"),
+    "supervision_review_working_days": ("5", "收到整改情况后5个工作日内验收销号或退回"),
     # 寒潮点名 (coldwaves, 0017): hours to reach every high-risk person once a level is in force
     "rollcall_hours_level_1": ("48", "蓝色预警发布后48小时内联系到每一名高风险对象"),
     "rollcall_hours_level_2": ("24", "黄色预警发布后24小时内联系到每一名高风险对象"),

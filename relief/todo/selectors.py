@@ -24,6 +24,7 @@ SOURCE_LABELS = {
     "alert": gettext_lazy("监测预警"),
     "need": gettext_lazy("探访发现的需求"),
     "supervision": gettext_lazy("督办"),
+    "finding": gettext_lazy("督查整改"),
 }
 
 

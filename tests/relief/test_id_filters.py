@@ -117,6 +117,16 @@ def foreign(regions):
         state="listed",
     )
     CampaignHousehold.objects.create(campaign=campaign, household=household, region_id=household.region_id)
+    from supervision.models import SupervisionTrip, TripRegion
+
+    trip = SupervisionTrip.objects.create(
+        region=regions["other_county"],
+        title="冬季救助督查",
+        leader="王",
+        planned_start=datetime.date(2026, 12, 1),
+        planned_end=datetime.date(2026, 12, 2),
+    )
+    TripRegion.objects.create(trip=trip, region=regions["other_township"])
 
 
 def _foreign_id(model, user) -> str:
