@@ -131,8 +131,6 @@ def screen(request: HttpRequest) -> HttpResponse:
     summary = selectors.summary(region)
     figures = {f["key"]: f for f in selectors.figure_rows(summary.totals, summary.code)}
     boards = board.boards(summary)
-    for b in boards:
-        b.top = b.rows[:SCREEN_TOP]
     level = figures.get("patrols.cold_wave")
     rollcall = {
         key.split(".", 1)[1]: figures[key]["value"]
@@ -154,6 +152,7 @@ def screen(request: HttpRequest) -> HttpResponse:
         "rollcall_url": figures["coldwaves.to_contact"]["url"] if "coldwaves.to_contact" in figures else "",
         "map": _map_context(request, summary, boards) | {"refresh": SCREEN_REFRESH_SECONDS},
         "refresh_seconds": SCREEN_REFRESH_SECONDS,
+        "top": f":{SCREEN_TOP}",
         "now": timezone.now(),
     }
     template = (
