@@ -61,6 +61,23 @@ register(
             link=Link(ENTRIES, state_params("reached")),
         ),
         Figure(
+            "coldwaves.reached_share",
+            _("点名进度"),
+            "coldwaves",
+            kind="ratio",
+            order=25,
+            ratio=("coldwaves.reached", "coldwaves.to_contact"),
+            in_table=True,
+            target="target_rollcall_reached_pct",
+            help=_("生效中的寒潮点名中已联系到的对象占应联系对象的比例"),
+            link=Link(
+                ENTRIES,
+                state_params("reached"),
+                same_as="coldwaves.reached",
+                note=_("比例；点击查看已联系到的对象"),
+            ),
+        ),
+        Figure(
             "coldwaves.needs_help",
             _("需要帮助"),
             "coldwaves",

@@ -225,6 +225,23 @@ register(
             ),
         ),
         Figure(
+            "funds.paid_share",
+            _("本年资金发放进度"),
+            "funds",
+            kind="ratio",
+            order=25,
+            ratio=("funds.paid", "funds.allocated"),
+            in_table=True,
+            target="target_funds_paid_pct",
+            help=_("本年已发放资金占本年下达资金的比例（下达到本级及下级的资金）"),
+            link=Link(
+                "funds:index",
+                _this_year,
+                measure="",
+                note=_("比例；点击查看资金台账"),
+            ),
+        ),
+        Figure(
             "funds.ta_applications",
             _("本冬临时救助申请"),
             "funds",

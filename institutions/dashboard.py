@@ -117,6 +117,8 @@ register(
             order=50,
             dims=severity_labels,
             in_table=True,
+            target="target_hazards_overdue",
+            lower_is_better=True,
             link=Link("institutions:hazard-list", _overdue, dim_param="severity"),
         ),
     ],

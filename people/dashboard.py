@@ -146,6 +146,7 @@ register(
             order=40,
             ratio=("people.visited_week", "people.households"),
             in_table=True,
+            target="target_visit_coverage_pct",
             link=Link(
                 HOUSEHOLDS,
                 _visited_this_week,
@@ -160,6 +161,8 @@ register(
             _("人"),
             order=50,
             in_table=True,
+            target="target_visits_overdue",
+            lower_is_better=True,
             help=_(
                 "按探访规则计算的下次应探访日期已过、仍未探访的在册人员（含寒潮预警期间加密探访），"
                 "与“探访逾期”预警的人数一致；人员名单中勾选“探访逾期”可查看"

@@ -627,6 +627,31 @@ class RegionFigure(models.Model):
         return f"{self.region_code or '全国'} {self.key}[{self.dim}]={self.value}"
 
 
+class FigureSnapshot(models.Model):
+    """A target figure's value (relief/dashboard/board.py) for one region in one week (its Monday):
+    the roll-up refresh overwrites the current week's rows, so a past week holds the figures as
+    its last refresh found them. The ranking's "change since last week" reads them. Regions down to
+    townships; a share is stored as 0..1, null when it has no denominator."""
+
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    week = models.DateField(_("周（周一）"))
+    key = models.CharField(_("指标"), max_length=64)
+    value = models.DecimalField(_("数值"), max_digits=18, decimal_places=4, null=True)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    objects = ScopedManager.from_queryset(RegionFigureQuerySet)()
+
+    class Meta:
+        verbose_name = _("看板指标周快照")
+        verbose_name_plural = _("看板指标周快照")
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "week", "key"], name="figuresnapshot_one_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code or '全国'} {self.week} {self.key}={self.value}"
+
+
 # --- Personal-information protection ----------------------------------------------------------
 
 

@@ -82,6 +82,8 @@ register(
             order=20,
             dims=alert_kind_labels,
             in_table=True,
+            target="target_alerts_open",
+            lower_is_better=True,
             link=Link("alert-list", _open, dim_param="kind"),
         ),
         Figure(

@@ -1,5 +1,6 @@
-"""/api/v1/dashboard/: the dashboard's figures for a region, with its direct sub-regions, and the
-weekly trends of the winter. Region scoped: a region outside the caller's answers 404."""
+"""/api/v1/dashboard/: the dashboard's figures for a region, with its direct sub-regions, the
+weekly trends of the winter, the map of one target figure and the "who is behind" ranking. Region
+scoped: a region outside the caller's answers 404."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from relief.dashboard import selectors
+from relief.dashboard import board, registry, selectors
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -159,3 +160,125 @@ class TrendsView(APIView):
         data = selectors.trends(region, live=_live(request))
         data["region"] = _region_ref(region)
         return Response(TrendsSerializer(data).data)
+
+
+class TargetFigureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    kind = serializers.CharField(help_text="count | ratio")
+    target = NumberField(allow_null=True, help_text=_("目标值（政策参数；比例为0–1），未设置时为空"))
+    target_parameter = serializers.CharField(help_text=_("目标所在的政策参数键"))
+    lower_is_better = serializers.BooleanField(help_text=_("为 true 时数值越小越好（逾期、未解除）"))
+
+
+class BoardRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(help_text=_("落后排名：1 为离目标最远"))
+    code = serializers.CharField()
+    name = serializers.CharField()
+    value = NumberField(allow_null=True, help_text=_("与 summary 的 subregions 中同一指标的数值相同"))
+    target = NumberField(allow_null=True)
+    gap = NumberField(allow_null=True, help_text=_("距目标的差距：正数为落后，0或负数为已达标"))
+    behind = serializers.BooleanField()
+    change = NumberField(allow_null=True, help_text=_("较上周（上周最后一次汇总）的变化，无快照时为空"))
+    url = serializers.CharField(help_text=_("该区划的数据看板（下钻）"))
+    list_url = serializers.CharField(help_text=_("该数字背后的名单"))
+
+
+class BoardSerializer(serializers.Serializer):
+    figure = TargetFigureSerializer()
+    region_value = NumberField(allow_null=True, help_text=_("本区划的数值"))
+    region_change = NumberField(allow_null=True, help_text=_("本区划较上周的变化"))
+    subregions = BoardRowSerializer(many=True, help_text=_("按落后程度排序"))
+
+
+class MapSerializer(BoardSerializer):
+    region = RegionRefSerializer(allow_null=True)
+    computed_at = serializers.DateTimeField()
+    source = serializers.CharField(help_text=_("rollup：汇总表；live：实时计算"))
+    figures = TargetFigureSerializer(many=True, help_text=_("可在地图上选择的指标"))
+    boundaries = serializers.CharField(
+        allow_null=True,
+        help_text=_("下级区划边界 GeoJSON 的地址（要素属性 code 为区划代码）；乡镇级无边界时为空"),
+    )
+
+
+class RankingSerializer(serializers.Serializer):
+    region = RegionRefSerializer(allow_null=True)
+    computed_at = serializers.DateTimeField()
+    source = serializers.CharField(help_text=_("rollup：汇总表；live：实时计算"))
+    boards = BoardSerializer(many=True)
+
+
+def _board_data(b: board.Board) -> dict:
+    return {
+        "figure": board.figure_info(b.figure, b.target),
+        "region_value": b.region_value,
+        "region_change": b.region_change,
+        "subregions": b.rows,
+    }
+
+
+def _figure_param(request):
+    keys = [f.key for f in registry.target_figures()]
+    key = request.query_params.get("figure") or keys[0]
+    if key not in keys:
+        raise serializers.ValidationError({"figure": [_("请选择地图可显示的指标")]})
+    return registry.FIGURES[key]
+
+
+FIGURE_PARAM = OpenApiParameter(
+    "figure",
+    str,
+    description=_("指标键（带目标的指标，见 figures）；默认第一个"),
+    enum=[
+        "people.visit_coverage",
+        "people.visits_overdue",
+        "coldwaves.reached_share",
+        "funds.paid_share",
+        "hazards.overdue",
+        "alerts.open",
+    ],
+)
+
+
+class MapView(APIView):
+    """One target figure for the region's direct sub-regions, worst first, with the boundary file
+    that draws them: what the dashboard's map colours and its tooltip shows."""
+
+    @extend_schema(
+        parameters=[REGION_PARAM, FIGURE_PARAM, LIVE_PARAM], responses=MapSerializer, tags=["dashboard"]
+    )
+    def get(self, request):
+        region = selectors.region_for(request.user, request.query_params.get("region"))
+        fig = _figure_param(request)
+        summary = selectors.summary(region, live=_live(request))
+        b = board.figure_board(summary, fig)
+        data = {
+            "region": _region_ref(region),
+            "computed_at": summary.computed_at,
+            "source": summary.source,
+            "figures": [
+                board.figure_info(f, board.target_for(f, summary.code)) for f in registry.target_figures()
+            ],
+            "boundaries": board.boundary_url(summary.code),
+            **_board_data(b),
+        }
+        return Response(MapSerializer(data).data)
+
+
+class RankingView(APIView):
+    """Who is behind: for every figure with a target, the direct sub-regions worst first, with the
+    gap to the target and the change since last week."""
+
+    @extend_schema(parameters=[REGION_PARAM, LIVE_PARAM], responses=RankingSerializer, tags=["dashboard"])
+    def get(self, request):
+        region = selectors.region_for(request.user, request.query_params.get("region"))
+        summary = selectors.summary(region, live=_live(request))
+        data = {
+            "region": _region_ref(region),
+            "computed_at": summary.computed_at,
+            "source": summary.source,
+            "boards": [_board_data(b) for b in board.boards(summary)],
+        }
+        return Response(RankingSerializer(data).data)

@@ -7,4 +7,6 @@ from relief.dashboard import api
 urlpatterns = [
     path("summary/", api.SummaryView.as_view(), name="dashboard-summary"),
     path("trends/", api.TrendsView.as_view(), name="dashboard-trends"),
+    path("map/", api.MapView.as_view(), name="dashboard-map"),
+    path("ranking/", api.RankingView.as_view(), name="dashboard-ranking"),
 ]

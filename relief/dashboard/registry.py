@@ -85,6 +85,12 @@ class Figure:
     help: Any = ""
     #: the list behind the figure (every figure has one: tests/relief/test_dashboard_links.py)
     link: Link | None = None
+    #: the policy parameter (relief/policy.py) holding the figure's target: a figure with a target
+    #: is offered on the dashboard's map and in the "who is behind" ranking (relief/dashboard/board.py).
+    #: A share's target is in percent.
+    target: str = ""
+    #: True when less is better (overdue visits, open hazards): the gap is value - target
+    lower_is_better: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,11 @@ def figures() -> list[Figure]:
 
 def trends() -> list[Trend]:
     return sorted(TRENDS.values(), key=lambda t: (t.order, t.key))
+
+
+def target_figures() -> list[Figure]:
+    """The figures with a target: the map's choice and the ranking's sections."""
+    return [f for f in figures() if f.target]
 
 
 def additive_sources() -> list[Source]:

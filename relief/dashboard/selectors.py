@@ -195,7 +195,8 @@ def figure_value(fig: Figure, values: Values) -> Decimal | None:
     return values.get((fig.key, ""), Decimal(0))
 
 
-def _plain(fig: Figure, value: Decimal | None) -> Any:
+def plain(fig: Figure, value: Decimal | None) -> Any:
+    """A figure's value as shown: counts and levels as integers, money to the fen."""
     if value is None:
         return None
     if fig.kind == "count" or fig.kind == "level":
@@ -224,7 +225,7 @@ def figure_rows(values: Values, code: str | None = None, now: datetime.datetime 
     q = FigureQuery(prefix=code, length=len(code), now=now or timezone.now()) if code is not None else None
     out = []
     for fig in registry.figures():
-        value = _plain(fig, figure_value(fig, values))
+        value = plain(fig, figure_value(fig, values))
         dims = []
         if fig.dims and fig.kind != "level":
             labels = fig.dims()
@@ -234,7 +235,7 @@ def figure_rows(values: Values, code: str | None = None, now: datetime.datetime 
                     {
                         "dim": d,
                         "label": str(labels.get(d) or _("其他")),  # never the raw code
-                        "value": _plain(fig, values.get((fig.key, d))),
+                        "value": plain(fig, values.get((fig.key, d))),
                         "url": figure_link(fig, code, q, d) if q and fig.link and fig.link.dim_param else "",
                     }
                 )
@@ -260,16 +261,20 @@ def table_figures() -> list[Figure]:
     return [f for f in registry.figures() if f.in_table]
 
 
+def subregion_value(s: Summary, code: str, fig: Figure) -> Any:
+    """One sub-region's value of a figure, as the sub-region table, the map and the ranking show
+    it (relief/dashboard/board.py reads it through here)."""
+    return plain(fig, figure_value(fig, s.children.get(code, {})))
+
+
 def table_rows(s: Summary) -> list[dict[str, Any]]:
     """The sub-region table: one row per direct sub-region (plus this level's own records)."""
     figs = table_figures()
     rows = []
     for g in sorted(s.children, key=lambda c: (c == s.code, c)):
-        values = s.children[g]
         row_figures = {}
         for fig in figs:
-            v = _plain(fig, figure_value(fig, values))
-            row_figures[fig.key] = v
+            row_figures[fig.key] = subregion_value(s, g, fig)
         rows.append(
             {
                 "code": g,

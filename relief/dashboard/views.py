@@ -1,5 +1,6 @@
-"""Dashboard pages: /dashboard/ (cards, sub-region table with drill-down, trend charts), the Excel
-export of the table, and an on-demand refresh of the roll-ups. Every page goes through
+"""Dashboard pages: /dashboard/ (cards, the map of a target figure, the "who is behind" ranking,
+sub-region table with drill-down, trend charts), /dashboard/screen/ (the duty room's big screen),
+the Excel export of the table, and an on-demand refresh of the roll-ups. Every page goes through
 `selectors.region_for` (outside the user's region: 404)."""
 
 from __future__ import annotations
@@ -16,18 +17,19 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relief.dashboard import exports, registry, selectors
+from relief.dashboard import board, exports, registry, selectors
 from relief.models import Region
 from relief.regions import ancestor_codes
 
 logger = logging.getLogger(__name__)
 
 
-def _drill_url(code: str) -> str:
-    """A village opens the household search of that village; any other region its dashboard."""
-    if len(code) == 12:
-        return f"{reverse('people:index')}?{urlencode({'region': code})}"
-    return f"{reverse('dashboard:index')}?{urlencode({'region': code})}"
+_drill_url = board.drill_url
+
+#: the big screen reloads its figures this often
+SCREEN_REFRESH_SECONDS = 60
+#: how many sub-regions the big screen lists per figure
+SCREEN_TOP = 5
 
 
 def _breadcrumbs(user, region: Region | None) -> list[dict]:
@@ -81,6 +83,7 @@ def index(request: HttpRequest) -> HttpResponse:
         ],
     }
     age = timezone.now() - summary.computed_at
+    boards = board.boards(summary)
     return render(
         request,
         "relief/dashboard.html",
@@ -96,8 +99,66 @@ def index(request: HttpRequest) -> HttpResponse:
             "breadcrumbs": _breadcrumbs(request.user, region),
             "stale": summary.source == "rollup" and age.total_seconds() > 30 * 60,
             "child_level_is_village": len(summary.code) == 9,
+            "boards": boards,
+            "map": _map_context(request, summary, boards),
         },
     )
+
+
+def _map_context(request: HttpRequest, summary: selectors.Summary, boards: list[board.Board]) -> dict:
+    """What the map script needs: the figures to pick from, the chosen one, where its data and the
+    boundaries are (None at township level: the page shows the ranking only)."""
+    figures = [b.figure for b in boards]
+    chosen = request.GET.get("figure")
+    if chosen not in {f.key for f in figures}:
+        chosen = figures[0].key if figures else ""
+    return {
+        "figures": [{"key": f.key, "label": str(f.label)} for f in figures],
+        "figure": chosen,
+        "boundaries": board.boundary_url(summary.code),
+        "api": reverse("api:dashboard-map"),
+        "region": summary.code,
+        "has_children": bool(summary.child_length),
+    }
+
+
+@login_required
+def screen(request: HttpRequest) -> HttpResponse:
+    """The duty room's big screen: the map, the five sub-regions furthest behind per figure, the
+    cold-wave level in force and the roll call's progress while one is open; it reloads its
+    figures every SCREEN_REFRESH_SECONDS (the part `?part=1` is what it fetches)."""
+    region = selectors.region_for(request.user, request.GET.get("region"))
+    summary = selectors.summary(region)
+    figures = {f["key"]: f for f in selectors.figure_rows(summary.totals, summary.code)}
+    boards = board.boards(summary)
+    level = figures.get("patrols.cold_wave")
+    rollcall = {
+        key.split(".", 1)[1]: figures[key]["value"]
+        for key in (
+            "coldwaves.to_contact",
+            "coldwaves.reached",
+            "coldwaves.overdue",
+            "coldwaves.reached_share",
+        )
+        if key in figures
+    }
+    context = {
+        "region": region,
+        "region_code": summary.code,
+        "summary": summary,
+        "boards": boards,
+        "cold_wave": level,
+        "rollcall": rollcall if rollcall.get("to_contact") else None,
+        "rollcall_url": figures["coldwaves.to_contact"]["url"] if "coldwaves.to_contact" in figures else "",
+        "map": _map_context(request, summary, boards) | {"refresh": SCREEN_REFRESH_SECONDS},
+        "refresh_seconds": SCREEN_REFRESH_SECONDS,
+        "top": f":{SCREEN_TOP}",
+        "now": timezone.now(),
+    }
+    template = (
+        "relief/_dashboard_screen_part.html" if request.GET.get("part") else "relief/dashboard_screen.html"
+    )
+    return render(request, template, context)
 
 
 @login_required

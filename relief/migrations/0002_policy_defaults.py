@@ -18,6 +18,13 @@ DEFAULTS = {
     "rollcall_hours_level_3": ("12", "橙色预警发布后12小时内联系到每一名高风险对象"),
     "rollcall_hours_level_4": ("6", "红色预警发布后6小时内联系到每一名高风险对象"),
     "rollcall_visit_hours": ("2", "寒潮点名超时或未联系上的对象，乡镇2小时内上门查看"),
+    # dashboard targets (0018): the "who is behind" ranking and the map's legend measure against them
+    "target_visit_coverage_pct": ("100", "全国目标：特殊困难老年人每月探访率100%；本周走访覆盖率目标"),
+    "target_visits_overdue": ("0", "探访逾期人员目标：0人"),
+    "target_alerts_open": ("0", "未解除预警目标：0条"),
+    "target_rollcall_reached_pct": ("100", "寒潮点名须在时限内联系到每一名高风险对象：100%"),
+    "target_hazards_overdue": ("0", "逾期未整改隐患目标：0处"),
+    "target_funds_paid_pct": ("100", "示例值：本年下达资金发放进度目标"),
     # Sample standards: every province sets its own; change them in the admin for your region.
     "dibao_standard_urban": ("800", "示例值：城市低保标准因地而异，请按本地标准设置"),
     "dibao_standard_rural": ("600", "示例值：农村低保标准因地而异，请按本地标准设置"),

@@ -81,6 +81,33 @@ def yuan(value) -> str:
     return f"{amount:,.2f}"
 
 
+@register.filter
+def figure(value, kind: str) -> str:
+    """{{ row.value|figure:fig.kind }}: a dashboard figure as shown, a share as a whole percentage
+    ("87%"), a count with thousands separators; "—" for none."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if value is None or value == "":
+        return "—"
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if kind == "ratio":
+        return f"{(number * 100).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}%"
+    if kind == "money":
+        return yuan(number)
+    return f"{number.normalize():,f}" if number != number.to_integral_value() else f"{int(number):,}"
+
+
+@register.filter
+def change(value, kind: str) -> str:
+    """{{ row.change|change:fig.kind }}: the change since last week with its sign ("+3"; a share's
+    in percentage points, "−5%"),
+        "—" when there is no snapshot of last week, "0" when unchanged."""
+    if value is None or value == "":
+        return "—"
+    shown = figure(abs(value), kind)
+    return ("+" if value > 0 else "−" if value < 0 else "") + shown
+
+
 @register.simple_tag(takes_context=True)
 def page_url(context, number) -> str:
     """`?…&page=N`: the current list's filters (region, state, …) kept when paging."""

@@ -513,6 +513,7 @@ def expected(code: str) -> dict[str, object]:
         if amount:
             paid[temporary] = paid.get(temporary, Decimal(0)) + amount
     out["funds.paid"] = sum(paid.values(), Decimal("0"))
+    out["funds.paid_share"] = _ratio(out["funds.paid"], out["funds.allocated"])
     for dim, v in paid.items():
         out[("funds.paid", dim)] = v
     apps = list(AssistanceApplication.objects.filter(region__code__startswith=code, submitted_at__gte=ws))
@@ -556,6 +557,7 @@ def expected(code: str) -> dict[str, object]:
     out["coldwaves.reached"] = sum(1 for e in roll_call_entries if e.outcome in ("safe", "needs_help"))
     out["coldwaves.needs_help"] = sum(1 for e in roll_call_entries if e.outcome == "needs_help")
     out["coldwaves.not_reached"] = sum(1 for e in roll_call_entries if e.outcome == "not_reached")
+    out["coldwaves.reached_share"] = _ratio(out["coldwaves.reached"], out["coldwaves.to_contact"])
     out["coldwaves.overdue"] = sum(
         1 for e in roll_call_entries if e.outcome in ("pending", "not_reached") and e.due_at < now
     )
