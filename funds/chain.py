@@ -403,7 +403,7 @@ def _totals(entries: list[Entry]) -> Totals:
     received = pending = to_recover = recovered = ZERO
     items: dict[tuple[str, str], Decimal] = {}
     for e in entries:
-        if e.kind == MATERIAL and e.quantity is not None:
+        if e.quantity is not None and (e.kind == MATERIAL or e.state == PAID):
             key = (e.label, e.unit)
             items[key] = items.get(key, Decimal("0")) + e.quantity
         elif e.kind == RECOVERY:

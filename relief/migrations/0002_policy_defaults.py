@@ -14,6 +14,8 @@ DEFAULTS = {
     "rollcall_hours_level_2": ("24", "黄色预警发布后24小时内联系到每一名高风险对象"),
     "rollcall_hours_level_3": ("12", "橙色预警发布后12小时内联系到每一名高风险对象"),
     "rollcall_hours_level_4": ("6", "红色预警发布后6小时内联系到每一名高风险对象"),
+    # 慈善 (charity, its 0002): working days for the township to deliver a need assigned to a project
+    "charity_delivery_due_working_days": ("5", "需求对接慈善项目后5个工作日内送达"),
     "rollcall_visit_hours": ("2", "寒潮点名超时或未联系上的对象，乡镇2小时内上门查看"),
     # Sample standards: every province sets its own; change them in the admin for your region.
     "dibao_standard_urban": ("800", "示例值：城市低保标准因地而异，请按本地标准设置"),
