@@ -261,9 +261,10 @@ class CharityProjectSerializer(serializers.ModelSerializer):
     @extend_schema_field(ProjectSummarySerializer)
     def get_summary(self, obj: CharityProject) -> dict:
         zero = Decimal("0.00")
-        return self.context.get("summaries", {}).get(
+        summary = self.context.get("summaries", {}).get(
             obj.pk, {"allotted": zero, "spent": zero, "households_served": 0}
         )
+        return ProjectSummarySerializer(summary).data
 
     def create(self, validated_data):
         region = _region(self, validated_data)
