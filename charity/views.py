@@ -264,24 +264,65 @@ def project_close(request: HttpRequest, pk: int) -> HttpResponse:
 # --- needs --------------------------------------------------------------------------------------------
 
 
+def _need_source(request: HttpRequest) -> dict:
+    """Where a need added by hand comes from: `?task=` (its household and detail, linked to it),
+    `?warning=` (a department-data warning's disposition), `?call=` (a hotline call about a
+    household), else `?household=` (and `?person=`). Each is opened through the user's scope."""
+    from coldwaves.duty_models import HotlineCall
+    from exchange.models import Disposition
+
+    user = request.user
+    if request.GET.get("task"):
+        task = access(Task.objects.select_related("subject_type"), user, request.GET["task"])
+        subject = task.subject if task.subject_type_id else None
+        return {
+            "household_id": getattr(subject, "household_id", None) or request.GET.get("household"),
+            "person_id": getattr(subject, "person_id", None),
+            "source_task": task,
+            "origin": NeedOrigin.VISIT if task.source == "need" else NeedOrigin.MANUAL,
+            "cause": f"task:{task.pk}",
+            "text": task.detail,
+        }
+    if request.GET.get("warning"):
+        warning = access(Disposition.objects.select_related("rule"), user, request.GET["warning"])
+        return {
+            "household_id": warning.household_id,
+            "person_id": warning.person_id,
+            "disposition": warning,
+            "origin": NeedOrigin.WARNING,
+            "cause": f"warning:{warning.pk}",
+            "text": "；".join(p for p in (str(warning.rule), warning.findings) if p),
+        }
+    if request.GET.get("call"):
+        call = access(HotlineCall.objects.all(), user, request.GET["call"])
+        return {
+            "household_id": call.household_id,
+            "person_id": None,
+            "call": call,
+            "origin": NeedOrigin.HOTLINE,
+            "cause": f"call:{call.pk}",
+            "text": call.asked,
+        }
+    return {
+        "household_id": request.GET.get("household"),
+        "person_id": request.GET.get("person"),
+        "origin": NeedOrigin.MANUAL,
+        "cause": "",
+        "text": "",
+    }
+
+
 @login_required
 def need_new(request: HttpRequest) -> HttpResponse:
-    """Add a need from the household page (`?household=`) or from a task (`?task=`: its household
-    and detail pre-filled, the need linked to it)."""
+    """Add a need from the household page, a task, a warning or a hotline call (see _need_source):
+    one need per source and kind."""
     require_writer(request.user)
-    task = None
-    if request.GET.get("task"):
-        task = access(Task.objects.select_related("subject_type"), request.user, request.GET["task"])
-    household_id = request.GET.get("household") or getattr(
-        task.subject if task and task.subject_type_id else None, "household_id", None
-    )
-    household = access(Household.objects.select_related("head"), request.user, household_id)
-    person = None
-    if request.GET.get("person"):
-        person = access(Person.objects.all(), request.user, request.GET["person"])
-    initial = {"description": task.detail if task else ""}
-    form = NeedForm(request.POST or None, initial=initial)
+    source = _need_source(request)
+    household = access(Household.objects.select_related("head"), request.user, source["household_id"])
+    person = access(Person.objects.all(), request.user, source["person_id"]) if source["person_id"] else None
+    form = NeedForm(request.POST or None, initial={"description": source["text"]})
     if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
 
         def run() -> HttpResponse | None:
             try:
@@ -289,11 +330,13 @@ def need_new(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     household=household,
                     person=person,
-                    kind=form.cleaned_data["kind"],
+                    kind=kind,
                     description=form.cleaned_data["description"],
-                    origin=NeedOrigin.VISIT if task and task.source == "need" else NeedOrigin.MANUAL,
-                    cause_key=f"task:{task.pk}:{form.cleaned_data['kind']}" if task else "",
-                    source_task=task,
+                    origin=source["origin"],
+                    cause_key=f"{source['cause']}:{kind}" if source["cause"] else "",
+                    source_task=source.get("source_task"),
+                    disposition=source.get("disposition"),
+                    call=source.get("call"),
                 )
             except ValidationError as exc:
                 _errors_to(form, exc)

@@ -132,3 +132,26 @@ def test_a_need_added_by_hand_from_the_household_page(users, client):
     assert (need.kind, need.origin, need.region_id) == ("clothing", "manual", "510121001001")
     # no coordinator's form for a village worker
     assert f"/charity/needs/{need.pk}/assign/" not in c.get("/charity/").content.decode()
+
+
+def test_a_need_from_a_hotline_call_once_per_call_and_kind(users, client, regions):
+    from coldwaves.services.duty import hotline_call_log
+
+    household = dibao_household("510121001001", name="钱大妈")
+    call = hotline_call_log(
+        actor=users["county"],
+        region=regions["county"],
+        place="滨河社区",
+        asked="钱大妈家没有棉被",
+        kind="report",
+        household=household,
+    )
+    c = login(client, users["county"])
+    form = c.get(f"/charity/needs/new/?call={call.pk}").content.decode()
+    assert "钱大妈家没有棉被" in form
+    for _twice in range(2):
+        c.post(f"/charity/needs/new/?call={call.pk}", {"kind": "clothing", "description": "钱大妈家没有棉被"})
+    need = CharityNeed.objects.get(household=household)
+    assert (need.origin, need.call, need.cause_key) == ("hotline", call, f"call:{call.pk}:clothing")
+    client.logout()
+    assert login(client, users["other_county"]).get(f"/charity/needs/new/?call={call.pk}").status_code == 404
