@@ -427,11 +427,19 @@ class CharityNeedFilter(ScopedFilterSet):
         fields = ["state", "kind", "origin", "household", "project", "region"]
 
 
+class DonationLineField(serializers.PrimaryKeyRelatedField):
+    """A goods line of a donation the caller may see: any other answers "does not exist"."""
+
+    def get_queryset(self):
+        user = getattr(self.context.get("request"), "user", None)
+        return super().get_queryset().filter(donation__in=Donation.objects.visible_to(user))
+
+
 class ShareSerializer(serializers.Serializer):
     donation = ScopedRelatedField(queryset=Donation.objects.all())
     amount = serializers.DecimalField(**MONEY, required=False, allow_null=True, help_text="Money, in yuan")
-    line = serializers.PrimaryKeyRelatedField(
-        queryset=DonationItem.objects.all(),  # lint: allow-unscoped (checked against the scoped donation)
+    line = DonationLineField(
+        queryset=DonationItem.objects.all(),  # lint: allow-unscoped (narrowed to visible donations below)
         required=False,
         allow_null=True,
         help_text="A goods line of the donation",

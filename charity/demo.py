@@ -101,13 +101,12 @@ def seed(ctx: DemoContext) -> None:
         receipt_number=f"CS{year}-0003",
         amount=Decimal("2000.00"),
     )
-    households = list(
-        Household.objects.in_region(region.code)
-        .filter(assistances__category__in=["dibao", "tekun"])
-        .select_related("head")
-        .distinct()
-        .order_by("pk")[:4]
-    )
+    covered = Household.objects.filter(assistances__category__in=["dibao", "tekun"]).select_related("head")
+    # the township user's households first, so its today page holds a charity delivery to make
+    near = township.region_id if township is not None and township.region_id else region.code
+    households = list(covered.in_region(near).distinct().order_by("pk")[:3])
+    others = covered.in_region(region.code).exclude(pk__in=[h.pk for h in households])
+    households += list(others.distinct().order_by("pk")[: 4 - len(households)])
     kinds = [NeedKind.HEATING, NeedKind.CLOTHING, NeedKind.HEATING, NeedKind.FOOD]
     texts = ["家中无取暖煤，老人怕冷", "棉被破旧，需要新棉被", "冬季取暖困难", "米面油不足"]
     assigned = delivered = 0
@@ -130,19 +129,9 @@ def seed(ctx: DemoContext) -> None:
                 shares.append(Share(donation=goods, line=quilt, quantity=Decimal("2")))
             need_assign(actor=county, need=need, project=project, shares=shares)
             assigned += 1
-            if i == 0 and township is not None and household.region_id.startswith(township.region_id):
-                need_deliver(
-                    actor=township,
-                    need=need,
-                    received_by_name=household.head.name if household.head else "户主",
-                )
-                delivered += 1
-            elif i == 0:
-                need_deliver(
-                    actor=county,
-                    need=need,
-                    received_by_name=household.head.name if household.head else "户主",
-                )
+            if i == 0:
+                receiver = household.head.name if household.head else "户主"
+                need_deliver(actor=county, need=need, received_by_name=receiver)
                 delivered += 1
         except ValidationError as exc:
             ctx.log(f"charity: {household}: {exc.messages[0]}")
