@@ -570,7 +570,9 @@ MONEY_FIELD = {"max_digits": 14, "decimal_places": 2}
 
 class ChainEntrySerializer(serializers.Serializer):
     date = serializers.DateField()
-    kind = serializers.CharField(help_text="payment, emergency, application, material or recovery")
+    kind = serializers.CharField(
+        help_text="payment, emergency, application, material, recovery, campaign or charity"
+    )
     kind_display = serializers.CharField()
     label = serializers.CharField(help_text="Programme, cause, item, or what is recovered")
     source = serializers.CharField(

@@ -18,7 +18,9 @@ number of entries):
 
 Apps above funds add their own collectors (`register_collector`, from their AppConfig.ready()):
 campaigns (集中慰问) adds each household's deliveries, with no amount (the cash is a payment line
-and the goods a material distribution above, so nothing is counted twice).
+and the goods a material distribution above, so nothing is counted twice); charity (慈善) adds
+each allotment of a donation to one of the household's needs, money as an amount and goods as a
+quantity (counted in the goods totals once delivered: donated goods do not pass through the stock).
 
 Only what the user may see: payments, applications and recoveries through their managers'
 `visible_to(user)`; a distribution is the household's own record (its region is the warehouse's
@@ -403,7 +405,7 @@ def _totals(entries: list[Entry]) -> Totals:
     received = pending = to_recover = recovered = ZERO
     items: dict[tuple[str, str], Decimal] = {}
     for e in entries:
-        if e.kind == MATERIAL and e.quantity is not None:
+        if e.quantity is not None and (e.kind == MATERIAL or e.state == PAID):
             key = (e.label, e.unit)
             items[key] = items.get(key, Decimal("0")) + e.quantity
         elif e.kind == RECOVERY:

@@ -18,6 +18,7 @@ Deadlines are policy values: `need_due_working_days`, `child_alone_due_hours`.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,15 @@ from relief.policy import policy_value
 from relief.todo.services import due_in_working_days, task_open
 
 TOWNSHIP, COUNTY = 9, 6
+
+#: apps built on people told of every visit that opened tasks, inside the visit's transaction, so
+#: people imports none of them (charity: a need it can meet becomes a charity need): fn(visit, tasks)
+NEED_LISTENERS: list[Callable[[Visit, list[Task]], None]] = []
+
+
+def on_visit_needs(listener: Callable[[Visit, list[Task]], None]) -> None:
+    if listener not in NEED_LISTENERS:
+        NEED_LISTENERS.append(listener)
 
 
 def _action(follow_up: str, visit: Visit) -> tuple[str, str]:
@@ -126,6 +136,9 @@ def visit_needs_open(*, visit: Visit, actor: User | None) -> list[Task]:
                 created_by=actor,
             )
             tasks.append(task)
+    if tasks:
+        for listener in NEED_LISTENERS:
+            listener(visit, tasks)
     return tasks
 
 

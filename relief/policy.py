@@ -81,6 +81,7 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("hazard_deadline_major_days", _("重大隐患整改期限"), _("天")),
         Parameter("alert_due_days", _("预警处理时限"), _("天")),
         Parameter("need_due_working_days", _("探访需求跟进时限"), _("工作日")),
+        Parameter("charity_delivery_due_working_days", _("慈善救助对接后送达时限"), _("工作日")),
         Parameter("child_alone_due_hours", _("儿童无人监护处置时限"), _("小时")),
         Parameter("hazard_verify_working_days", _("隐患验收、延期审批时限"), _("工作日")),
         Parameter("enrol_accept_working_days", _("救助申请受理时限"), _("工作日")),

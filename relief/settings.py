@@ -53,6 +53,7 @@ DOMAIN_APPS = [
     "exchange",
     "patrols",
     "coldwaves",
+    "charity",
     "institutions",
     "supervision",
 ]
@@ -287,6 +288,10 @@ SPECTACULAR_SETTINGS = {
         "DibaoClassEnum": "people.choices.DibaoClass",
         "ExchangeDepartmentEnum": "exchange.models.Department",
         "VerificationMethodEnum": "exchange.models.Verification",
+        "DonorKindEnum": "charity.models.DonorKind",
+        "CharityNeedKindEnum": "charity.models.NeedKind",
+        "CharityNeedOriginEnum": "charity.models.NeedOrigin",
+        "OriginEnum": "enrolments.models.Origin",  # its name before charity had an origin too
     },
 }
 

@@ -36,6 +36,7 @@ PACKAGES = (
     "people",
     "funds",
     "campaigns",
+    "charity",
     "enrolments",
     "exchange",
     "patrols",

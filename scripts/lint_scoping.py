@@ -61,6 +61,7 @@ APPS = (
     "people",
     "funds",
     "campaigns",
+    "charity",
     "enrolments",
     "patrols",
     "coldwaves",

@@ -10,6 +10,7 @@ APPS = [
     "people",
     "funds",
     "campaigns",
+    "charity",
     "enrolments",
     "exchange",
     "patrols",

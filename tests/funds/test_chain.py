@@ -274,7 +274,7 @@ def test_the_queries_do_not_grow_with_the_entries(api, users, regions, story):
         return len(chain.entries), len(ctx), len(api_ctx)
 
     entries, queries, api_queries = count()
-    assert queries == 6  # payments, applications, goods, recoveries, their returns, campaign deliveries
+    assert queries == 7  # payments, applications, goods, recoveries, their returns, campaigns, charity
     # more of every kind: goods, another paid application with its recovery and two returns
     county, stock = users["county"], story["stock"]
     for _ in range(3):

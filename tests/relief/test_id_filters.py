@@ -127,6 +127,17 @@ def foreign(regions):
         planned_end=datetime.date(2026, 12, 2),
     )
     TripRegion.objects.create(trip=trip, region=regions["other_township"])
+    from charity.models import CharityProject, Donor
+
+    Donor.objects.create(region=regions["other_county"], kind="charity_org", name="大邑县慈善会")
+    CharityProject.objects.create(
+        region=regions["other_county"],
+        name="爱心助暖",
+        need_kinds=["heating"],
+        budget="1000.00",
+        starts_on=datetime.date(2026, 11, 1),
+        ends_on=datetime.date(2027, 3, 15),
+    )
 
 
 def _foreign_id(model, user) -> str:
