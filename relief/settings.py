@@ -54,6 +54,7 @@ DOMAIN_APPS = [
     "patrols",
     "coldwaves",
     "institutions",
+    "volunteers",
 ]
 INSTALLED_APPS += DOMAIN_APPS
 
@@ -282,6 +283,11 @@ SPECTACULAR_SETTINGS = {
         "DibaoClassEnum": "people.choices.DibaoClass",
         "ExchangeDepartmentEnum": "exchange.models.Department",
         "VerificationMethodEnum": "exchange.models.Verification",
+        "VolunteerKindEnum": "volunteers.models.VolunteerKind",
+        "VolunteerAssignmentKindEnum": "volunteers.models.AssignmentKind",
+        "VolunteerAssignmentStateEnum": "volunteers.models.AssignmentState",
+        "VolunteerRecordKindEnum": "volunteers.models.RecordKind",
+        "VolunteerReviewStateEnum": "volunteers.models.ReviewState",
     },
 }
 

@@ -39,6 +39,7 @@ urlpatterns = [
     path("people/", include("people.urls")),
     path("funds/", include("funds.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("volunteers/", include("volunteers.urls")),
     path("enrolments/", include("enrolments.urls")),
     path("patrols/", include("patrols.urls")),
     path("coldwaves/", include("coldwaves.urls")),

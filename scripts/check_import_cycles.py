@@ -41,6 +41,7 @@ PACKAGES = (
     "patrols",
     "coldwaves",
     "institutions",
+    "volunteers",
 )
 SKIP_DIRS = {"__pycache__", "static", "templates", "locale", "node_modules"}
 

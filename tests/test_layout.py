@@ -15,6 +15,7 @@ APPS = [
     "patrols",
     "coldwaves",
     "institutions",
+    "volunteers",
 ]
 LIMIT = 700
 
