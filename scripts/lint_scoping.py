@@ -56,7 +56,17 @@ ALLOW = {
 }
 
 # Apps whose models are indexed for rule 1.
-APPS = ("relief", "people", "funds", "campaigns", "enrolments", "patrols", "coldwaves", "institutions", "volunteers")
+APPS = (
+    "relief",
+    "people",
+    "funds",
+    "campaigns",
+    "enrolments",
+    "patrols",
+    "coldwaves",
+    "institutions",
+    "volunteers",
+)
 
 # Directories never walked.
 SKIP_DIRS = {".venv", "venv", ".git", "node_modules", "__pycache__", "static", "var", ".pgdata", "locale"}

@@ -258,8 +258,11 @@ class VolunteerAssignmentViewSet(
     """Volunteers' assignments: assigned → done (waits for review) → accepted (the hours count);
     or sent back with a comment, or cancelled."""
 
-    queryset = VolunteerAssignment.objects.select_related("volunteer").annotate(
-        records_count=Count("records")
+    # an aggregate drops Meta.ordering: the list's order is given again
+    queryset = (
+        VolunteerAssignment.objects.select_related("volunteer")
+        .annotate(records_count=Count("records"))
+        .order_by(*VolunteerAssignment._meta.ordering)
     )
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter

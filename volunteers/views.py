@@ -138,7 +138,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         VolunteerAssignment.objects.visible_to(request.user)
         .filter(volunteer=volunteer)
         .select_related("region", "shift__team", "household__head", "campaign")
-        .annotate(records_count=Count("records"))[:50]
+        .annotate(records_count=Count("records"))
+        .order_by("-date", "-id")[:50]
     )
     records = (
         VolunteerRecord.objects.visible_to(request.user)
