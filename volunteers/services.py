@@ -215,7 +215,8 @@ def assignment_create(
     the volunteer's county; a volunteer is never twice on the same work."""
     kind, region = _work_region(shift, household, campaign, village)
     require_actor(actor, region)
-    if not Volunteer.objects.visible_to(actor).filter(pk=volunteer.pk).exists():
+    volunteer = Volunteer.objects.visible_to(actor).filter(pk=volunteer.pk).first()
+    if volunteer is None:
         raise PermissionDenied(_("该志愿者不在您的管辖范围内"))
     if not volunteer.active:
         raise ValidationError({"volunteer": _("该志愿者已不在册，不能安排任务")})

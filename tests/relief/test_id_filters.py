@@ -117,6 +117,26 @@ def foreign(regions):
         state="listed",
     )
     CampaignHousehold.objects.create(campaign=campaign, household=household, region_id=household.region_id)
+    from volunteers.models import Volunteer, VolunteerAssignment
+
+    volunteer = Volunteer.objects.create(region=regions["other_county"], name="李志愿", phone="13900000099")
+    assignment = VolunteerAssignment.objects.create(
+        volunteer=volunteer,
+        region_id=household.region_id,
+        kind="visit",
+        household=household,
+        date=datetime.date(2026, 12, 1),
+        planned_hours="2",
+    )
+    from volunteers.models import VolunteerRecord
+
+    VolunteerRecord.objects.create(
+        volunteer=volunteer,
+        assignment=assignment,
+        region_id=household.region_id,
+        kind="visit",
+        visit=VisitFactory(household=household),
+    )
 
 
 def _foreign_id(model, user) -> str:
