@@ -88,7 +88,9 @@ class VolunteerForm(StyledForm):
 
 
 class SearchForm(StyledForm):
-    q = forms.CharField(label=_("姓名或组织"), required=False)
+    q = forms.CharField(
+        label=_("姓名或组织"), required=False, widget=forms.TextInput(attrs={"placeholder": _("姓名或组织")})
+    )
     skill = forms.ChoiceField(label=_("技能"), choices=[("", _("全部技能")), *Skill.choices], required=False)
     kind = forms.ChoiceField(
         label=_("类别"), choices=[("", _("全部类别")), *VolunteerKind.choices], required=False

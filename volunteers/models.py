@@ -316,10 +316,24 @@ class VolunteerAssignment(models.Model):
         return ""
 
 
+#: the log's actions as a person reads them (the steps of volunteers/workflows.py, and the assigning)
+EVENT_LABELS = {
+    "assign": _("安排任务"),
+    "complete": _("登记完成"),
+    "accept": _("审核通过"),
+    "send_back": _("退回"),
+    "cancel": _("取消安排"),
+}
+
+
 class AssignmentEvent(TransitionLog):
     """Every step of an assignment (the workflow's log): completed, accepted, sent back, cancelled."""
 
     assignment = models.ForeignKey(VolunteerAssignment, on_delete=models.CASCADE, related_name="events")
+
+    @property
+    def action_label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))
 
     class Meta(TransitionLog.Meta):
         verbose_name = _("志愿服务办理记录")

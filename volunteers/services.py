@@ -27,7 +27,7 @@ from people.models import Household, Visit
 from people.services import visit_record
 from relief.models import Region, User
 from relief.privacy import number_kind
-from relief.scoping import require_actor
+from relief.scoping import in_scope, require_actor
 from volunteers.models import (
     AssignmentKind,
     AssignmentState,
@@ -374,8 +374,9 @@ def clue_report(
     """A clue reported by a volunteer (a sanitation worker, a courier, a driver…), taken down by a
     staff member: it enters the patrols clue loop (dispatch, respond, outcome) with the volunteer as
     reporter and the channel of their kind, and is attributed to them."""
-    region = region or volunteer.region
-    require_actor(actor, region.code)
+    if region is None:  # where the volunteer serves, or the actor's own region when that is narrower
+        region = volunteer.region if in_scope(actor, volunteer.region_id) else actor.region
+    require_actor(actor, getattr(region, "code", None))
     if not Volunteer.objects.visible_to(actor).filter(pk=volunteer.pk).exists():
         raise PermissionDenied(_("该志愿者不在您的管辖范围内"))
     if region.code[:6] != volunteer.region_id[:6]:

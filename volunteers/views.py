@@ -55,7 +55,7 @@ def _plain_choices(form):
 
     for field in form.fields.values():
         if isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-            field.widget.attrs["class"] = "form-check-input"
+            field.widget.template_name = "volunteers/_inline_checks.html"
     return form
 
 
@@ -281,7 +281,8 @@ def _assignment(request: HttpRequest, pk: int) -> VolunteerAssignment:
 @login_required
 def assignment_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> HttpResponse:
     a = _assignment(request, pk)
-    records = a.records.select_related("visit", "encounter", "delivery__household__head", "clue")
+    records = list(a.records.select_related("visit", "encounter", "delivery__household__head", "clue"))
+    a.records_count = len(records)
     open_for_records = (
         a.state in (AssignmentState.ASSIGNED, AssignmentState.RETURNED) and request.user.can_write
     )
