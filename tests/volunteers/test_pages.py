@@ -211,3 +211,22 @@ def test_pages_fit_a_phone(as_user, users, volunteer):
     ):
         html = text(client.get(url))
         assert 'name="viewport"' in html and "<table" not in html, url
+
+
+def test_the_list_masks_numbers_for_officials(as_user, users, volunteer):
+    html = text(as_user(users["city"]).get("/volunteers/"))
+    assert "王秀英" in html and "139****1234" in html and "13908121234" not in html
+
+
+def test_the_township_sees_the_review_task_of_a_village_visit(as_user, users, volunteer, household):
+    a = services.assignment_create(
+        actor=users["village"],
+        volunteer=volunteer,
+        household=household,
+        date=timezone.localdate(),
+        planned_hours="2",
+    )
+    services.assignment_complete(actor=users["village"], assignment=a, actual_hours="2")
+    today = text(as_user(users["township"]).get("/"))
+    assert "志愿服务待审核：王秀英" in today and f"/volunteers/assignments/{a.pk}/" in today
+    assert "志愿服务待审核：王秀英" not in text(as_user(users["other_county"]).get("/"))
