@@ -56,6 +56,7 @@ DOMAIN_APPS = [
     "charity",
     "institutions",
     "supervision",
+    "volunteers",
 ]
 INSTALLED_APPS += DOMAIN_APPS
 
@@ -292,6 +293,11 @@ SPECTACULAR_SETTINGS = {
         "CharityNeedKindEnum": "charity.models.NeedKind",
         "CharityNeedOriginEnum": "charity.models.NeedOrigin",
         "OriginEnum": "enrolments.models.Origin",  # its name before charity had an origin too
+        "VolunteerKindEnum": "volunteers.models.VolunteerKind",
+        "VolunteerAssignmentKindEnum": "volunteers.models.AssignmentKind",
+        "VolunteerAssignmentStateEnum": "volunteers.models.AssignmentState",
+        "VolunteerRecordKindEnum": "volunteers.models.RecordKind",
+        "VolunteerReviewStateEnum": "volunteers.models.ReviewState",
     },
 }
 

@@ -40,6 +40,7 @@ urlpatterns = [
     path("funds/", include("funds.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("charity/", include("charity.urls")),
+    path("volunteers/", include("volunteers.urls")),
     path("enrolments/", include("enrolments.urls")),
     path("patrols/", include("patrols.urls")),
     path("coldwaves/", include("coldwaves.urls")),

@@ -43,6 +43,7 @@ PACKAGES = (
     "coldwaves",
     "institutions",
     "supervision",
+    "volunteers",
 )
 SKIP_DIRS = {"__pycache__", "static", "templates", "locale", "node_modules"}
 

@@ -67,6 +67,7 @@ APPS = (
     "coldwaves",
     "institutions",
     "supervision",
+    "volunteers",
 )
 
 # Directories never walked.

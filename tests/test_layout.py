@@ -17,6 +17,7 @@ APPS = [
     "coldwaves",
     "institutions",
     "supervision",
+    "volunteers",
 ]
 LIMIT = 700
 

@@ -137,6 +137,25 @@ def foreign(regions):
         budget="1000.00",
         starts_on=datetime.date(2026, 11, 1),
         ends_on=datetime.date(2027, 3, 15),
+    from volunteers.models import Volunteer, VolunteerAssignment
+
+    volunteer = Volunteer.objects.create(region=regions["other_county"], name="李志愿", phone="13900000099")
+    assignment = VolunteerAssignment.objects.create(
+        volunteer=volunteer,
+        region_id=household.region_id,
+        kind="visit",
+        household=household,
+        date=datetime.date(2026, 12, 1),
+        planned_hours="2",
+    )
+    from volunteers.models import VolunteerRecord
+
+    VolunteerRecord.objects.create(
+        volunteer=volunteer,
+        assignment=assignment,
+        region_id=household.region_id,
+        kind="visit",
+        visit=VisitFactory(household=household),
     )
 
 
