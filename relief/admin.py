@@ -56,6 +56,14 @@ class PolicyParameterForm(forms.ModelForm):
             (key, f"{param.label}（{key}，{param.unit}）") for key, param in policy.PARAMETERS.items()
         ]
 
+    def clean(self):
+        """A value that can apply to the chosen key (relief/policy.py's check_value)."""
+        data = super().clean()
+        key, value = data.get("key"), data.get("value")
+        if key and value is not None and (message := policy.check_value(key, value)):
+            self.add_error("value", message)
+        return data
+
 
 @admin.register(PolicyParameter)
 class PolicyParameterAdmin(admin.ModelAdmin):

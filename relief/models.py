@@ -429,17 +429,6 @@ class PolicyParameter(models.Model):
     def __str__(self) -> str:
         return f"{self.key}={self.value} @ {self.region_id or '全国'} ({self.valid_from})"
 
-    def clean(self) -> None:
-        """A key of relief/policy.py's list, and a value that can apply to it."""
-        from django.core.exceptions import ValidationError
-
-        from relief.policy import PARAMETERS, check_value
-
-        if self.key not in PARAMETERS:
-            raise ValidationError({"key": check_value(self.key, self.value)})
-        if self.value is not None and (message := check_value(self.key, self.value)):
-            raise ValidationError({"value": message})
-
 
 # --- Alerts (the base; each app's sweeps raise them) ---------------------------------------------
 

@@ -137,6 +137,7 @@ def foreign(regions):
         budget="1000.00",
         starts_on=datetime.date(2026, 11, 1),
         ends_on=datetime.date(2027, 3, 15),
+    )
     from volunteers.models import Volunteer, VolunteerAssignment
 
     volunteer = Volunteer.objects.create(region=regions["other_county"], name="李志愿", phone="13900000099")
