@@ -208,8 +208,8 @@ class DonationViewSet(
     filterset_class = DonationFilter
 
     @extend_schema(responses=DonationTraceSerializer)
-    @action(detail=True, methods=["get"])
-    def trace(self, request, pk=None):
+    @action(detail=True, methods=["get"], url_path="trace", url_name="trace")
+    def where_it_went(self, request, pk=None):  # not `trace`: DRF would answer HTTP TRACE with it
         """Where the donation went: totals received, allotted, delivered and the balance, and every
         allotment to a household in the caller's region (money or goods, and the need's state)."""
         donation = self.get_object()

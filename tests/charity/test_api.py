@@ -225,3 +225,13 @@ def test_list_endpoints_have_a_fixed_number_of_queries(api, users, django_assert
         with django_assert_max_num_queries(8):
             r = api.get(f"/api/v1/{prefix}/")
         assert r.status_code == 200 and r.json()["count"] >= 1
+
+
+def test_an_http_trace_is_refused_not_answered_by_the_trace_action(api, users):
+    """The donation's `trace/` route is a GET action; an HTTP TRACE request on the list or a record
+    is 405 (a viewset method named `trace` would have answered it, and crashed on the list)."""
+    donation = f.money(users["county"], f.donor(users["county"]), "10.00")
+    api.force_authenticate(users["county"])
+    assert api.generic("TRACE", "/api/v1/donations/").status_code == 405
+    assert api.generic("TRACE", f"/api/v1/donations/{donation.pk}/").status_code == 405
+    assert api.get(f"/api/v1/donations/{donation.pk}/trace/").status_code == 200
