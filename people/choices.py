@@ -144,3 +144,21 @@ DIBAO_UNCOVERED = "people.dibao_uncovered"
 RIGID_EXPENSE = "people.rigid_expense"
 NO_GUARDIAN = "people.no_guardian"
 NO_CARER = "people.no_carer"
+
+
+#: how a visit check that found a problem reads (people.Visit.problems: the field's label says what is fine)
+PROBLEM_LABELS = {
+    "heating_ok": _("取暖有困难"),
+    "food_ok": _("食物不足"),
+    "clothing_ok": _("衣被不够保暖"),
+    "house_safe": _("住房不安全"),
+    "health_ok": _("身体状况不佳"),
+    "mental_ok": _("精神状态不佳"),
+    "guardian_present": _("监护人不在位"),
+}
+
+
+def visit_problems(visit) -> list[str]:
+    """The labels of a visit's checks that found a problem (False; None is not checked)."""
+    fields = (*visit.CHECK_FIELDS, "guardian_present")
+    return [str(PROBLEM_LABELS[f]) for f in fields if getattr(visit, f) is False]

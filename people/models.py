@@ -32,6 +32,7 @@ from people.choices import (
     VisitChannel,
     VisitInterval,
     VisitKind,
+    visit_problems,
 )
 
 # The vocabularies live in people/choices.py; `from people.models import Relation` keeps working.
@@ -527,16 +528,6 @@ class Visit(models.Model):
     objects = VisitQuerySet.as_manager()
 
     CHECK_FIELDS = ("heating_ok", "food_ok", "clothing_ok", "house_safe", "health_ok", "mental_ok")
-    #: how a check that found a problem reads (the field's label says what is fine)
-    PROBLEM_LABELS = {
-        "heating_ok": _("取暖有困难"),
-        "food_ok": _("食物不足"),
-        "clothing_ok": _("衣被不够保暖"),
-        "house_safe": _("住房不安全"),
-        "health_ok": _("身体状况不佳"),
-        "mental_ok": _("精神状态不佳"),
-        "guardian_present": _("监护人不在位"),
-    }
 
     class Meta:
         verbose_name = _("探访记录")
@@ -558,9 +549,8 @@ class Visit(models.Model):
 
     @property
     def problems(self) -> list[str]:
-        """What the checks that found a problem found ("取暖有困难", not the check's name)."""
-        fields = [*self.CHECK_FIELDS, "guardian_present"]
-        return [str(self.PROBLEM_LABELS[f]) for f in fields if getattr(self, f) is False]
+        """What the checks found wrong ("取暖有困难", not the check's name)."""
+        return visit_problems(self)
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
