@@ -33,6 +33,7 @@ from people.models import Household, Person
 from relief.api.fields import RegionCodeField, ScopedRelatedField
 from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
 from relief.api.mixins import ScopedViewSetMixin
+from relief.api.parsers import JSONParser as ProjectJSONParser
 from relief.idempotency import IdempotentCreateMixin
 from relief.privacy import MaskedFieldsMixin, mask_id_number, mask_numbers_in_text, mask_phone
 
@@ -89,6 +90,7 @@ class DonorViewSet(
     queryset = Donor.objects.all()
     serializer_class = DonorSerializer
     filterset_class = DonorFilter
+    parser_classes = [ProjectJSONParser]  # no file: JSON only (an empty form field read as "not sent")
 
 
 # --- donations --------------------------------------------------------------------------------------
@@ -317,6 +319,7 @@ class CharityProjectViewSet(
     queryset = CharityProject.objects.all()
     serializer_class = CharityProjectSerializer
     filterset_class = CharityProjectFilter
+    parser_classes = [ProjectJSONParser]  # no file: JSON only
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()

@@ -23,6 +23,8 @@ class SupervisionConfig(AppConfig):
                 more_url="supervision:findings",
             )
         )
+        from supervision import tasks  # noqa: F401  (its Celery task, named by the schedule)
+
         schedules.register(
             schedules.Schedule(
                 "supervision-finding-tasks",

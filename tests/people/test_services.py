@@ -294,7 +294,7 @@ class TestVisits:
         )
         assert visit.visitor == users["township"]
         assert visit.region_id == household.region_id
-        assert visit.problems == ["取暖正常"]
+        assert visit.problems == ["取暖有困难"]  # what was found, not the name of the check
 
     def test_person_must_belong_to_household(self, users, regions):
         first = _household(users, regions)
