@@ -20,7 +20,7 @@ CAMPAIGN_PENDING = "campaigns.pending_after_end"
 
 def pending_after_end(county_code: str, today: datetime.date) -> QuerySet:
     """One row per (campaign, village) of the county: a campaign not closed whose end date has
-    passed, with the number of the village's households still waiting."""
+    passed, with the number of the village's households still waiting (in the message)."""
     return (
         CampaignHousehold.objects.in_region(county_code)
         .filter(
@@ -30,7 +30,6 @@ def pending_after_end(county_code: str, today: datetime.date) -> QuerySet:
         )
         .values("campaign_id", "region_id")
         .annotate(
-            waiting=Count("pk"),
             dedup_key=Concat(
                 Value(f"{CAMPAIGN_PENDING}:"),
                 F("campaign_id"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +21,7 @@ from people.models import (
     VisitChannel,
     VisitKind,
 )
+from relief.forms import apply_service_errors  # noqa: F401  (the shared one, used as forms.apply_service_errors)
 from relief.models import Region
 from relief.regions import Level
 from relief.sheet_reader import ACCEPT
@@ -312,15 +312,6 @@ class VisitForm(BootstrapMixin, forms.Form):
         if data.get("follow_up") and not (data.get("needs") or "").strip():
             self.add_error("needs", _("需要跟进时请写明反映的困难和需求"))
         return data
-
-
-def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: field errors on their fields, others on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class RosterUploadForm(BootstrapMixin, forms.Form):

@@ -1,4 +1,5 @@
-"""Forms every app shares: the inputs of a workflow step, built from its declared `Param`s."""
+"""Forms every app shares: the inputs of a workflow step, built from its declared `Param`s, and how a
+service's ValidationError is shown on a form."""
 
 from __future__ import annotations
 
@@ -6,9 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.apps import apps
+from django.core.exceptions import ValidationError
 
 if TYPE_CHECKING:  # relief.workflow builds its forms here: a real import would be a cycle
     from relief.workflow import Param, Step
+
+
+def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: field errors on their fields, others on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 def _field(param: Param, user: Any) -> forms.Field:

@@ -8,7 +8,6 @@ step is the workflows' rule (supervision/workflows.py)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -23,7 +22,7 @@ from relief.api.permissions import IsActiveUser
 from relief.api.workflow import AvailableActionsField, workflow_actions
 from relief.privacy import MaskedFieldsMixin, mask_numbers_in_text
 from supervision import services
-from supervision.models import Area, Finding, FindingState, Severity, SupervisionTrip, TripState
+from supervision.models import Area, Finding, Severity, SupervisionTrip, TripState
 from supervision.workflows import finding_workflow, trip_workflow
 
 TEXT_MASKS = {
@@ -44,19 +43,7 @@ EMPTY_COUNTS = {"total": 0, "open": 0, "answered": 0, "closed": 0}
 
 
 def _counts(user, trip_ids: list[int]) -> dict:
-    rows = (
-        Finding.objects.visible_to(user)
-        .filter(trip__in=trip_ids)
-        .order_by()
-        .values("trip_id")
-        .annotate(
-            total=Count("id"),
-            open=Count("id", filter=Q(state=FindingState.OPEN)),
-            answered=Count("id", filter=Q(state=FindingState.ANSWERED)),
-            closed=Count("id", filter=Q(state__in=(FindingState.CLOSED, FindingState.CLOSED_BY_TRIP))),
-        )
-    )
-    return {r.pop("trip_id"): r for r in rows}
+    return Finding.objects.visible_to(user).filter(trip__in=trip_ids).counts_by_trip()
 
 
 class TripSerializer(serializers.ModelSerializer):

@@ -137,6 +137,22 @@ class FindingQuerySet(ScopedQuerySet):
     def open(self) -> FindingQuerySet:
         return self.filter(state__in=FINDING_OPEN_STATES)
 
+    def counts_by_trip(self) -> dict[int, dict[str, int]]:
+        """{trip id: {total, open, answered, closed}} of these findings. One query."""
+        rows = (
+            self.order_by()
+            .values("trip_id")
+            .annotate(
+                total=models.Count("id"),
+                open=models.Count("id", filter=Q(state=FindingState.OPEN)),
+                answered=models.Count("id", filter=Q(state=FindingState.ANSWERED)),
+                closed=models.Count(
+                    "id", filter=Q(state__in=(FindingState.CLOSED, FindingState.CLOSED_BY_TRIP))
+                ),
+            )
+        )
+        return {r.pop("trip_id"): r for r in rows}
+
     def overdue(self, now=None) -> FindingQuerySet:
         return self.filter(state=FindingState.OPEN, due_at__lt=now or timezone.now())
 

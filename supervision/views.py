@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from relief.forms import apply_service_errors
 from relief.idempotency import page_once
 from relief.models import Task
 from relief.pages import in_region_param, workflow_buttons, workflow_post
@@ -45,20 +45,6 @@ def _events(workflow, events) -> list:
     return rows
 
 
-def _counts(findings) -> dict:
-    rows = (
-        findings.order_by()
-        .values("trip_id")
-        .annotate(
-            total=Count("id"),
-            open=Count("id", filter=Q(state=FindingState.OPEN)),
-            answered=Count("id", filter=Q(state=FindingState.ANSWERED)),
-            closed=Count("id", filter=Q(state__in=(FindingState.CLOSED, FindingState.CLOSED_BY_TRIP))),
-        )
-    )
-    return {r["trip_id"]: r for r in rows}
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     trips = in_region_param(request, SupervisionTrip.objects.visible_to(request.user))
@@ -68,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
     page = Paginator(trips.select_related("region").prefetch_related("visits__region"), 30).get_page(
         request.GET.get("page")
     )
-    counts = _counts(Finding.objects.visible_to(request.user).filter(trip__in=list(page.object_list)))
+    counts = Finding.objects.visible_to(request.user).filter(trip__in=list(page.object_list)).counts_by_trip()
     for trip in page.object_list:
         trip.counts = counts.get(trip.pk, {"total": 0, "open": 0, "answered": 0, "closed": 0})
     return render(
@@ -127,7 +113,7 @@ def trip_new(request: HttpRequest) -> HttpResponse:
                     regions=list(data["regions"]),
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_service_errors(form, exc)
                 return None
             messages.success(request, _("已创建督查，开始后可记录发现的问题"))
             return redirect(trip.get_absolute_url())
@@ -136,15 +122,6 @@ def trip_new(request: HttpRequest) -> HttpResponse:
         if done is not None:
             return done
     return render(request, "supervision/form.html", {"form": form, "heading": _("新建督查")})
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        for message in exc.messages[:5]:
-            form.add_error(None, message)
 
 
 @login_required
@@ -216,7 +193,7 @@ def finding_new(request: HttpRequest, pk: int) -> HttpResponse:
                     photo=data["photo"],
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_service_errors(form, exc)
                 return None
             messages.success(request, _("已记录问题"))
             return redirect(trip.get_absolute_url())

@@ -253,14 +253,14 @@ class MapView(APIView):
         region = selectors.region_for(request.user, request.query_params.get("region"))
         fig = _figure_param(request)
         summary = selectors.summary(region, live=_live(request))
-        b = board.figure_board(summary, fig)
+        figs = registry.target_figures()
+        targets = board.targets_for(figs, summary.code)
+        b = board.figure_board(summary, fig, target=targets.get(fig.key))
         data = {
             "region": _region_ref(region),
             "computed_at": summary.computed_at,
             "source": summary.source,
-            "figures": [
-                board.figure_info(f, board.target_for(f, summary.code)) for f in registry.target_figures()
-            ],
+            "figures": [board.figure_info(f, targets[f.key]) for f in figs],
             "boundaries": board.boundary_url(summary.code),
             **_board_data(b),
         }

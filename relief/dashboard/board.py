@@ -17,10 +17,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +28,7 @@ from django.utils.http import urlencode
 from relief.dashboard import registry, selectors
 from relief.dashboard.registry import Figure, FigureQuery
 from relief.models import FigureSnapshot
-from relief.policy import MissingPolicyParameter, policy_value
+from relief.policy import MissingPolicyParameter, effective_parameters, policy_value
 
 BOUNDARIES = "vendor/china-boundaries"
 HUNDRED = Decimal(100)
@@ -43,12 +42,9 @@ def boundary_name(code: str) -> str:
 def boundary_url(code: str) -> str | None:
     """The static URL of the boundary file for the sub-regions of `code`, None when there is none
     (townships, or a province whose files were not built)."""
-    if len(code) > 4:
+    if len(code) > 4 or not finders.find(boundary_name(code)):
         return None
-    for root in settings.STATICFILES_DIRS:
-        if (Path(root) / boundary_name(code)).is_file():
-            return static(boundary_name(code))
-    return None
+    return static(boundary_name(code))
 
 
 def drill_url(code: str) -> str:
@@ -65,6 +61,17 @@ def target_for(fig: Figure, code: str, on: datetime.date | None = None) -> Decim
     except MissingPolicyParameter:
         return None
     return value / HUNDRED if fig.kind == "ratio" else value
+
+
+def targets_for(figs: list[Figure], code: str, on: datetime.date | None = None) -> dict[str, Decimal | None]:
+    """`target_for` of several figures at once: {figure key: target}. One query for all."""
+    values = {p["key"]: p["value"] for p in effective_parameters(code or None, on)}
+    return {
+        f.key: None
+        if values.get(f.target) is None
+        else (values[f.target] / HUNDRED if f.kind == "ratio" else values[f.target])
+        for f in figs
+    }
 
 
 def gap(fig: Figure, value: Decimal | None, target: Decimal | None) -> Decimal | None:
@@ -157,13 +164,14 @@ def figure_board(
 
 
 def boards(s: selectors.Summary, *, now: datetime.datetime | None = None) -> list[Board]:
-    """Every target figure's board for the region: one query for last week's snapshot, one per
-    distinct target parameter."""
+    """Every target figure's board for the region: one query for last week's snapshot, one for
+    the targets."""
     now = now or timezone.now()
     figs = registry.target_figures()
     codes = [*s.children, s.code]
     previous = previous_values(codes, [f.key for f in figs], now)
-    return [figure_board(s, f, now=now, previous=previous) for f in figs]
+    targets = targets_for(figs, s.code, timezone.localdate(now))
+    return [figure_board(s, f, now=now, previous=previous, target=targets[f.key]) for f in figs]
 
 
 def figure_info(fig: Figure, target: Decimal | None) -> dict[str, Any]:
