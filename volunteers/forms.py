@@ -8,6 +8,7 @@ from django import forms
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
+from relief.forms import apply_service_errors
 from relief.models import Region
 from volunteers.models import DayPart, Skill, Volunteer, VolunteerKind, Weekday
 
@@ -29,11 +30,7 @@ class StyledForm(forms.Form):
 
     def add_service_error(self, exc) -> None:
         """A service's ValidationError on the fields it names, the rest on top."""
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.messages)
+        apply_service_errors(self, exc)
 
 
 def serving_regions(user):

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from relief.dashboard.registry import winter_start
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
 from relief.transitions import TransitionLog, user_field
 
@@ -62,11 +63,6 @@ class DayPart(models.TextChoices):
     NIGHT = "night", _("夜间")
 
 
-def winter_start(today: datetime.date) -> datetime.date:
-    """1 October of this winter (寒冬送温暖 runs October to mid-March): where "this winter's hours" start."""
-    return datetime.date(today.year if today.month >= 10 else today.year - 1, 10, 1)
-
-
 class VolunteerQuerySet(ScopedQuerySet):
     #: a township's or the county's volunteers can be assigned by the villages below it
     scope_with_ancestors = True
@@ -79,7 +75,7 @@ class VolunteerQuerySet(ScopedQuerySet):
             hours_total=Sum("assignments__actual_hours", filter=accepted, default=ZERO_HOURS),
             hours_winter=Sum(
                 "assignments__actual_hours",
-                filter=accepted & Q(assignments__date__gte=winter_start(today)),
+                filter=accepted & Q(assignments__date__gte=winter_start(today).date()),
                 default=ZERO_HOURS,
             ),
         )

@@ -349,7 +349,9 @@ def record_delivery(
     assignment = _open_assignment(actor, assignment, AssignmentKind.DELIVERY)
     if entry.campaign_id != assignment.campaign_id or not entry.region_id.startswith(assignment.region_id):
         raise ValidationError(_("该户不在这项配送任务的范围内"))
-    before = CampaignHousehold.objects.values_list("state", flat=True).get(pk=entry.pk)
+    # the row locked before it is read: a second volunteer's tap waits, then finds it delivered and
+    # leaves the first one's record alone
+    before = CampaignHousehold.objects.select_for_update().values_list("state", flat=True).get(pk=entry.pk)
     done = delivery_record(
         actor=actor, entry=entry, outcome=outcome, received_by_name=received_by_name, note=note, photo=photo
     )

@@ -144,7 +144,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     records = (
         VolunteerRecord.objects.visible_to(request.user)
         .filter(volunteer=volunteer)
-        .select_related("visit", "encounter", "delivery__household__head", "clue")[:50]
+        .select_related("volunteer", "visit", "encounter", "delivery__household__head", "clue")[:50]
     )
     return render(
         request,
@@ -281,7 +281,9 @@ def _assignment(request: HttpRequest, pk: int) -> VolunteerAssignment:
 @login_required
 def assignment_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> HttpResponse:
     a = _assignment(request, pk)
-    records = list(a.records.select_related("visit", "encounter", "delivery__household__head", "clue"))
+    records = list(
+        a.records.select_related("volunteer", "visit", "encounter", "delivery__household__head", "clue")
+    )
     a.records_count = len(records)
     open_for_records = (
         a.state in (AssignmentState.ASSIGNED, AssignmentState.RETURNED) and request.user.can_write
