@@ -5,6 +5,7 @@ read only."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -230,3 +231,54 @@ def test_the_township_sees_the_review_task_of_a_village_visit(as_user, users, vo
     today = text(as_user(users["township"]).get("/"))
     assert "志愿服务待审核：王秀英" in today and f"/volunteers/assignments/{a.pk}/" in today
     assert "志愿服务待审核：王秀英" not in text(as_user(users["other_county"]).get("/"))
+
+
+def test_a_sent_back_assignment_is_the_village_s_task_until_completed_again(
+    as_user, users, volunteer, household
+):
+    a = services.assignment_create(
+        actor=users["village"],
+        volunteer=volunteer,
+        household=household,
+        date=timezone.localdate(),
+        planned_hours="2",
+    )
+    services.assignment_complete(actor=users["village"], assignment=a, actual_hours="2")
+    services.assignment_send_back(actor=users["township"], assignment=a, comment="请补充探访记录")
+    task = Task.objects.live().get(kind="volunteers.assignment.returned")
+    assert (
+        task.assignee_region == household.region_id
+        and task.action_url == f"/volunteers/assignments/{a.pk}/"
+    )
+    today = text(as_user(users["village"]).get("/"))
+    assert "志愿服务被退回，请修改后重新提交：王秀英" in today
+    services.assignment_complete(actor=users["village"], assignment=a, actual_hours="2")
+    assert not Task.objects.live().filter(kind="volunteers.assignment.returned").exists()
+    assert Task.objects.live().filter(kind="volunteers.assignment.review").count() == 1
+
+
+def test_an_assignment_whose_day_passed_unrecorded_is_a_task_after_the_nightly_run(
+    as_user, users, volunteer, household
+):
+    from relief.todo.deadlines import follow_all
+
+    past = services.assignment_create(
+        actor=users["village"],
+        volunteer=volunteer,
+        household=household,
+        date=timezone.localdate() - datetime.timedelta(days=3),
+        planned_hours="2",
+    )
+    services.assignment_create(
+        actor=users["village"],
+        volunteer=volunteer,
+        household=household,
+        date=timezone.localdate() + datetime.timedelta(days=3),
+        planned_hours="2",
+    )
+    follow_all()
+    task = Task.objects.live().get(kind="volunteers.assignment.late")  # the future one waits
+    assert task.subject_id == str(past.pk)
+    assert "志愿服务日期已过，尚未登记完成：王秀英" in text(as_user(users["village"]).get("/"))
+    services.assignment_cancel(actor=users["village"], assignment=past, comment="志愿者生病，改日再去")
+    assert not Task.objects.live().filter(kind="volunteers.assignment.late").exists()
