@@ -7,6 +7,7 @@ class CharityConfig(AppConfig):
     verbose_name = _("慈善救助")
 
     def ready(self) -> None:
+        from charity import deadlines
         from charity.chain import KIND, STATES, charity_entries
         from charity.demo import seed
         from charity.selectors import household_prefetch
@@ -29,3 +30,4 @@ class CharityConfig(AppConfig):
         on_visit_needs(needs_from_visit)  # a need found on a visit that charity can meet
         SOURCE_LABELS.setdefault("charity", _("慈善救助送达"))
         demo.register(27, "charity", seed)
+        deadlines.register_all()

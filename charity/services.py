@@ -41,6 +41,7 @@ from people.models import Household, Person, Visit
 from relief.models import Region, Task, User
 from relief.policy import policy_value
 from relief.scoping import require_actor
+from relief.todo.deadlines import follow
 from relief.todo.services import due_in_working_days, task_close_for_cause, task_open
 from relief.uploads import attachment_name, check_attachment
 from relief.workflow import county_or_above
@@ -561,6 +562,7 @@ def need_assign(
     need.assigned_by = actor
     need.delivery_task = _delivery_task(need, project, actor)
     need.save(update_fields=["state", "project", "assigned_at", "assigned_by", "delivery_task"])
+    follow(need)  # the coordinator's matching task is done
     if need.source_task_id:
         source = Task.objects.filter(pk=need.source_task_id).first()
         if source is not None and source.is_live:
@@ -644,6 +646,7 @@ def need_close(*, actor: User, need: CharityNeed, reason: str) -> CharityNeed:
     need.closed_at = timezone.now()
     need.closed_by = actor
     need.save(update_fields=["state", "closed_reason", "closed_at", "closed_by"])
+    follow(need)
     if need.delivery_task_id:
         task_close_for_cause(need.delivery_task, _("需求已关闭：%(r)s") % {"r": reason})
     return need

@@ -153,3 +153,21 @@ def test_the_matching_page_queries_do_not_grow_with_the_needs(as_user, users, re
     with CaptureQueriesContext(connection) as many:
         assert "缺煤4" in client.get("/charity/").content.decode()
     assert len(many) == len(few)
+
+
+def test_an_open_need_is_the_county_coordinator_s_task_until_matched_or_closed(as_user, users, records):
+    from relief.models import Task
+
+    tasks = {t.subject_id: t for t in Task.objects.live().filter(kind="charity.need.match")}
+    open_need, assigned = records["open"], records["assigned"]
+    assert set(tasks) == {str(open_need.pk)}, "the need already assigned has no matching task"
+    matched = Task.objects.get(kind="charity.need.match", subject_id=str(assigned.pk))
+    assert not matched.is_live and "已对接待送达" in matched.answer  # done by the assignment itself
+    task = tasks[str(open_need.pk)]
+    assert task.assignee_region == "510121" and task.action_url == f"/charity/needs/{open_need.pk}/"
+    today = as_user(users["county"]).get("/").content.decode()
+    assert "吴奶奶户" in today and "：慈善需求待对接（衣被）" in today
+    assert "慈善需求待对接" not in as_user(users["other_county"]).get("/").content.decode()
+    services.need_close(actor=users["county"], need=open_need, reason="已由亲属解决")
+    task.refresh_from_db()
+    assert not task.is_live and "已办理" in task.answer
