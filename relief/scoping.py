@@ -53,9 +53,10 @@ class ScopedQuerySet(models.QuerySet):
     - `scope_with_ancestors`: rules that apply downwards (policy values, cold-wave warnings) are
       also visible below their region, and rows with no region (national) to everyone;
     - `scope_owner_field`: records private to the user who made them (background jobs);
-    - `scope_everyone`: configuration every signed-in user reads (programs, material items);
-    - `scope_also_field`: a second path to regions (a many-valued one: "visits__region") whose
-      users see the record too (a 督查 trip: the supervising body's region, and each region visited).
+    - `scope_everyone`: configuration every signed-in user reads (programs, material items).
+    A model whose records belong to more than one region (a 督查 trip: the supervising body's and
+    each region visited) overrides `in_region`, which `visible_to` uses, so the `?region=` filter
+    and the permission agree.
     """
 
     #: the path from this model to its region code
@@ -63,7 +64,6 @@ class ScopedQuerySet(models.QuerySet):
     scope_with_ancestors: bool = False
     scope_owner_field: str = ""
     scope_everyone: bool = False
-    scope_also_field: str = ""
 
     def visible_to(self, user) -> ScopedQuerySet:
         if not _user_ok(user):
@@ -83,12 +83,6 @@ class ScopedQuerySet(models.QuerySet):
                 models.Q(**{f"{field}__isnull": True})
                 | models.Q(**{f"{field}__in": ancestor_codes(code)})
                 | models.Q(**{f"{prefix}__startswith": code})
-            )
-        if self.scope_also_field:
-            also = self.model._default_manager.filter(**{f"{self.scope_also_field}__code__startswith": code})
-            field = self.scope_field if self.scope_field == "code" else f"{self.scope_field}__code"
-            return self.filter(
-                models.Q(**{f"{field}__startswith": code}) | models.Q(pk__in=also.values("pk"))
             )
         return self.in_region(code)
 

@@ -29,7 +29,11 @@ class TripQuerySet(ScopedQuerySet):
     """A trip is seen by the supervising body's region (and above) and by every region it visits
     (and above): a neighbouring region sees nothing of it."""
 
-    scope_also_field = "visits__region"
+    def in_region(self, code: str) -> TripQuerySet:
+        """Trips of a supervising body in the region, and trips visiting a place in it (visible_to
+        goes through here, so what a user may see and the `?region=` filter agree)."""
+        visiting = TripRegion.objects.filter(region__code__startswith=code).values("trip_id")
+        return self.filter(Q(region__code__startswith=code) | Q(pk__in=visiting))
 
     def open(self) -> TripQuerySet:
         return self.exclude(state=TripState.CLOSED)

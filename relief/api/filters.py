@@ -22,6 +22,8 @@ from django_filters.utils import get_model_field
 from django_filters.widgets import BooleanWidget
 from drf_spectacular.utils import extend_schema_field
 
+from relief.scoping import ScopedQuerySet
+
 region_prefix_validator = RegexValidator(r"^\d{1,12}$", _("区划代码前缀应为 1 到 12 位数字"))
 
 
@@ -41,7 +43,20 @@ class RegionPrefixFilter(filters.CharFilter):
     def __init__(self, path: str = "region", **kwargs) -> None:
         kwargs.setdefault("label", _("区划代码前缀"))
         kwargs.setdefault("validators", [region_prefix_validator])
+        self.path = path
         super().__init__(field_name=f"{path}__code", lookup_expr="startswith", **kwargs)
+
+    def filter(self, qs, value):
+        # a model whose records belong to several regions (a 督查 trip) says so in its in_region,
+        # which its visible_to uses too: the filter and the permission agree
+        if value and self.path == "region" and _own_in_region(qs):
+            return qs.in_region(value)
+        return super().filter(qs, value)
+
+
+def _own_in_region(qs) -> bool:
+    method = getattr(type(qs), "in_region", None)
+    return method is not None and method is not ScopedQuerySet.in_region
 
 
 class RelatedIdFilter(filters.Filter):

@@ -20,7 +20,7 @@ from institutions.models import (
     InstitutionType,
     ResultChoice,
 )
-from tests.factories import fake, region
+from tests.factories import JPEG, fake, region
 
 
 class InstitutionFactory(factory.django.DjangoModelFactory):
@@ -82,7 +82,7 @@ def all_pass(items, overrides: dict | None = None):
 
 
 def evidence(name: str = "after.jpg") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"\xff\xd8\xff fake jpeg", content_type="image/jpeg")
+    return SimpleUploadedFile(name, JPEG, content_type="image/jpeg")
 
 
 def move_to(hazard, state: str, *, owner, second):

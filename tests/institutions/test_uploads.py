@@ -15,13 +15,10 @@ from institutions import services
 from institutions.models import Hazard, HazardState
 from relief.models import PersonalDataReveal
 from relief.uploads import sniff
+from tests.factories import PNG, WEBP
 from tests.institutions.factories import all_pass
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-)
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8 "
 HTML = b"<html><script>alert(document.cookie)</script></html>"
 
 

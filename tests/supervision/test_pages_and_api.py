@@ -162,6 +162,20 @@ def test_a_neighbouring_county_sees_nothing(users, as_user, api):
     assert finding.state == FindingState.OPEN
 
 
+def test_the_region_filter_finds_a_trip_to_the_region_as_the_permission_does(users, api):
+    """A county filtering by its own code finds the city's trip to it (the trip's own region is
+    the city's); the neighbour's code finds nothing."""
+    trip, _findings = issued(users["city"])
+    api.force_authenticate(users["county"])
+    assert [t["id"] for t in api.get("/api/v1/supervision-trips/?region=510121").json()["results"]] == [
+        trip.pk
+    ]
+    assert api.get("/api/v1/supervision-trips/?region=510129").json()["count"] == 0
+    api.force_authenticate(users["city"])
+    assert api.get("/api/v1/supervision-trips/?region=5101").json()["count"] == 1
+    assert api.get("/api/v1/supervision-trips/?region=510121").json()["count"] == 1
+
+
 def test_api_round_trip(users, api):
     city, county = users["city"], users["county"]
     api.force_authenticate(city)

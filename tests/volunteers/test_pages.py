@@ -247,8 +247,7 @@ def test_a_sent_back_assignment_is_the_village_s_task_until_completed_again(
     services.assignment_send_back(actor=users["township"], assignment=a, comment="请补充探访记录")
     task = Task.objects.live().get(kind="volunteers.assignment.returned")
     assert (
-        task.assignee_region == household.region_id
-        and task.action_url == f"/volunteers/assignments/{a.pk}/"
+        task.assignee_region == household.region_id and task.action_url == f"/volunteers/assignments/{a.pk}/"
     )
     today = text(as_user(users["village"]).get("/"))
     assert "志愿服务被退回，请修改后重新提交：王秀英" in today
