@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from relief.api.filters import RegionPrefixFilter, ScopedFilterSet
 from relief.api.mixins import ScopedViewSetMixin
+from relief.api.permissions import IsActiveUser
 from relief.api.workflow import AvailableActionsField, workflow_actions
 from relief.models import Task, TaskState
 from relief.privacy import MaskedFieldsMixin, mask_numbers_in_text
@@ -120,7 +121,9 @@ class TaskViewSet(
     ordering = ["due_at", "id"]
 
     @extend_schema(request=SuperviseSerializer, responses={201: TaskSerializer})
-    @action(detail=True, methods=["post"])
+    # 督办 is the officials' own work: city and province officials read elsewhere but write here
+    # (services.supervise_refusal decides who may, as on the task's page)
+    @action(detail=True, methods=["post"], permission_classes=[IsActiveUser])
     def supervise(self, request, pk=None):
         """督办: an instruction with a deadline (working days) for the task's assignee below."""
         task = self.get_object()

@@ -130,6 +130,25 @@ def test_a_supervision_from_the_city_is_answered_below_and_the_answer_shows_abov
     assert services.supervise_refusal(users["other_county"], task) is not None
 
 
+def test_a_city_official_supervises_through_the_api_and_a_village_worker_cannot(users, api):
+    task = _open_task("510121001")
+    api.force_authenticate(users["city"])
+    r = api.post(f"/api/v1/tasks/{task.pk}/supervise/", {"instruction": "请三日内办结"}, format="json")
+    assert r.status_code == 201, r.content
+    assert r.json()["title"].startswith("督办：") and Task.objects.filter(parent=task).count() == 1
+    # but a city official still completes nothing
+    assert api.post(f"/api/v1/tasks/{task.pk}/complete/", {"note": "x"}, format="json").status_code == 403
+    own = _open_task("510121001001", cause_key="village")  # the village's own task: seen, not pressed for
+    api.force_authenticate(users["village"])
+    r = api.post(f"/api/v1/tasks/{own.pk}/supervise/", {"instruction": "x"}, format="json")
+    assert r.status_code == 403 and "督办须由" in r.json()["error"]["message"]
+    api.force_authenticate(users["other_county"])
+    assert (
+        api.post(f"/api/v1/tasks/{task.pk}/supervise/", {"instruction": "x"}, format="json").status_code
+        == 404
+    )
+
+
 def test_the_api_lists_mine_escalated_due_today_and_overdue(users, api):
     mine = _open_task("510121001", cause_key="a")
     late = _open_task("510121001", cause_key="b", due_at=timezone.now() - datetime.timedelta(hours=1))
