@@ -34,4 +34,7 @@ class SupervisionConfig(AppConfig):
                 description="每晚核对督查问题都有整改或验收待办",
             )
         )
-        demo.register(60, "supervision", seed)  # after institutions (40): findings link to them
+        demo.register(60, "supervision", seed)
+        from supervision.deadlines import register_all as register_deadlines
+
+        register_deadlines()  # after institutions (40): findings link to them

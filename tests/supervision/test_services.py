@@ -238,3 +238,46 @@ def test_open_findings_counts_by_region_and_kind(users):
         "by_area": {},
         "rows": [],
     }
+
+
+def test_the_supervising_body_s_own_waits_are_its_tasks(users):
+    """A planned trip whose day has come, a trip past its last day with findings still drafts, and a
+    trip issued with nothing found each wait for the city itself: on its list, done by the step."""
+    from relief.todo.deadlines import follow_all
+
+    city = users["city"]
+    today = timezone.localdate()
+    planned = make_trip(city, start=False, planned_start=today, planned_end=today)
+    later = make_trip(
+        city,
+        start=False,
+        planned_start=today + datetime.timedelta(days=7),
+        planned_end=today + datetime.timedelta(days=8),
+    )
+    past = make_trip(
+        city, planned_start=today - datetime.timedelta(days=5), planned_end=today - datetime.timedelta(days=3)
+    )
+    make_finding(city, past)
+    follow_all()
+
+    def live(kind):
+        return {t.subject_id: t for t in Task.objects.live().filter(kind=kind)}
+
+    assert set(live("supervision.trip.start")) == {str(planned.pk)}, "the trip next week waits"
+    task = live("supervision.trip.issue")[str(past.pk)]
+    assert task.assignee_region == "5101" and task in tab_queryset(city, "mine")
+    assert (
+        task.action_url == f"/supervision/{past.pk}/"
+        and task.due_at < timezone.now() + datetime.timedelta(days=1)
+    )
+    assert str(later.pk) not in live("supervision.trip.issue")
+
+    services.trip_start(actor=city, trip=planned)
+    assert str(planned.pk) not in live("supervision.trip.start")
+    services.trip_issue(actor=city, trip=past)
+    assert str(past.pk) not in live("supervision.trip.issue")
+    assert str(past.pk) not in live("supervision.trip.close"), "its finding is the county's work now"
+    nothing = services.trip_issue(actor=city, trip=planned)  # nothing found on the trip
+    assert str(nothing.pk) in live("supervision.trip.close")
+    services.trip_close(actor=city, trip=nothing, comment="未发现问题")
+    assert str(nothing.pk) not in live("supervision.trip.close")
