@@ -30,7 +30,6 @@ LISTS = [
     "/volunteers/",
     "/volunteers/review/",
     "/enrolments/",
-    "/enrolments/new/",
     "/enrolments/reviews/",
     "/enrolments/appeals/",
     "/patrols/",
@@ -61,6 +60,7 @@ LISTS = [
 RECORDS = [
     ("people.Household", "/people/households/{pk}/"),
     ("people.Household", "/people/households/{pk}/visits/new/"),
+    ("people.Household", "/enrolments/new/?household={pk}"),
     ("people.Visit", "/people/visits/{pk}/"),
     ("relief.Alert", "/alerts/{pk}/"),
     ("funds.DisbursementBatch", "/funds/batches/{pk}/"),
