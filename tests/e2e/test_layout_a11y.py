@@ -43,7 +43,13 @@ MAIN = [
     "/institutions/hazards/",
     "/campaigns/households/",
 ]
-MAIN_RECORDS = ("/people/households/", "/people/visits/", "/funds/applications/", "/coldwaves/", "/enrolments/")
+MAIN_RECORDS = (
+    "/people/households/",
+    "/people/visits/",
+    "/funds/applications/",
+    "/coldwaves/",
+    "/enrolments/",
+)
 
 
 def _seed() -> None:
