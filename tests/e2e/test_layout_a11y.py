@@ -84,6 +84,12 @@ def test_every_main_page_fits_a_phone_and_a_desktop_in_both_languages(browser, l
         urls = _pages_for(user, everything=username == "admin")
         for language in LANGUAGES:
             ctx, page = _context(browser, live_server, language)
+            if username == "admin":  # the sign-in page once per language
+                page.goto("/login/")
+                for size in (DESKTOP, PHONE):
+                    page.set_viewport_size(size)
+                    problems += [f"{language} {size['width']} /login/: {p}" for p in layout_problems(page)]
+                page.set_viewport_size(DESKTOP)
             login(page, username, DEMO_PASSWORD)
             assert page.locator("html").get_attribute("lang") == language
             for url in urls:
