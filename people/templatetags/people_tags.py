@@ -18,4 +18,5 @@ def phone_for(value: str | None, user) -> str:
 
 @register.filter
 def check_mark(value: bool | None) -> str:
-    return {True: "✓", False: "✗", None: "—"}[value]
+    # √ and × (not ✓ ✗): in every Chinese font of an office PC; emoji and dingbats show as boxes
+    return {True: "√", False: "×", None: "—"}[value]

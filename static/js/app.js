@@ -6,6 +6,8 @@
    data-remove-after-request  on an htmx element: remove it once its request has finished
    data-progress="42"         on a .progress-bar: its width in percent
    data-bootstrap-controls    on a <form>: give its inputs Bootstrap's form-control / form-select classes
+   table.table-stack          each body cell gets data-label, its column's header: on a phone the rows are
+                              cards with a label before each value (static/css/relief.css)
    data-locate="#lat,#lng"    on a button: fill these two inputs with the device's position; messages in
                               data-locate-status (the element's id), data-msg-unsupported, -done, -failed
 */
@@ -54,7 +56,33 @@
 
   /* Run on the page and on every fragment htmx swaps in. Setting element.style from a script is
      CSSOM, which style-src 'self' allows (a style="" attribute in the markup it does not). */
+  function labelColumns(table) {
+    var rows = table.tHead ? table.tHead.rows : [];
+    if (!rows.length) return;
+    var names = [];
+    Array.prototype.forEach.call(rows[rows.length - 1].cells, function (th) {
+      var name = (th.innerText || th.textContent).replace(/\s+/g, " ").trim();
+      for (var i = 0; i < (th.colSpan || 1); i++) names.push(name);
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (cell.colSpan === 1 && names[column] && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", names[column]);
+          }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+
   function enhance(root) {
+    if (root.matches && root.matches("table.table-stack")) labelColumns(root);
+    root.querySelectorAll("table.table-stack").forEach(labelColumns);
+    if (root.closest && root.closest("table.table-stack") && root !== root.closest("table.table-stack")) {
+      labelColumns(root.closest("table.table-stack"));
+    }
     root.querySelectorAll("[data-progress]").forEach(function (bar) {
       var value = Number(bar.getAttribute("data-progress"));
       if (value >= 0 && value <= 100) bar.style.width = value + "%";
