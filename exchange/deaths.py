@@ -6,6 +6,7 @@ recovery (追回).
   not paid yet (generating, 待审核, 已审核, 已审批): they stay in the batch, marked, and leave its total
   and count, so the approval checks the allocation against what will really be paid.
   Later batches do not include the person (generation reads active members only).
+  A per-household line (person empty) is held too when the death leaves no active member.
 - Payments to recover: the person's lines (not held) in batches paid after the death date.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from people.models import Person
@@ -33,7 +34,12 @@ def death_confirm(*, actor: User, person: Person, died_on: datetime.date, note: 
         reason = f"{reason} {note.strip()}"
     person_deactivate(actor=actor, person=person, reason=reason)
     Person.objects.filter(pk=person.pk).update(died_on=died_on)
-    return payments_hold(Payment.objects.filter(person=person), reason)
+    lines = Q(person=person)
+    if not Person.objects.filter(household_id=person.household_id, active=True).exists():
+        # nobody left in the household: its per-household lines (a campaign's cash, a household
+        # subsidy) have no one to receive them either
+        lines |= Q(household_id=person.household_id, person__isnull=True)
+    return payments_hold(Payment.objects.filter(lines), reason)
 
 
 def payments_after_death(user) -> QuerySet:

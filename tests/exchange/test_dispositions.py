@@ -224,3 +224,33 @@ def test_dispositions_list_is_scoped_with_few_queries(
     assert r.json()["count"] == 1
     api.force_authenticate(users["other_county"])
     assert api.get("/api/v1/exchange/dispositions/").json()["count"] == 0
+
+
+def test_a_death_that_leaves_nobody_holds_the_household_s_own_lines_too(users, family, today):
+    """A per-household line (a campaign's cash: no person, the head as recipient) is held when the
+    death leaves the household with no active member; a household with someone left keeps it."""
+    from exchange.deaths import death_confirm
+    from people.services import person_deactivate
+
+    head, child = family["head"], family["child"]
+    batch = BatchFactory(status="reviewed", total_amount=Decimal("800.00"), payment_count=1)
+    line = Payment.objects.create(
+        batch=batch,
+        program=batch.program,
+        region_id=head.region_id,
+        household=family["household"],
+        person=None,
+        recipient_name=head.name,
+        id_number=head.id_number,
+        amount=Decimal("800.00"),
+    )
+    death_confirm(actor=users["township"], person=child, died_on=today)
+    line.refresh_from_db()
+    assert line.held_at is None, "the head still lives there"
+    person_deactivate(actor=users["township"], person=Person.objects.get(pk=head.pk), reason="迁出")
+    died = Person.objects.get(pk=child.pk)
+    assert death_confirm(actor=users["township"], person=died, died_on=today) == 1
+    line.refresh_from_db()
+    batch.refresh_from_db()
+    assert line.held_at is not None and "死亡" in line.held_reason
+    assert (batch.total_amount, batch.payment_count) == (Decimal("0.00"), 0)
