@@ -57,6 +57,7 @@ DOMAIN_APPS = [
     "institutions",
     "supervision",
     "volunteers",
+    "reports",
 ]
 INSTALLED_APPS += DOMAIN_APPS
 
