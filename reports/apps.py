@@ -8,8 +8,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from relief import schedules
-        from reports import deadlines
-        from reports import tasks  # noqa: F401  (its Celery tasks, named by the schedules)
+        from reports import (
+            deadlines,
+            tasks,  # noqa: F401  (its Celery tasks, named by the schedules)
+        )
 
         deadlines.register_all()
         schedules.register(

@@ -42,8 +42,9 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
     }
 
 
-def _table(rows: list[list], font: str, widths: list[float] | None = None) -> Table:
-    t = Table(rows, colWidths=widths, repeatRows=1)
+def _table(rows: list[list], font: str, widths: list[float] | None = None, numbers_from: int = 1) -> Table:
+    """A table with a header row; columns from `numbers_from` on hold numbers (right-aligned)."""
+    t = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
     t.setStyle(
         TableStyle(
             [
@@ -51,7 +52,7 @@ def _table(rows: list[list], font: str, widths: list[float] | None = None) -> Ta
                 ("FONTSIZE", (0, 0), (-1, -1), 8),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3eaf2")),
                 ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9aa5b1")),
-                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("ALIGN", (numbers_from, 1), (-1, -1), "RIGHT"),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ]
         )
@@ -194,7 +195,7 @@ def document(content: dict) -> bytes:
                 signed(f["change"], f["kind"]) if f["change"] is not None else "",
             ]
         )
-    story.append(_table(rows, font, [22 * mm, 62 * mm, 34 * mm, 20 * mm, 20 * mm, 22 * mm]))
+    story.append(_table(rows, font, [30 * mm, 56 * mm, 32 * mm, 20 * mm, 20 * mm, 22 * mm], numbers_from=2))
 
     drawing = map_drawing(content, font)
     story.append(Paragraph(_("二、下级区划地图与落后排名"), st["h2"]))
@@ -224,7 +225,12 @@ def document(content: dict) -> bytes:
         )
         story.append(
             KeepTogether(
-                [heading, _table(rows, font, [12 * mm, 40 * mm, 34 * mm, 26 * mm, 26 * mm, 30 * mm])]
+                [
+                    heading,
+                    _table(
+                        rows, font, [12 * mm, 40 * mm, 34 * mm, 26 * mm, 26 * mm, 30 * mm], numbers_from=2
+                    ),
+                ]
             )
         )
         story.append(Spacer(1, 3 * mm))
@@ -247,7 +253,7 @@ def document(content: dict) -> bytes:
         story.append(Paragraph(_("五、下级上报情况"), st["h2"]))
         rows = [[_("区划"), _("上报情况")]]
         rows += [[s["name"], str(STATUS_LABELS[s["status"]])] for s in content["subregions"]]
-        story.append(_table(rows, font, [60 * mm, 40 * mm]))
+        story.append(_table(rows, font, [60 * mm, 40 * mm], numbers_from=2))
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(

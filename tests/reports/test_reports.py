@@ -20,8 +20,10 @@ from relief.models import Region, Task
 from reports import content
 from reports.models import Report, State
 from reports.services import report_generate, report_submit, reports_generate_all
+from supervision.selectors import open_findings
 from tests.conftest import make_regions, make_users
 from tests.relief.test_dashboard_data import expected, make_data
+from tests.supervision.factories import issued
 
 pytestmark = pytest.mark.django_db
 CODES = ("510121", "5101", "51")
@@ -33,6 +35,7 @@ def built(module_db, django_db_blocker):
     with django_db_blocker.unblock():
         users = make_users(make_regions())
         make_data(users)
+        issued(users["city"], n=2)  # two open 督查 findings for the home county
         services.figures_refresh()
         made = reports_generate_all(kind="daily")
         reports = {r.region_id: r for r in Report.objects.filter(region_id__in=CODES)}
@@ -108,7 +111,22 @@ def test_the_pdf_renders_as_a4_in_chinese_with_the_name_and_the_figures(built, c
 def test_the_city_pdf_draws_the_map_of_its_counties_with_a_legend(built):
     text, images = _pdf_text_and_images(built["reports"]["5101"])
     assert "达到目标" in text and "无数据" in text  # the legend
-    assert "金堂县" in text  # a county's name on the map and in the ranking
+    assert "彭州市" in text  # a county without records is drawn on the map (grey), named
+    colours = set()
+    for img in images:
+        colours |= {c for _n, c in img.convert("RGB").getcolors(1 << 20)}
+    assert {(46, 125, 50), (198, 40, 40)} <= colours  # 大邑县 met the visit target, 金堂县 is behind
+
+
+@pytest.mark.parametrize("code", ["510121", "5101"])
+def test_open_supervision_findings_show_in_the_report(built, code):
+    report = built["reports"][code]
+    found = open_findings(code)
+    assert found["total"] == 2
+    assert report.figures["findings"]["total"] == 2
+    assert report.figures["findings"]["by_area"]["visits"]["total"] == 2
+    text, _images = _pdf_text_and_images(report)
+    assert "走访探视" in text
 
 
 def test_the_excel_holds_the_same_numbers(built):
