@@ -141,7 +141,10 @@ class ReportViewSet(
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "region", str, description="The region whose sub-regions are listed (default: yours)"
+                "region",
+                str,
+                pattern=r"^\d{2,12}$",
+                description="The region whose sub-regions are listed (default: yours)",
             ),
             OpenApiParameter("kind", str, enum=Kind.values, description="daily (default) or weekly"),
             OpenApiParameter("date", OpenApiTypes.DATE, description="The day (default: today)"),

@@ -274,3 +274,20 @@ def test_generate_now_button_for_staff(built, users, as_user):
     response = client.post("/dashboard/reports/generate/", {"region": "510121", "kind": "weekly"})
     assert response.status_code == 302
     assert Report.objects.filter(region_id="510121", kind="weekly").count() == 1
+
+
+def test_list_and_status_query_counts(built, users, api, django_assert_max_num_queries):
+    api.force_authenticate(users["province"])
+    with django_assert_max_num_queries(6):
+        body = api.get(API).json()
+    assert body["count"] >= 3
+    with django_assert_max_num_queries(6):
+        assert api.get(f"{API}status/", {"region": "5101"}).status_code == 200
+
+
+def test_the_report_page_shows_the_frozen_figures(built, users, as_user):
+    client = as_user(users["city"])
+    report = built["reports"]["5101"]
+    page = client.get(f"/dashboard/reports/{report.pk}/").content.decode()
+    monitored = content.figure(report.figures, "people.monitored")
+    assert "成都市" in page and monitored["label"] in page and f"{monitored['value']} 人" in page
