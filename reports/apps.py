@@ -7,13 +7,15 @@ class ReportsConfig(AppConfig):
     verbose_name = _("日报周报")
 
     def ready(self) -> None:
-        from relief import schedules
+        from relief import demo, schedules
         from reports import (
             deadlines,
             tasks,  # noqa: F401  (its Celery tasks, named by the schedules)
         )
+        from reports.demo import seed
 
         deadlines.register_all()
+        demo.register(97, "reports", seed)  # after every app's data and the next visits
         schedules.register(
             schedules.Schedule(
                 "reports-daily",

@@ -71,6 +71,13 @@ def report_generate(
     report.full_clean(exclude=["xlsx", "pdf", "submitted_by"])
     report.save()
     follow(report)
+    previous = (
+        Report.objects.filter(region=region, kind=kind, period__lt=period, state=State.GENERATED)
+        .order_by("-period")
+        .first()
+    )
+    if previous is not None:
+        follow(previous)  # its task lapses: the new report is the one to send up
     return report
 
 

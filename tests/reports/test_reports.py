@@ -173,6 +173,27 @@ def test_submit_once_by_the_regions_own_staff_and_the_task_closes(built, users):
     assert not Task.objects.live().filter(pk=task.pk).exists()
 
 
+def test_yesterdays_unsent_report_is_no_longer_a_task_once_todays_is_made(built):
+    import datetime
+
+    county = Region.objects.get(code="510121")
+    today = Report.objects.get(region=county, kind="daily")
+    yesterday = report_generate(region=county, kind="daily", day=today.period - datetime.timedelta(days=1))
+    assert (
+        not Task.objects.live()
+        .filter(cause_key__startswith=f"deadline:reports.submit:{yesterday.pk}:")
+        .exists()
+    )
+    assert Task.objects.live().filter(cause_key__startswith=f"deadline:reports.submit:{today.pk}:").exists()
+    tomorrow = report_generate(region=county, kind="daily", day=today.period + datetime.timedelta(days=1))
+    assert (
+        not Task.objects.live().filter(cause_key__startswith=f"deadline:reports.submit:{today.pk}:").exists()
+    )
+    assert (
+        Task.objects.live().filter(cause_key__startswith=f"deadline:reports.submit:{tomorrow.pk}:").exists()
+    )
+
+
 def test_the_level_above_sees_which_sub_regions_have_not_reported(built, users, api):
     api.force_authenticate(users["city"])
     body = api.get(f"{API}status/", {"region": "5101"}).json()
