@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from relief.dashboard.selectors import region_for
 from relief.scoping import access, require_in_scope
-from reports import selectors, services
+from reports import content, selectors, services
 from reports.models import Kind, Report, State
 
 CONTENT_TYPES = {
@@ -74,10 +74,26 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = access(Report.objects.select_related("region", "submitted_by"), request.user, pk)
+    rows = [
+        {
+            "label": f["label"],
+            "value": f["value_label"] if f["kind"] == "level" else content.shown(f["value"], f["kind"]),
+            "unit": "" if f["kind"] in ("ratio", "level") else f["unit"],
+            "target": "" if f["target"] is None else content.shown(f["target"], f["kind"]),
+            "gap": "" if f["gap"] is None else content.shown(f["gap"], f["kind"]),
+            "change": "" if f["change"] is None else content.signed(f["change"], f["kind"]),
+        }
+        for f in report.figures.get("figures", [])
+    ]
     return render(
         request,
         "reports/detail.html",
-        {"report": report, "data": report.figures, "may_submit": services.may_submit(request.user, report)},
+        {
+            "report": report,
+            "data": report.figures,
+            "rows": rows,
+            "may_submit": services.may_submit(request.user, report),
+        },
     )
 
 

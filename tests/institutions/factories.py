@@ -5,10 +5,12 @@ directly in a given state (for the table of every state × step × role)."""
 from __future__ import annotations
 
 import datetime
+import io
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from institutions import services
 from institutions.models import (
@@ -82,7 +84,10 @@ def all_pass(items, overrides: dict | None = None):
 
 
 def evidence(name: str = "after.jpg") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"\xff\xd8\xff fake jpeg", content_type="image/jpeg")
+    """A real (1×1) JPEG: with Pillow installed an uploaded image must decode (relief/uploads.py)."""
+    buf = io.BytesIO()
+    Image.new("L", (1, 1), 255).save(buf, "JPEG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
 
 
 def move_to(hazard, state: str, *, owner, second):

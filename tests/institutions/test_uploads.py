@@ -17,8 +17,10 @@ from relief.models import PersonalDataReveal
 from relief.uploads import sniff
 from tests.institutions.factories import all_pass
 
+#: a whole 1×1 PNG: with Pillow installed (reportlab needs it) an image must decode, not just start right
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x03\x00\x08\xfc\x02\xfe\xa7\x9a\xa0\xa0\x00\x00\x00\x00IEND\xaeB`\x82"
 )
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8 "

@@ -213,6 +213,12 @@ def test_a_beat_entry_runs_the_reports_each_morning():
     assert (daily.hour, daily.minute, daily.task) == ("7", "0", "reports.generate_daily")
     assert weekly.day_of_week == "1" and weekly.task == "reports.generate_weekly"
     assert {daily.task, weekly.task} <= set(app.tasks)
+    from django_celery_beat.models import PeriodicTask
+
+    schedules.schedules_sync()
+    beat = PeriodicTask.objects.get(name="reports-weekly").crontab
+    assert (beat.hour, beat.day_of_week, str(beat.timezone)) == ("7", "1", "Asia/Shanghai")
+    assert PeriodicTask.objects.get(name="reports-daily").crontab.day_of_week == "*"
 
 
 # --- scoping ------------------------------------------------------------------------------------
