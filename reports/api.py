@@ -88,7 +88,8 @@ class StatusSerializer(serializers.Serializer):
 
 
 class StatusQuerySerializer(serializers.Serializer):
-    region = serializers.RegexField(r"^\d{2,12}$", required=False)
+    #: ASCII digits only, the whole value (a trailing newline or another script's digits are refused)
+    region = serializers.RegexField(r"^[0-9]{2,12}\Z", required=False, trim_whitespace=False)
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.DAILY)
     date = serializers.DateField(required=False)
 
@@ -143,7 +144,7 @@ class ReportViewSet(
             OpenApiParameter(
                 "region",
                 str,
-                pattern=r"^\d{2,12}$",
+                pattern=r"^[0-9]{2,12}$",
                 description="The region whose sub-regions are listed (default: yours)",
             ),
             OpenApiParameter("kind", str, enum=Kind.values, description="daily (default) or weekly"),
@@ -154,7 +155,8 @@ class ReportViewSet(
     @action(detail=False, methods=["get"], url_path="status", filterset_class=None, pagination_class=None)
     def status(self, request):
         """Which sub-regions have sent up their report for a day (a weekly report: its week)."""
-        query = StatusQuerySerializer(data=request.query_params)
+        # a plain dict: from a QueryDict DRF reads `?region=` as left out; here it is refused (400)
+        query = StatusQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         region = region_for(request.user, query.validated_data.get("region"))
         kind = query.validated_data["kind"]

@@ -266,6 +266,14 @@ def test_api_submit_scoping(built, users, api):
     assert body["state"] == "submitted"
 
 
+@pytest.mark.parametrize(
+    "params", [{"region": ""}, {"region": "5101\n"}, {"kind": "monthly"}, {"date": ""}, {"date": "tomorrow"}]
+)
+def test_api_status_refuses_a_malformed_parameter(built, users, api, params):
+    api.force_authenticate(users["city"])
+    assert api.get(f"{API}status/", params).status_code == 400
+
+
 def test_api_status_outside_the_region_is_404(built, users, api):
     api.force_authenticate(users["other_county"])
     assert api.get(f"{API}status/", {"region": "5101"}).status_code == 404
