@@ -16,6 +16,8 @@ class Schedule:
     minute: str = "*"
     hour: str = "*"
     description: str = ""
+    #: crontab's day of the week ("1": Mondays)
+    day_of_week: str = "*"
 
 
 SCHEDULES: dict[str, Schedule] = {}
@@ -71,7 +73,7 @@ def schedules_sync() -> int:
         crontab, _ = CrontabSchedule.objects.get_or_create(
             minute=s.minute,
             hour=s.hour,
-            day_of_week="*",
+            day_of_week=s.day_of_week,
             day_of_month="*",
             month_of_year="*",
             timezone="Asia/Shanghai",

@@ -57,6 +57,7 @@ DOMAIN_APPS = [
     "institutions",
     "supervision",
     "volunteers",
+    "reports",
 ]
 INSTALLED_APPS += DOMAIN_APPS
 
@@ -275,6 +276,8 @@ SPECTACULAR_SETTINGS = {
         "FindingStateEnum": "supervision.models.FindingState",
         "FindingAreaEnum": "supervision.models.Area",
         "SupervisionTripStateEnum": "supervision.models.TripState",
+        "ReportKindEnum": "reports.models.Kind",
+        "ReportStateEnum": "reports.models.State",
         "BatchStatusEnum": "funds.models.BatchStatus",
         "ApplicationStatusEnum": "funds.models.AppStatus",
         "ProgramKindEnum": "funds.models.ProgramKind",

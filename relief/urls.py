@@ -35,6 +35,7 @@ urlpatterns = [
     path("alerts/sweep/", alert_views.sweep_run, name="sweep-run"),
     path("alerts/<int:pk>/", alert_views.alert_detail, name="alert-detail"),
     path("alerts/<int:pk>/<slug:step>/", alert_views.alert_step, name="alert-step"),
+    path("dashboard/reports/", include("reports.urls")),
     path("dashboard/", include("relief.dashboard.urls")),
     path("people/", include("people.urls")),
     path("funds/", include("funds.urls")),

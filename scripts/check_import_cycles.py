@@ -44,6 +44,7 @@ PACKAGES = (
     "institutions",
     "supervision",
     "volunteers",
+    "reports",
 )
 SKIP_DIRS = {"__pycache__", "static", "templates", "locale", "node_modules"}
 

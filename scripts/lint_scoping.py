@@ -68,6 +68,7 @@ APPS = (
     "institutions",
     "supervision",
     "volunteers",
+    "reports",
 )
 
 # Directories never walked.

@@ -18,6 +18,7 @@ APPS = [
     "institutions",
     "supervision",
     "volunteers",
+    "reports",
 ]
 LIMIT = 700
 
