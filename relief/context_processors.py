@@ -4,12 +4,14 @@ from django.conf import settings
 
 from relief.health import broker_available
 from relief.navigation import items_for
+from relief.offline import field_pages_for
 
 
 def shell(request) -> dict:
     user = getattr(request, "user", None)
     return {
         "nav_items": items_for(user) if user and user.is_authenticated else [],
+        "offline_pages": field_pages_for(user) if user else [],
         "tasks_in_process": settings.CELERY_TASK_ALWAYS_EAGER,
         "background_delayed": bool(user and user.is_authenticated) and not broker_available(),
     }
