@@ -28,7 +28,9 @@ def draw(size: int, *, maskable: bool = False, rounded: bool = True) -> Image.Im
     def p(x: float, y: float) -> tuple[float, float]:
         return ox + x * u, oy + y * u
 
-    d.polygon([p(5, 0.6), p(9.8, 4.6), p(8.6, 4.6), p(8.6, 9.6), p(1.4, 9.6), p(1.4, 4.6), p(0.2, 4.6)], fill=WHITE)
+    d.polygon(
+        [p(5, 0.6), p(9.8, 4.6), p(8.6, 4.6), p(8.6, 9.6), p(1.4, 9.6), p(1.4, 4.6), p(0.2, 4.6)], fill=WHITE
+    )
     # the flame in the doorway
     d.polygon([p(5, 4.2), p(6.6, 6.6), p(6.4, 8.2), p(5, 9.1), p(3.6, 8.2), p(3.4, 6.6)], fill=FLAME)
     d.ellipse((*p(4.2, 7.0), *p(5.8, 8.8)), fill=(255, 193, 7))

@@ -49,12 +49,17 @@ def _signed_in_offline_ready(page, household: Household) -> None:
     page.goto("/")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.reload()  # controlled now: today's page asks the worker to keep its pages
-    visit_form = f"/people/households/{household.pk}/visits/new/"
-    for _ in range(100):  # the worker keeps the pages one after the other
-        if _kept(page, visit_form):
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError(f"{visit_form} was not kept")
+    # the worker keeps the pages one after the other: the household's forms come last
+    for path in (
+        f"/people/households/{household.pk}/visits/new/",
+        f"/people/households/{household.pk}/edit/",
+    ):
+        for _ in range(100):
+            if _kept(page, path):
+                break
+            page.wait_for_timeout(200)
+        else:
+            raise AssertionError(f"{path} was not kept")
 
 
 def test_a_visit_recorded_without_network_is_sent_once_when_it_returns(new_page, users, regions):
@@ -142,3 +147,38 @@ def test_signing_out_clears_the_device(new_page, users, regions):
     page.context.set_offline(True)
     page.goto("/")  # nothing of the worker's is left to show
     assert "刘长贵" not in page.content() and "张德福" not in page.content()
+
+
+def test_an_edit_sent_after_someone_else_changed_the_field_is_a_conflict_to_resolve(new_page, users, regions):
+    from people.services import household_update
+
+    household = _overdue("赵玉芬")
+    page = new_page("offline-conflict")
+    login(page, users["village"].username)
+    _signed_in_offline_ready(page, household)
+    edit = f"/people/households/{household.pk}/edit/"
+    assert _kept(page, edit)
+
+    page.context.set_offline(True)
+    page.goto(edit)
+    page.fill("input[name=address]", "五组12号（村里填）")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url("**/offline/**")
+    # meanwhile, with signal, the township corrects the same address
+    household_update(actor=users["township"], household=household, address="五组21号（乡镇填）")
+
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("outbox-status")).to_have_text("有冲突")
+    household.refresh_from_db()
+    assert household.address == "五组21号（乡镇填）"  # not overwritten
+    page.shot("conflict-waiting")
+    page.get_by_role("button", name="打开处理").click()
+    conflict = page.get_by_test_id("conflict-address")
+    expect(conflict).to_contain_text("五组21号（乡镇填）")
+    expect(conflict).to_contain_text("五组12号（村里填）")
+    page.shot("conflict-page")
+    conflict.get_by_label("用我填写的").check()
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"**/people/households/{household.pk}/")
+    household.refresh_from_db()
+    assert household.address == "五组12号（村里填）"
