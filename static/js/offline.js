@@ -64,9 +64,14 @@
     return entries.filter(function (e) { return e.status !== "sent"; });
   }
 
+  var SENT_KEPT_MS = 24 * 3600 * 1000;  // a sent entry stays listed (with the server's answer) for a day
+
   function show() {
     if (!box) return Promise.resolve();
     return box.all().then(function (entries) {
+      var old = entries.filter(function (e) { return e.status === "sent" && Date.now() - e.created > SENT_KEPT_MS; });
+      old.forEach(function (e) { box.remove(e.id); });
+      entries = entries.filter(function (e) { return old.indexOf(e) < 0; });
       var open = pending(entries).length;
       if (bar) {
         bar.classList.toggle("d-none", open === 0 && navigator.onLine);
@@ -127,6 +132,10 @@
   }
 
   /* What the server said on the page it answered: its messages, else the form's errors. */
+  function refused(html) {
+    return !!new DOMParser().parseFromString(html, "text/html").querySelector("main .alert-danger[role=alert]");
+  }
+
   function said(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     var parts = [];
@@ -164,7 +173,7 @@
       }
       return res.text().then(function (html) {
         if (res.status === 409) { e.status = "conflict"; e.message = msg("conflict-help"); }
-        else if (res.ok && res.redirected && path !== new URL(e.url).pathname) { e.status = "sent"; e.message = said(html); }
+        else if (res.ok && res.redirected && path !== new URL(e.url).pathname && !refused(html)) { e.status = "sent"; e.message = said(html); }
         else { e.status = "failed"; e.message = said(html) || String(res.status); }
         e.fields = e.status === "sent" ? [] : e.fields;
         return box.put(e).then(function () { return true; });
