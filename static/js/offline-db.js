@@ -7,19 +7,24 @@
   "use strict";
   var DB = "warmwinter", STORE = "outbox";
 
-  function open() {
+  /* Reading does not create the database: a signed-out device keeps none. */
+  function open(create) {
     return new Promise(function (resolve, reject) {
       var req = scope.indexedDB.open(DB, 1);
-      req.onupgradeneeded = function () {
+      req.onupgradeneeded = function (event) {
+        if (!create && event.oldVersion === 0) { req.transaction.abort(); return; }
         req.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true });
       };
       req.onsuccess = function () { resolve(req.result); };
-      req.onerror = function () { reject(req.error); };
+      req.onerror = function (event) {
+        if (!create) { event.preventDefault(); resolve(null); } else reject(req.error);
+      };
     });
   }
 
   function run(mode, work) {
-    return open().then(function (db) {
+    return open(mode === "readwrite").then(function (db) {
+      if (!db) return undefined;
       return new Promise(function (resolve, reject) {
         var tx = db.transaction(STORE, mode);
         var result;
