@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from relief.models import Role
+
 #: static files every page needs (cache-first)
 SHELL = (
     "vendor/bootstrap/css/bootstrap.min.css",
@@ -44,6 +46,8 @@ SHELL = (
 #: the field worker's pages, kept when they sign in (those their role may not open answer 403/404
 #: and are simply not kept): today, the outbox, the roll-call list, the campaign deliveries, patrols
 FIELD_PAGES = ("home", "offline-outbox", "coldwaves:entries", "campaigns:households", "patrols:index")
+#: who works in the field: the device keeps pages for them only (officials read with signal)
+FIELD_ROLES = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY})
 
 
 @lru_cache(maxsize=1)
@@ -122,5 +126,6 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 
 def field_pages_for(user) -> list[str]:
-    """The pages the service worker keeps when this user signs in (see base.html)."""
-    return _field_pages() if user.is_authenticated else []
+    """The pages the service worker keeps when this user signs in (base.html; none: the device
+    keeps nothing for them but what the worker caches as they browse)."""
+    return _field_pages() if user.is_authenticated and user.role in FIELD_ROLES else []

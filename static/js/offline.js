@@ -43,7 +43,7 @@
   }
 
   function keepPages() {
-    if (!signedIn || !navigator.onLine) return;
+    if (!signedIn || !navigator.onLine || !body.hasAttribute("data-offline-pages")) return;  // field roles only
     var urls = (body.getAttribute("data-offline-pages") || "").split(" ").filter(Boolean);
     document.querySelectorAll("a[data-offline-keep]").forEach(function (a) { urls.push(a.href); });
     document.querySelectorAll("[data-offline-urls]").forEach(function (el) {
