@@ -42,6 +42,10 @@ def visits_due(user, today: datetime.date, *, limit: int = 20) -> tuple[list[Lin
                 urgent=bool(person.visit_cold_wave),
                 action_url=reverse("people:person-visit", args=[person.pk]),
                 action_label=_("记录探访"),
+                keep=(
+                    reverse("people:visit-create", args=[person.household_id]),
+                    reverse("people:household-edit", args=[person.household_id]),
+                ),
             )
         )
     return lines, total

@@ -39,6 +39,7 @@ from people.roster import error_report, template_workbook
 from people.roster.villages import example_places
 from people.selectors import is_household_number, overdue_people_count, search_households, with_list_data
 from people.visit_rules import next_visit_proposal
+from relief import conflicts as conflicts_
 from relief.idempotency import page_once
 from relief.jobs.services import job_start
 from relief.pages import xlsx_response
@@ -212,17 +213,33 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_visible_or_404(Household.objects.all(), request.user, pk=pk)
     require_writer(request.user)
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    conflicts: list[conflicts_.Conflict] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            services.household_update(
-                actor=request.user, household=household, **_household_kwargs(form.cleaned_data)
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
+
+        def save() -> HttpResponse | None:
+            # a field someone else changed since the form was drawn is not overwritten (relief/conflicts.py)
+            conflicts.extend(conflicts_.merge(form, request))
+            if conflicts:
+                return None
+            try:
+                services.household_update(
+                    actor=request.user, household=household, **_household_kwargs(form.cleaned_data)
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+                return None
             messages.success(request, _("已保存"))
             return redirect("people:household-detail", pk=household.pk)
-    return render(request, "people/household_form.html", {"form": form, "household": household})
+
+        if (response := page_once(request, save)) is not None:
+            return response
+    context = {
+        "form": form,
+        "household": household,
+        "edit_base": conflicts_.base_input(form, request),
+        "conflicts": conflicts,
+    }
+    return render(request, "people/household_form.html", context, status=409 if conflicts else 200)
 
 
 # --- members -------------------------------------------------------------------------------------

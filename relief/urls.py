@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from relief import views
+from relief import offline, views
 from relief.alerts import views as alert_views
 from relief.jobs import views as job_views
 from relief.todo import views as todo_views
@@ -13,6 +13,9 @@ handler500 = "relief.api.errors.server_error"
 
 urlpatterns = [
     path("", todo_views.today, name="home"),
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline.manifest, name="web-manifest"),
+    path("offline/", offline.outbox, name="offline-outbox"),
     path("tasks/", todo_views.task_list, name="task-list"),
     path("tasks/<int:pk>/", todo_views.task_detail, name="task-detail"),
     path("tasks/<int:pk>/supervise/", todo_views.task_supervise, name="task-supervise"),

@@ -23,6 +23,8 @@ class Line:
     urgent: bool = False
     action_url: str = ""
     action_label: str = ""
+    #: more pages the device keeps for offline use with this line (the field app, relief/offline.py)
+    keep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ def test_main_pages_report_no_csp_violation(new_page, users, regions):
         "/alerts/",
         "/jobs/",
         "/policy/",
+        "/offline/",
     ]:
         _visit(page, problems, url)
 
