@@ -139,6 +139,7 @@ def test_signing_out_clears_the_device(new_page, users, regions):
 
     page.goto("/")
     page.get_by_role("button", name="菜单").click()
+    page.get_by_test_id("user-menu").click()  # who is signed in, and 退出, under the user's name
     page.get_by_role("button", name="退出").click()
     page.wait_for_url("**/login/**")
     assert "warmwinter" not in page.evaluate(DATABASES)
