@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -147,7 +148,11 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         head = self.head.name if self.head_id and self.head else ""
-        return f"{head}户 · {self.address}" if head else self.address
+        return (
+            gettext("%(head)s户 · %(address)s") % {"head": head, "address": self.address}
+            if head
+            else self.address
+        )
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -22,6 +22,8 @@ def stored(value: object) -> str:
 
 #: the seeded labels (funds/migrations/0002, institutions/migrations/0002, relief/schedules.py…)
 SEEDED = (
+    # the first version of a record (people/assistance_services.py)
+    pgettext_lazy("stored label", "登记"),
     # programmes
     pgettext_lazy("stored label", "低保金"),
     pgettext_lazy("stored label", "特困供养金"),

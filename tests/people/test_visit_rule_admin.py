@@ -41,8 +41,12 @@ def test_fields_are_choices(admin_client):
         ({"tekun_mode": "dispersed"}, "tekun_mode", "只有特困类别可以填写供养方式"),
         ({"interval_days": 400}, "interval_days", "1到366天"),
         ({"max_age": 200}, "max_age", "不能超过130周岁"),
-        ({"category": "dibao_x"}, "category", "不是可用的选项"),
-        ({"interval_key": "visit_interval_weekly", "interval_days": None}, "interval_key", "不是可用的选项"),
+        ({"category": "dibao_x"}, "category", "不在可用的选项中"),
+        (
+            {"interval_key": "visit_interval_weekly", "interval_days": None},
+            "interval_key",
+            "不在可用的选项中",
+        ),
     ],
 )
 def test_a_rule_that_cannot_apply_is_refused(admin_client, fields, field, message):
