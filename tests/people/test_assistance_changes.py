@@ -299,3 +299,16 @@ def test_the_migration_ends_older_overlapping_records(users, home):
     assert ends[made[2].pk] == D(2024, 12, 31) and ends[made[3].pk] is None
     assert made[4].pk not in ends and ends[made[5].pk] is None
     assert Assistance.objects.get(pk=made[0].pk).end_reason.startswith("数据整理")
+
+
+def test_a_roster_row_with_a_tier_the_household_cannot_hold_is_a_row_error(users):
+    """The roster import: H001 on 低保 from the first file; a second file saying 低保边缘 for it is
+    refused on its row (the database would refuse it), the rest of the file's checks unchanged."""
+    from tests.people.test_imports import GOOD_ROWS, roster, run
+
+    run(users["county"], roster(GOOD_ROWS), commit=True)
+    changed = dict(GOOD_ROWS)
+    changed[5] = (*GOOD_ROWS[5][:7], "低保边缘", *GOOD_ROWS[5][8:])
+    report = run(users["county"], roster(changed), commit=False)
+    errors = [e for e in report["errors"] if e["row"] == 5]
+    assert errors and "不能同时享受" in errors[0]["reason"], report["errors"]

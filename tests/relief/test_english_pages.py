@@ -63,15 +63,15 @@ def chinese_left(html: str, allowed: set[str]) -> set[str]:
     return found
 
 
-@pytest.fixture
-def english(client, users):
+@pytest.fixture(params=["county", "township", "province"])
+def english(request, client, users):
     household = HouseholdFactory(address="Riverside 3")
     household.head = PersonFactory(household=household, name="Wang Fang")
     household.save(update_fields=["head"])
     record = services.assistance_add(
-        actor=users["county"], household=household, category="dibao", start_date=household.created_at.date()
+        actor=users["township"], household=household, category="dibao", start_date=household.created_at.date()
     )
-    client.force_login(users["county"], backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(users[request.param], backend="django.contrib.auth.backends.ModelBackend")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client, household, record
 
@@ -116,3 +116,28 @@ def test_main_pages_in_english_have_no_chinese_left(english):
             left[url] = found
     assert len(checked) >= 10, checked  # the navigation's pages were reached
     assert not left, "\n".join(f"{url}: {'、'.join(sorted(words))}" for url, words in left.items())
+
+
+def test_stored_labels_read_in_the_chosen_language():
+    from django.utils import translation
+
+    from funds.models import Program
+    from relief.stored_labels import stored
+
+    program = Program(code="dibao", name="低保金")  # as funds' migration seeds it
+    with translation.override("en"):
+        assert str(program) == "Dibao allowance"
+        assert stored("件") == " pieces"  # a unit, not the "cases" of a count
+        assert stored("自定义物资") == "自定义物资"  # typed by an administrator: as stored
+    with translation.override("zh-hans"):
+        assert str(program) == "低保金"
+
+
+def test_scheduled_jobs_in_the_admin_read_in_english(client, users):
+    from relief.schedules import schedules_sync
+
+    schedules_sync()
+    client.force_login(users["admin"], backend="django.contrib.auth.backends.ModelBackend")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/admin/django_celery_beat/periodictask/").content.decode()
+    assert "Refresh the dashboard figures" in page
