@@ -15,11 +15,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from people import assistance_services as services
-from people.forms import BootstrapMixin, apply_service_errors
+from people.forms import AssistanceForm, BootstrapMixin, apply_service_errors
 from people.models import Assistance, Category, DibaoClass, MonitoringType, TekunMode
 from relief.idempotency import page_once
 from relief.scoping import get_visible_or_404, require_writer
@@ -40,30 +39,16 @@ class AssistanceEndForm(BootstrapMixin, forms.Form):
         self.style_fields()
 
 
-class AssistanceCorrectForm(BootstrapMixin, forms.ModelForm):
+class AssistanceCorrectForm(AssistanceForm):
+    """The registration form's fields (the note left as it was) and why the record is corrected."""
+
     reason = _reason(gettext_lazy("更正原因"))
 
-    class Meta:
-        model = Assistance
-        fields = [
-            "category",
-            "person",
-            "dibao_class",
-            "tekun_mode",
-            "monitoring_type",
-            "start_date",
-            "end_date",
-        ]
-        widgets = {"start_date": DATE["widget"], "end_date": DATE["widget"]}
+    class Meta(AssistanceForm.Meta):
+        fields = [f for f in AssistanceForm.Meta.fields if f != "note"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = self.instance.household.members.filter(active=True)
-        self.fields["person"].empty_label = _("按户认定")
-        self.style_fields()
-
-    def _post_clean(self) -> None:  # the service validates (and keeps the instance untouched)
-        pass
+        super().__init__(*args, household=kwargs["instance"].household, **kwargs)
 
 
 class AssistanceReplaceForm(BootstrapMixin, forms.Form):
