@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from patrols.models import ColdWaveLevel
 from relief.models import region_field
@@ -100,7 +101,10 @@ class RollCallEntry(models.Model):
         "people.Household", verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="+"
     )
     person = models.ForeignKey(
-        "people.Person", verbose_name=_("对象"), on_delete=models.PROTECT, related_name="+"
+        "people.Person",
+        verbose_name=pgettext_lazy("roll call", "对象"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reasons = models.JSONField(_("点名原因"), default=list)
     due_at = models.DateTimeField(_("联系时限"))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from enrolments import clocks, rules
 from enrolments.models import Enrolment, Kind, Review, ReviewStatus
+from people.assistance_services import assistance_set
 from people.models import Assistance, Household
 
 #: the categories of the register whose end puts a household in the cohort (left 低保/特困)
@@ -25,11 +26,12 @@ LEAVING_WATCHED = ("dibao", "tekun")
 def decision_apply(enrolment: Enrolment, *, actor: Any) -> Assistance:
     """An approval on the register: the category in force from today, paid from the start month;
     its first review scheduled. Called inside the approve step's transaction."""
-    from people.services import assistance_add
+    from people.services import assistance_grant
 
-    assistance = assistance_add(
+    assistance = assistance_grant(
         actor=actor,
         household=enrolment.household,
+        reason=_("救助申请 %(pk)s 审核确认后更换") % {"pk": enrolment.pk},
         category=enrolment.kind,
         start_date=enrolment.decided_on,
         person=enrolment.applicant if enrolment.kind == Kind.TEKUN else None,
@@ -108,15 +110,16 @@ def assistance_change(assistance_id: int, *, amount: Decimal | None, dibao_class
         if assistance.category != "dibao":
             raise ValidationError({"new_class": _("只有低保可以调整低保类别")})
         changes["dibao_class"] = dibao_class
-    Assistance.objects.filter(pk=assistance_id).update(**changes)
-    assistance.refresh_from_db()
-    return assistance
+    if not changes:
+        return assistance
+    return assistance_set(assistance_id, reason=_("复核调整"), **changes)
 
 
 def assistance_end(assistance_id: int, *, on: datetime.date, reason: str) -> None:
     """退出: the category ends today; a household leaving 低保/特困 stays in the cohort."""
-    assistance = Assistance.objects.select_for_update().get(pk=assistance_id)
-    Assistance.objects.filter(pk=assistance_id).update(end_date=on)
+    assistance = assistance_set(
+        assistance_id, reason=_("退出：%(r)s") % {"r": reason}, end_date=on, end_reason=reason[:255]
+    )
     _refresh(assistance.household_id)
     if assistance.category in LEAVING_WATCHED:
         cohort_keep(

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from enrolments import clocks, forms, rules, selectors, services
@@ -38,7 +39,7 @@ PAGE_SIZE = 50
 def _log_labels(workflow: Workflow, states: type[models.TextChoices]) -> dict[str, dict[str, str]]:
     """What a log row's step and state codes read as: the step labels of the declaration."""
     steps = {name: str(step.label) for name, step in workflow.steps.items()}
-    steps.update(submit=_("登记申请"), register=_("登记"))
+    steps.update(submit=_("登记申请"), register=pgettext("appeal", "登记"))
     return {"step_labels": steps, "state_labels": {k: str(v) for k, v in states.choices}}
 
 

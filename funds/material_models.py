@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
+from relief.stored_labels import stored
 from relief.transitions import user_field
 
 
@@ -49,7 +50,7 @@ class MaterialItem(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.unit}）"
+        return f"{stored(self.name)}（{stored(self.unit).strip()}）"
 
 
 class Warehouse(models.Model):
@@ -101,7 +102,7 @@ class Stock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.warehouse} · {self.item.name} {self.quantity.normalize():f}{self.item.unit}"
+        return f"{self.warehouse} · {stored(self.item.name)} {self.quantity.normalize():f}{stored(self.item.unit)}"
 
 
 class MovementKind(models.TextChoices):

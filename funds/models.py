@@ -15,10 +15,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from relief.models import TransitionLog
 from relief.scoping import ScopedManager, ScopedQuerySet, region_field
+from relief.stored_labels import stored
 from relief.transitions import user_field
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -104,7 +106,7 @@ class Program(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return stored(self.name)  # a seeded programme's name in the chosen language
 
     @property
     def per_person(self) -> bool:
@@ -631,7 +633,7 @@ class ApplicationTransition(TransitionLog):
         "objection": _("公示异议"),
         "notice_close": _("公示结束"),
         "approve": _("审批"),
-        "pay": _("发放"),
+        "pay": pgettext_lazy("application step", "发放"),
         "reject": _("不予救助"),
     }
 

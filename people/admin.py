@@ -1,14 +1,52 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from people.models import VisitRule
 from people.tasks import refresh_next_visits_later
+from people.visit_rules import check_rule
+
+
+class VisitRuleForm(forms.ModelForm):
+    """Every field a choice where a list exists (the model's choices); a rule that can never apply
+    (a child flag over the child's age, a child living alone, an interval whose policy value is not
+    set for the region) is refused, not saved to do nothing."""
+
+    class Meta:
+        model = VisitRule
+        fields = [
+            "name",
+            "region",
+            "active",
+            "note",
+            "category",
+            "tekun_mode",
+            "flag",
+            "lives_alone",
+            "cohort",
+            "min_age",
+            "max_age",
+            "interval_key",
+            "interval_days",
+            "cold_wave",
+        ]
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        try:
+            check_rule(self.instance)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                if field in self.fields and field not in self.errors:
+                    self.add_error(field, errors)
 
 
 @admin.register(VisitRule)
 class VisitRuleAdmin(admin.ModelAdmin):
     """Visit rules (探访规则): who must be visited how often; the nightly visit sweep reads them."""
 
+    form = VisitRuleForm
     list_display = [
         "name",
         "region",
@@ -30,8 +68,8 @@ class VisitRuleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "region", "active", "note"]}),
         (
-            "适用对象（所填条件须同时满足）",
-            {"fields": ["category", "tekun_mode", "flag", "lives_alone", "min_age", "max_age"]},
+            _("适用对象（所填条件须同时满足）"),
+            {"fields": ["category", "tekun_mode", "flag", "lives_alone", "cohort", "min_age", "max_age"]},
         ),
         (_("探访间隔"), {"fields": ["interval_key", "interval_days", "cold_wave"]}),
     ]

@@ -507,9 +507,11 @@ class VisitViewSet(InHouseholdViewSet):
 
 def register(router) -> None:
     from people.account_api import PaymentAccountViewSet
+    from people.assistance_api import AssistanceViewSet
 
     router.register("households", HouseholdViewSet, basename="household")
     router.register("persons", PersonViewSet, basename="person")
     router.register("visits", VisitViewSet, basename="visit")
     router.register("roster-imports", RosterImportViewSet, basename="roster-import")
     router.register("payment-accounts", PaymentAccountViewSet, basename="payment-account")
+    router.register("assistances", AssistanceViewSet, basename="assistance")

@@ -317,6 +317,7 @@ ASSISTANCE_COLUMNS = (
     "monitoring_type",
     "start_date",
     "end_date",
+    "end_reason",
     "note",
     "created_by_id",
     "created_at",
@@ -401,9 +402,16 @@ def _copy(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence[An
     return n
 
 
-def _category_row(g: Generator, hid: int, head_id: int, members: list[dict], region: str, now, actor_id):
+def _category_row(
+    g: Generator, hid: int, head_id: int, members: list[dict], region: str, now, actor_id, first: str = ""
+):
+    """One category of a household; a second one (`first` given) is one that can hold beside the
+    first (防止返贫监测 or 其他低收入: the register refuses two tiers or two of a kind at once)."""
     rng = g.rng
-    category = rng.choices([c for c, _w in CATEGORIES], [w for _c, w in CATEGORIES])[0]
+    if first:
+        category = "other_low_income" if first == "monitoring" else "monitoring"
+    else:
+        category = rng.choices([c for c, _w in CATEGORIES], [w for _c, w in CATEGORIES])[0]
     if category == "tekun" and members[0]["birth_date"] > g.today - datetime.timedelta(days=365 * 16):
         category = "dibao"
     start = g.today - datetime.timedelta(days=rng.randrange(30, 1500))
@@ -422,6 +430,7 @@ def _category_row(g: Generator, hid: int, head_id: int, members: list[dict], reg
         rng.choice(("unstable", "edge", "sudden")) if category == "monitoring" else "",
         start,
         end,
+        "" if end is None else "家庭收入超过标准，退出",
         "",
         actor_id,
         now,
@@ -519,7 +528,8 @@ def seed_people(ctx: DemoContext) -> None:
                     pid += 1
                 a_rows.append(_category_row(g, hid, head_id, members, region, now, actor_id))
                 if (h_index + offset) % 6 == 0:  # every sixth household also on a second list
-                    a_rows.append(_category_row(g, hid, head_id, members, region, now, actor_id))
+                    first = a_rows[-1][3]
+                    a_rows.append(_category_row(g, hid, head_id, members, region, now, actor_id, first))
                 if rng.random() < 0.3:
                     visited = now - datetime.timedelta(days=rng.randrange(0, 60), minutes=rng.randrange(600))
                     target = rng.randrange(len(members))

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -20,12 +21,12 @@ from people.choices import (
     PERSON_FLAGS,
     VISIT_RULE_FLAGS,
     Category,
-    DibaoClass,
+    DibaoClass,  # noqa: F401 (re-exported)
     DisabilityLevel,
     FollowUp,
     HeatingType,
     HousingCondition,
-    MonitoringType,
+    MonitoringType,  # noqa: F401 (re-exported)
     Relation,
     Sex,
     TekunMode,
@@ -147,7 +148,11 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         head = self.head.name if self.head_id and self.head else ""
-        return f"{head}户 · {self.address}" if head else self.address
+        return (
+            gettext("%(head)s户 · %(address)s") % {"head": head, "address": self.address}
+            if head
+            else self.address
+        )
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -341,133 +346,6 @@ class Person(models.Model):
         elif self.is_aged_60:
             labels.insert(0, str(AGE_FLAGS["aged_60"][0]))
         return labels
-
-
-# --- Assistance categories -----------------------------------------------------------------------
-
-
-class AssistanceQuerySet(ScopedQuerySet):
-    def current(self, on: datetime.date | None = None) -> AssistanceQuerySet:
-        """Records in force on `on` (default today)."""
-        on = on or timezone.localdate()
-        return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
-
-
-class Assistance(models.Model):
-    """A household (or one member of it, e.g. 特困) recognised in an assistance category for a period."""
-
-    household = models.ForeignKey(
-        Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="assistances"
-    )
-    person = models.ForeignKey(
-        Person,
-        verbose_name=_("成员"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="assistances",
-        help_text=_("按人认定的类别（如特困人员）填写；按户认定的留空"),
-    )
-    region = region_field(verbose_name=_("区划"))
-    category = models.CharField(_("救助类别"), max_length=20, choices=Category.choices)
-    dibao_class = models.CharField(
-        _("低保类别"), max_length=1, choices=DibaoClass.choices, blank=True, help_text=_("实行分类的地区填写")
-    )
-    tekun_mode = models.CharField(_("特困供养方式"), max_length=16, choices=TekunMode.choices, blank=True)
-    monitoring_type = models.CharField(
-        _("监测对象类型"), max_length=16, choices=MonitoringType.choices, blank=True
-    )
-    start_date = models.DateField(_("认定日期"))
-    end_date = models.DateField(_("终止日期"), null=True, blank=True)
-    # set by an enrolment decision: the amount decided, and the month payments start (the month after)
-    monthly_amount = models.DecimalField(_("月救助金额（元）"), null=True, blank=True, **MONEY)
-    payment_from = models.DateField(_("发放起始月"), null=True, blank=True)
-    note = models.CharField(_("备注"), max_length=255, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登记人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
-
-    objects = AssistanceQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("救助类别认定")
-        verbose_name_plural = _("救助类别认定")
-        ordering = ["-start_date", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                name="assistance_end_after_start",
-            ),
-            models.CheckConstraint(
-                condition=Q(dibao_class="") | Q(category="dibao"), name="assistance_class_only_dibao"
-            ),
-            models.CheckConstraint(
-                condition=Q(category="tekun", tekun_mode__in=["centralized", "dispersed", "unknown"])
-                | (~Q(category="tekun") & Q(tekun_mode="")),
-                name="assistance_tekun_mode",
-            ),
-            models.CheckConstraint(
-                condition=Q(
-                    category="monitoring", monitoring_type__in=["unstable", "edge", "sudden", "unknown"]
-                )
-                | (~Q(category="monitoring") & Q(monitoring_type="")),
-                name="assistance_monitoring_type",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["household", "category", "start_date"], name="assistance_household_cat"),
-            models.Index(fields=["category", "end_date"], name="assistance_category_end"),
-            # search by category over a province: households in force on a date, from the index alone
-            models.Index(
-                fields=["category", "household", "start_date", "end_date"],
-                name="assistance_category_household",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.label} {self.start_date}–{self.end_date or ''}"
-
-    @property
-    def label(self) -> str:
-        parts = [self.get_category_display()]
-        if self.dibao_class:
-            parts.append(self.get_dibao_class_display())
-        if self.tekun_mode:
-            parts.append(self.get_tekun_mode_display())
-        if self.monitoring_type:
-            parts.append(self.get_monitoring_type_display())
-        return "·".join(str(p) for p in parts)
-
-    def is_current(self, on: datetime.date | None = None) -> bool:
-        on = on or timezone.localdate()
-        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
-
-    def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        errors: dict[str, str] = {}
-        if self.end_date and self.start_date and self.end_date < self.start_date:
-            errors["end_date"] = _("终止日期不能早于认定日期")
-        if self.dibao_class and self.category != Category.DIBAO:
-            errors["dibao_class"] = _("只有低保对象可以填写低保类别")
-        if self.category == Category.TEKUN and not self.tekun_mode:
-            errors["tekun_mode"] = _("特困人员须填写供养方式（集中供养或分散供养）")
-        if self.category != Category.TEKUN and self.tekun_mode:
-            errors["tekun_mode"] = _("只有特困人员可以填写供养方式")
-        if self.category == Category.MONITORING and not self.monitoring_type:
-            errors["monitoring_type"] = _("防止返贫监测对象须填写监测对象类型")
-        if self.category != Category.MONITORING and self.monitoring_type:
-            errors["monitoring_type"] = _("只有防止返贫监测对象可以填写监测对象类型")
-        if self.person_id and self.household_id and self.person.household_id != self.household_id:
-            errors["person"] = _("该成员不属于这户家庭")
-        if errors:
-            raise ValidationError(errors)
 
 
 # --- Visits --------------------------------------------------------------------------------------
@@ -697,4 +575,5 @@ class VisitRule(models.Model):
             raise ValidationError({"max_age": _("年龄上限须大于年龄下限")})
 
 
+from people.assistance_models import Assistance, AssistanceQuerySet  # noqa: E402, F401  (own module)
 from people.payment_accounts import PaymentAccount  # noqa: E402, F401  (kept in its own module)

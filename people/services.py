@@ -13,14 +13,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
-from django.db.models.functions import Substr
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from people import visit_rules
+from people.assistance_services import (  # noqa: F401 (assistance categories: their own module)
+    assistance_add,
+    assistance_correct,
+    assistance_end,
+    assistance_grant,
+    assistance_replace,
+)
 from people.id_numbers import (  # noqa: F401 (the register's ID-number rules, used through services)
     ADDRESS_KNOWN,
     ADDRESS_PLAUSIBLE,
@@ -46,12 +51,18 @@ from people.models import (
     VisitChannel,
     VisitKind,
 )
+from people.visit_schedule import (  # noqa: F401 (the visit schedule: its own module)
+    VISIT_SCHEDULE_FIELDS,
+    _refresh_household,
+    _refresh_person,
+    person_refresh_next_visit,
+    person_schedule_staged,
+)
 from relief.models import Job, JobState, Region, User
 from relief.scoping import in_scope, require_actor, require_in_scope, require_writer
 from relief.sheet_reader import check_table
 
 ID_CONSTRAINT = "person_id_number_active_once"
-VISIT_SCHEDULE_FIELDS = ["next_visit_due", "visit_rule_name", "visit_interval_days", "visit_cold_wave"]
 # the job kind of a roster's dry run and commit (people/roster/job.py)
 ROSTER_IMPORT_JOB = "people.roster_import"
 # why a commit is refused (the API answers 409 with these codes)
@@ -213,66 +224,6 @@ def _prepare_person(person: Person, actor: User | None) -> None:
         and Person.objects.filter(id_number=person.id_number, active=True).exclude(pk=person.pk).exists()
     ):
         raise ValidationError({"id_number": _id_conflict_message(person, actor)})
-
-
-# --- Next visit due (kept on the person) -----------------------------------------------------
-
-
-@transaction.atomic
-def person_refresh_next_visit(
-    *,
-    persons: QuerySet[Person] | None = None,
-    region_code: str | None = None,
-    today: datetime.date | None = None,
-) -> int:
-    """Store when each person is next due a visit (Person.next_visit_due, with the rule and interval
-    that set it; the definition: people/visit_rules.py) for `persons`, or everyone in `region_code`,
-    or everyone: one UPDATE per county, only changed rows written. Returns the rows changed. Called
-    by every write it depends on (for a whole region: people.tasks.refresh_next_visits_later)."""
-    from relief.alerts.sweeps import counties_under
-
-    today = today or timezone.localdate()
-    if persons is not None:
-        scope = persons.order_by()
-        if region_code:
-            scope = scope.filter(region__code__startswith=region_code)
-        counties = sorted(
-            scope.annotate(county=Substr("region_id", 1, 6)).values_list("county", flat=True).distinct()
-        )
-    elif region_code and len(region_code) > 6:
-        scope, counties = Person.objects.in_region(region_code), [region_code[:6]]
-    else:
-        scope, counties = None, counties_under(region_code)
-    changed = 0
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")  # many small index look-ups: JIT costs more than it saves
-        for county in counties:
-            sql, params = visit_rules.refresh_sql(county, today, scope)
-            cursor.execute(sql, params)
-            changed += cursor.rowcount
-    return changed
-
-
-def person_schedule_staged(*, table: str, counties: list[str], today: datetime.date | None = None) -> None:
-    """Store the next visit due (as `person_refresh_next_visit`) on new persons not yet inserted:
-    the rows of `table`, a staging table of people_person's columns (the roster import's,
-    people/roster/writer.py), for the people of each county in `counties`. Everything else the
-    rules read (households, assistance records, visits) must already be written."""
-    today = today or timezone.localdate()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        for county in counties:
-            sql, params = visit_rules.refresh_sql(county, today, table=table)
-            cursor.execute(sql, params)
-
-
-def _refresh_household(household_id: int) -> None:
-    person_refresh_next_visit(persons=Person.objects.filter(household_id=household_id))
-
-
-def _refresh_person(person: Person) -> None:
-    person_refresh_next_visit(persons=Person.objects.filter(pk=person.pk))
-    person.refresh_from_db(fields=VISIT_SCHEDULE_FIELDS)
 
 
 # --- Households ----------------------------------------------------------------------------------
@@ -451,58 +402,6 @@ def person_deactivate(*, actor: User, person: Person, reason: str) -> Person:
     Household.objects.filter(pk=person.household_id, head=person).update(head=None)
     _refresh_person(person)  # no longer due
     return person
-
-
-# --- Assistance categories -----------------------------------------------------------------------
-
-
-@transaction.atomic
-def assistance_add(
-    *,
-    actor: User,
-    household: Household,
-    category: str,
-    start_date: datetime.date,
-    end_date: datetime.date | None = None,
-    person: Person | None = None,
-    dibao_class: str = "",
-    tekun_mode: str = "",
-    monitoring_type: str = "",
-    note: str = "",
-    monthly_amount: Decimal | None = None,
-    payment_from: datetime.date | None = None,
-) -> Assistance:
-    require_actor(actor, household.region_id)
-    record = Assistance(
-        monthly_amount=monthly_amount,
-        payment_from=payment_from,
-        household=household,
-        person=person,
-        region_id=household.region_id,
-        category=category,
-        start_date=start_date,
-        end_date=end_date,
-        dibao_class=dibao_class or "",
-        tekun_mode=tekun_mode or "",
-        monitoring_type=monitoring_type or "",
-        note=note,
-        created_by=actor,
-    )
-    record.full_clean(exclude=["household", "region"], validate_constraints=False)
-    record.save()
-    _refresh_household(household.pk)  # a category can bring members under a visit rule
-    return record
-
-
-@transaction.atomic
-def assistance_end(*, actor: User, assistance: Assistance, end_date: datetime.date) -> Assistance:
-    assistance = Assistance.objects.select_for_update().get(pk=assistance.pk)
-    require_actor(actor, assistance.region_id)
-    assistance.end_date = end_date
-    assistance.full_clean(exclude=["household", "region", "person"], validate_constraints=False)
-    assistance.save(update_fields=["end_date"])
-    _refresh_household(assistance.household_id)
-    return assistance
 
 
 # --- Visits --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from people import account_views, household_page, views
+from people import account_views, assistance_views, household_page, views
 
 app_name = "people"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
     path("households/<int:pk>/members/new/", views.person_create, name="person-create"),
     path("households/<int:pk>/assistances/new/", views.assistance_create, name="assistance-create"),
+    path("assistances/<int:pk>/", assistance_views.assistance_detail, name="assistance-detail"),
     path("households/<int:pk>/visits/new/", views.visit_create, name="visit-create"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
     path("persons/<int:pk>/account/", account_views.person_account, name="person-account"),

@@ -265,3 +265,61 @@ def check_next_visit(visit: Visit) -> None:
         raise ValidationError(
             {"next_visit_due": message % {"reason": proposal.reason, "date": f"{proposal.date:%Y-%m-%d}"}}
         )
+
+
+# --- Rules that cannot apply (the admin form refuses them) ----------------------------------------
+
+#: child flags and the age they stop at (留守儿童: under 16; the others: under 18)
+CHILD_FLAG_AGES = {
+    "is_orphan": 18,
+    "is_unsupported_child": 18,
+    "is_child_in_distress": 18,
+    "is_left_behind_child": 16,
+}
+MAX_AGE = 130
+MAX_INTERVAL_DAYS = 366
+
+
+def rule_problems(rule: VisitRule, on: datetime.date | None = None) -> dict[str, str]:
+    """What makes a visit rule one that can never apply or never run, by field (empty: fine).
+    The model's own clean() covers one interval and 特困供养方式 only with 特困."""
+    problems: dict[str, str] = {}
+    limit = CHILD_FLAG_AGES.get(rule.flag)
+    if limit is not None:
+        if rule.min_age is not None and rule.min_age >= limit:
+            problems["min_age"] = gettext("“%(flag)s”只适用于未满%(n)d周岁的儿童，年龄下限不能为%(age)d") % {
+                "flag": rule.get_flag_display(),
+                "n": limit,
+                "age": rule.min_age,
+            }
+        if rule.lives_alone:
+            problems["lives_alone"] = gettext(
+                "儿童标识不能与“须独居”同时选择：独居的儿童请按“事实无人抚养儿童”设置"
+            )
+    if rule.max_age is not None and rule.max_age == 0:
+        problems["max_age"] = gettext("年龄上限须大于0")
+    for name in ("min_age", "max_age"):
+        value = getattr(rule, name)
+        if value is not None and value > MAX_AGE and name not in problems:
+            problems[name] = gettext("年龄不能超过%(n)d周岁") % {"n": MAX_AGE}
+    if rule.interval_days is not None and not 1 <= rule.interval_days <= MAX_INTERVAL_DAYS:
+        problems["interval_days"] = gettext("探访间隔天数须在1到%(n)d天之间") % {"n": MAX_INTERVAL_DAYS}
+    keys = [("interval_key", rule.interval_key)] if rule.interval_key else []
+    if rule.cold_wave:
+        keys.append(("cold_wave", "visit_interval_cold_wave_days"))
+    for name, key in keys:
+        try:
+            policy_value(key, rule.region_id or None, on)
+        except MissingPolicyParameter as exc:
+            if rule.region_id:
+                text = gettext("该区划未设置这项政策参数，规则无法计算探访间隔：%(why)s")
+            else:
+                text = gettext("全国未设置这项政策参数，规则无法计算探访间隔：%(why)s")
+            problems[name] = text % {"why": str(exc)}
+    return problems
+
+
+def check_rule(rule: VisitRule, on: datetime.date | None = None) -> None:
+    problems = rule_problems(rule, on)
+    if problems:
+        raise ValidationError(problems)

@@ -143,3 +143,27 @@ class PersonalDataRevealAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- scheduled jobs (django-celery-beat): the stored description in the chosen language ----------
+
+
+def _periodic_task_admin() -> None:
+    from django_celery_beat.admin import PeriodicTaskAdmin
+    from django_celery_beat.models import PeriodicTask
+
+    from relief.stored_labels import stored
+
+    class TranslatedPeriodicTaskAdmin(PeriodicTaskAdmin):
+        list_display = ("name", "description_label", "enabled", "scheduler", "last_run_at", "one_off")
+
+        @admin.display(description=_("说明"), ordering="description")
+        def description_label(self, obj: PeriodicTask) -> str:
+            return stored(obj.description)
+
+    if admin.site.is_registered(PeriodicTask):
+        admin.site.unregister(PeriodicTask)
+    admin.site.register(PeriodicTask, TranslatedPeriodicTaskAdmin)
+
+
+_periodic_task_admin()

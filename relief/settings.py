@@ -260,6 +260,7 @@ SPECTACULAR_SETTINGS = {
         "PersonSexEnum": "people.models.Sex",
         "VisitChannelEnum": "people.models.VisitChannel",
         "HouseholdHeatingTypeEnum": "people.models.HeatingType",
+        "AssistanceCategoryEnum": "people.models.Category",
         "PatrolSexEnum": "patrols.models.Sex.choices",
         "ClueStatusEnum": "patrols.models.ClueStatus.choices",
         "ClueChannelEnum": "patrols.models.ClueChannel.choices",

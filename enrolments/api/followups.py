@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -122,7 +122,9 @@ class ReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 # --- appeals and complaints ----------------------------------------------------------------------
 
-AppealEventSerializer = event_serializer(appeal_workflow, AppealEvent, {"register": gettext_lazy("登记")})
+AppealEventSerializer = event_serializer(
+    appeal_workflow, AppealEvent, {"register": pgettext_lazy("appeal", "登记")}
+)
 
 
 class AppealSerializer(MaskedFieldsMixin, serializers.ModelSerializer):

@@ -52,6 +52,8 @@ CODES: dict[str, str] = {
     # assistance and household values
     "category_unknown": "The assistance category is not one the import knows.",
     "tekun_mode_unknown": "The support mode (供养方式) is neither 集中供养 nor 分散供养.",
+    "category_clash": "The category cannot hold beside one the household has (低保, 低保边缘 and 刚性支出困难 "
+    "exclude each other): end or replace that one first.",
     "choice_unknown": "The value is not one of the choices of the column (heating, housing).",
     "housing_grade_missing": "The housing is written as 危房 without its grade (C级 or D级).",
     "date_invalid": "The date cannot be read.",

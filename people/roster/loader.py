@@ -91,9 +91,9 @@ def load_register(rows: list[RosterRow]) -> Register:
     if categories and register.households:
         found = _fetch(
             f"SELECT {_columns(Assistance, 'household', 'person', 'category', 'start_date', 'end_date')} "  # noqa: S608
-            f"FROM {Assistance._meta.db_table} WHERE household_id = ANY(%s) AND category = ANY(%s) "
+            f"FROM {Assistance._meta.db_table} WHERE household_id = ANY(%s) "  # every category: tiers clash
             "ORDER BY start_date DESC, id DESC",
-            [sorted(register.households), categories],
+            [sorted(register.households)],
         )
         for household_id, person_id, category, start, end in found:
             register.households[household_id].assistances.append((category, person_id, start, end))

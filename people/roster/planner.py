@@ -24,6 +24,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from people import services
+from people.assistance_models import HOUSEHOLD_TIERS
 from people.choices import Category, HeatingType, HousingCondition, MonitoringType, Relation, TekunMode
 from people.roster.cells import CategoryValue
 from people.roster.errors import row_error
@@ -487,9 +488,43 @@ class Planner:
             if current:
                 continue
             who = person if per_person else None
+            clash = self.category_clash(household, who, value.category, on)
+            if clash:
+                self.report.error(
+                    row,
+                    _(
+                        "“%(new)s”与该户已登记的“%(old)s”（%(start)s起）不能同时享受：请先在家庭页面终止或更换原类别"
+                    )
+                    % {
+                        "new": Category(value.category).label,
+                        "old": Category(clash[0]).label,
+                        "start": clash[1],
+                    },
+                    "category_clash",
+                    "category",
+                )
+                continue
             household.assistances.append((value.category, who, on, None))
             self.plan.new_assistances.append((household, who, value, on))
             self.report.assistances_created += 1
+
+    @staticmethod
+    def category_clash(
+        household: HouseholdState, who: Any, category: str, on: datetime.date
+    ) -> tuple[str, datetime.date] | None:
+        """A record of the household a new `category` from `on` cannot hold beside (the tiers 低保 /
+        低保边缘 / 刚性支出困难 exclude each other; people/assistance_models.py): its category and start."""
+        if who is not None or category not in HOUSEHOLD_TIERS:
+            return None
+        for other, other_who, start, end in household.assistances:
+            if (
+                other_who is None
+                and other in HOUSEHOLD_TIERS
+                and other != category
+                and (end is None or end >= on)
+            ):
+                return other, start
+        return None
 
     def finish(self) -> Plan:
         for entry in self.households.values():

@@ -1,6 +1,7 @@
 from django import template
 
 from relief import privacy
+from relief.stored_labels import stored
 
 register = template.Library()
 
@@ -114,3 +115,10 @@ def page_url(context, number) -> str:
     query = context["request"].GET.copy()
     query["page"] = number
     return f"?{query.urlencode()}"
+
+
+@register.filter(name="stored")
+def stored_filter(value):
+    """A label stored in Chinese (a programme, a material item or unit, a checklist item) in the
+    chosen language where a translation exists (relief/stored_labels.py)."""
+    return stored(value)

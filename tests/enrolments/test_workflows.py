@@ -528,3 +528,20 @@ def test_an_application_from_an_alert_answers_it(users, household, day):
     alert.refresh_from_db()
     assert alert.status == "resolved"
     assert e.origin == "found" and e.status == Status.SUBMITTED
+
+
+def test_approval_replaces_a_category_it_cannot_hold_beside(users, household, day):
+    """A 低保边缘 household approved for 低保: the 低保边缘 ends the day before (the register refuses two
+    tiers at once), with the decision as its reason; the approval does not fail."""
+    from people import services as people_services
+
+    edge = people_services.assistance_add(
+        actor=users["county"], household=household, category="dibao_edge", start_date=D(2026, 1, 1)
+    )
+    e = to_county(users, household, day)
+    day(D(2026, 10, 12))
+    e = run("approve", users["county"], e, dibao_class="B")
+    edge.refresh_from_db()
+    assert edge.end_date == D(2026, 10, 11)
+    assert str(e.pk) in edge.end_reason
+    assert Assistance.objects.get(pk=e.assistance_id).category == "dibao"

@@ -58,7 +58,7 @@ PAGES = [
     (
         "people:assistance-create",
         lambda h: [h.pk],
-        lambda h: {"category": "dibao_edge", "start_date": "2025-10-01"},
+        lambda h: {"category": "monitoring", "monitoring_type": "edge", "start_date": "2025-10-01"},
     ),
     (
         "people:visit-create",
