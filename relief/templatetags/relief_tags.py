@@ -114,3 +114,14 @@ def page_url(context, number) -> str:
     query = context["request"].GET.copy()
     query["page"] = number
     return f"?{query.urlencode()}"
+
+
+@register.simple_tag(takes_context=True)
+def kept(context, action: str, name: str, default="", row=None, suffix=""):
+    """What was typed in field `name` (+ `suffix`: "amount_" and a donation's id) of the hand-written
+    form `action` (on row `row` of a list) when it answered an error and the page is drawn again
+    (`relief.forms.kept_input`); else `default`."""
+    data = context.get("kept") or {}
+    if data.get("_action") != action or (row is not None and data.get("_row") != str(row)):
+        return default
+    return data.get(f"{name}{suffix}", default)
