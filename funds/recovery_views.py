@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from funds import services
-from funds.models import AssistanceApplication, Payment
+from funds.models import AssistanceApplication, DisbursementBatch, Payment
 from funds.recovery_models import OPEN_STATES, Recovery, RecoveryReason, RecoveryState
 from relief.forms import kept_input
 from relief.idempotency import page_once
@@ -69,6 +69,13 @@ def recovery_detail(request: HttpRequest, pk: int, kept: dict | None = None) -> 
             "returns": list(recovery.returns.order_by("returned_on", "id")),
             "may_write": request.user.can_write,
             "kept": kept,
+            # the batch or application paid: linked when the reader may open it (a village sees
+            # its household's recovery, not the county's batch)
+            "source_visible": (
+                DisbursementBatch.objects.visible_to(request.user).filter(pk=recovery.payment.batch_id)
+                if recovery.payment_id
+                else AssistanceApplication.objects.visible_to(request.user).filter(pk=recovery.application_id)
+            ).exists(),
         },
     )
 

@@ -16,6 +16,7 @@ rather than a record (logout, language) are not submitted.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
@@ -140,6 +141,8 @@ class Crawl:
     failures: list[Failure] = dataclasses.field(default_factory=list)
     visited: set[str] = dataclasses.field(default_factory=set)
     requests: int = 0
+    #: seconds spent per pattern, to see what the crawl's time goes to
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def run(self, start: str = "/") -> Crawl:
         seen_patterns: dict[str, int] = {}
@@ -157,7 +160,9 @@ class Crawl:
                 continue
             seen_patterns[pattern] = seen_patterns.get(pattern, 0) + 1
             self.visited.add(key)
+            started = time.monotonic()
             response = self._fetch(method, url, form, found_on)
+            self.timings[pattern] = self.timings.get(pattern, 0.0) + time.monotonic() - started
             if response is None:
                 continue
             if response.status_code in (301, 302, 303) and method == "GET":
@@ -188,6 +193,10 @@ class Crawl:
                     )
                     queue.append((f"POST {target}#{body}", url, found))
         return self
+
+    def slowest(self, n: int = 8) -> str:
+        rows = sorted(self.timings.items(), key=lambda kv: -kv[1])[:n]
+        return ", ".join(f"{pattern} {seconds:.1f}s" for pattern, seconds in rows)
 
     def _fetch(self, method, url, form, found_on):
         self.requests += 1

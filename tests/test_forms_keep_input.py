@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from relief.models import User
+from tests.test_crawl import recovery_record
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,9 @@ pytestmark = pytest.mark.django_db
 def demo_users(module_db, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("seed_demo", "--people", "150", stdout=open("/dev/null", "w"))  # noqa: SIM115
-        return {u.username: u for u in User.objects.filter(username__in=["county", "township", "village"])}
+        users = {u.username: u for u in User.objects.filter(username__in=["county", "township", "village"])}
+        recovery_record(users["county"])
+        return users
 
 
 def _emergency_pay(users):
