@@ -136,7 +136,7 @@ class Failure:
 @dataclasses.dataclass
 class Crawl:
     client: object
-    per_pattern: int = 3
+    per_pattern: int = 2
     max_requests: int = 2000
     failures: list[Failure] = dataclasses.field(default_factory=list)
     visited: set[str] = dataclasses.field(default_factory=set)
