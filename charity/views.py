@@ -31,6 +31,7 @@ from charity.models import (
     NeedState,
 )
 from people.models import Household, Person
+from relief.forms import kept_input
 from relief.idempotency import page_once
 from relief.models import Task
 from relief.pages import in_region_param
@@ -355,7 +356,8 @@ def need_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def need_detail(request: HttpRequest, pk: int, kept: dict | None = None) -> HttpResponse:
+    """`kept`: what the assign or close form posted when it answered an error (drawn again)."""
     need = access(
         CharityNeed.objects.select_related("household__head", "person", "region", "project", "delivery_task"),
         request.user,
@@ -371,6 +373,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "allotments": need.allotments.select_related("donation__donor", "line"),
             "may_coordinate": _may_coordinate(request.user),
             "may_write": request.user.can_write,
+            "kept": kept,
         },
     )
 
@@ -423,7 +426,7 @@ def need_assign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(target)
 
     done = page_once(request, run)
-    return done if done is not None else redirect(target)
+    return done if done is not None else need_detail(request, pk, kept=kept_input(request, "assign", row=pk))
 
 
 @login_required
@@ -477,4 +480,5 @@ def need_close(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("需求已关闭"))
     except ValidationError as exc:
         _errors_to(request, exc)
+        return need_detail(request, pk, kept=kept_input(request, "close"))
     return redirect(need.get_absolute_url())

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from coldwaves.duty_models import CallKind, DutyRole, DutyShift, HotlineCall
 from coldwaves.services import duty
+from relief.forms import kept_input
 from relief.idempotency import page_once
 from relief.models import Region
 from relief.scoping import access
@@ -41,7 +42,8 @@ def _desk(user) -> Region | None:
 
 
 @login_required
-def duty_page(request: HttpRequest) -> HttpResponse:
+def duty_page(request: HttpRequest, kept: dict | None = None) -> HttpResponse:
+    """`kept`: what a form posted when it answered an error (the page drawn again with it)."""
     now = timezone.now()
     shifts = (
         DutyShift.objects.visible_to(request.user)
@@ -62,6 +64,7 @@ def duty_page(request: HttpRequest) -> HttpResponse:
             "desk": _desk(request.user),
             "may_write": request.user.can_write and _desk(request.user) is not None,
             "now": now,
+            "kept": kept,
         },
     )
 
@@ -96,7 +99,7 @@ def shift_add(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("已登记值班安排"))
         return redirect("coldwaves:duty")
 
-    return page_once(request, run) or redirect("coldwaves:duty")
+    return page_once(request, run) or duty_page(request, kept=kept_input(request, "shift"))
 
 
 @login_required
@@ -124,7 +127,7 @@ def call_log(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("已登记来电"))
         return redirect("coldwaves:duty")
 
-    return page_once(request, run) or redirect("coldwaves:duty")
+    return page_once(request, run) or duty_page(request, kept=kept_input(request, "call"))
 
 
 @login_required
@@ -143,4 +146,5 @@ def call_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             raise ValidationError(_("无此操作"))
     except ValidationError as exc:
         _errors(request, exc)
+        return duty_page(request, kept=kept_input(request, action, row=call.pk))
     return redirect("coldwaves:duty")

@@ -19,6 +19,7 @@ from coldwaves import services
 from coldwaves.models import REACHED, Outcome, RollCall, RollCallEntry
 from coldwaves.selectors import EMPTY, progress_by_region, progress_by_roll_call, region_names
 from people.choices import FollowUp
+from relief.forms import kept_input
 from relief.idempotency import page_once
 from relief.pages import in_region_param
 from relief.scoping import access
@@ -112,7 +113,8 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def entry(request: HttpRequest, pk: int) -> HttpResponse:
+def entry(request: HttpRequest, pk: int, kept: dict | None = None) -> HttpResponse:
+    """`kept`: what the answer form posted when it answered an error (drawn again with it)."""
     e = access(
         RollCallEntry.objects.select_related("roll_call__warning", "person", "household", "region", "visit"),
         request.user,
@@ -126,6 +128,7 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
             "follow_ups": [c for c in FollowUp.choices if c[0]],
             "now": timezone.now(),
             "may_write": request.user.can_write and e.roll_call.closed_at is None,
+            "kept": kept,
         },
     )
 
@@ -164,4 +167,4 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(target)
 
     done = page_once(request, run)
-    return done if done is not None else redirect("coldwaves:entry", pk=e.pk)
+    return done if done is not None else entry(request, pk, kept=kept_input(request, "answer"))

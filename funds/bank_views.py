@@ -8,17 +8,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from funds import selectors, services
+from funds import forms, selectors, services
 from funds.bank_api import bank_file_response
 from funds.models import Allocation, DisbursementBatch
 from people.payment_accounts import AgentBank
+from relief.forms import kept_input
 from relief.idempotency import page_once
+from relief.pages import in_region_param
 from relief.scoping import access
 
 
@@ -125,4 +129,35 @@ def allocation_change(request: HttpRequest, pk: int, action: str) -> HttpRespons
             raise PermissionDenied
     except ValidationError as exc:
         _errors(request, exc)
+        return allocation_page(
+            request, year=allocation.year, kept=kept_input(request, action, row=allocation.pk)
+        )
     return redirect(f"{reverse('funds:allocation-list')}?year={allocation.year}")
+
+
+def year_param(request: HttpRequest) -> int:
+    """`?year=` of the funds pages, this year when absent or malformed."""
+    try:
+        return int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        return timezone.localdate().year
+
+
+def allocation_page(request: HttpRequest, form=None, *, year: int | None = None, kept=None) -> HttpResponse:
+    """The allocations of a year; `kept`: what a row's correct/cancel form posted when it answered an
+    error (allocation_change), drawn again in that row."""
+    if form is None and request.user.can_write:
+        form = forms.AllocationForm(user=request.user)
+    year = year or year_param(request)
+    allocations = in_region_param(
+        request,
+        Allocation.objects.visible_to(request.user).filter(year=year).select_related("program", "region"),
+    )
+    if (request.GET.get("program") or "").isdigit():
+        allocations = allocations.filter(program_id=int(request.GET["program"]))
+    total = allocations.filter(cancelled_at__isnull=True).aggregate(total=models.Sum("amount"))["total"] or 0
+    return render(
+        request,
+        "funds/allocation_list.html",
+        {"allocations": allocations, "form": form, "year": year, "total": total, "kept": kept},
+    )

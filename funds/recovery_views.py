@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from funds import services
-from funds.models import AssistanceApplication, Payment
+from funds.models import AssistanceApplication, DisbursementBatch, Payment
 from funds.recovery_models import OPEN_STATES, Recovery, RecoveryReason, RecoveryState
+from relief.forms import kept_input
 from relief.idempotency import page_once
 from relief.scoping import access, require_writer
 
@@ -53,7 +54,8 @@ def recovery_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def recovery_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def recovery_detail(request: HttpRequest, pk: int, kept: dict | None = None) -> HttpResponse:
+    """`kept`: what a step's form posted when it answered an error (the page drawn again with it)."""
     recovery = access(
         Recovery.objects.select_related("region", "program", "payment__batch", "application", "household"),
         request.user,
@@ -66,6 +68,14 @@ def recovery_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "r": recovery,
             "returns": list(recovery.returns.order_by("returned_on", "id")),
             "may_write": request.user.can_write,
+            "kept": kept,
+            # the batch or application paid: linked when the reader may open it (a village sees
+            # its household's recovery, not the county's batch)
+            "source_visible": (
+                DisbursementBatch.objects.visible_to(request.user).filter(pk=recovery.payment.batch_id)
+                if recovery.payment_id
+                else AssistanceApplication.objects.visible_to(request.user).filter(pk=recovery.application_id)
+            ).exists(),
         },
     )
 
@@ -119,6 +129,7 @@ def recovery_create(request: HttpRequest) -> HttpResponse:
             "paid": paid,
             "reasons": RecoveryReason.choices,
             "reason": source.get("reason", ""),
+            "kept": kept_input(request, "create") if request.method == "POST" else None,
             "alert": source.get("alert", "") if source.get("alert", "").isdigit() else "",
         },
     )
@@ -158,4 +169,5 @@ def recovery_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             raise PermissionDenied
     except ValidationError as exc:
         _errors(request, exc)
+        return recovery_detail(request, pk, kept=kept_input(request, action))
     return redirect("funds:recovery-detail", pk=recovery.pk)

@@ -15,16 +15,14 @@ from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from funds import forms, selectors, services
-from funds.bank_views import bank_context
+from funds.bank_views import allocation_page, bank_context, year_param
 from funds.exports import batch_workbook
 from funds.models import (
-    Allocation,
     ApplicationKind,
     ApplicationTransition,
     AppStatus,
@@ -52,17 +50,10 @@ from relief.todo.services import answer_from_request
 PAGE_SIZE = 50
 
 
-def _year(request: HttpRequest) -> int:
-    try:
-        return int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        return timezone.localdate().year
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """Overview: the ledger of allocated, committed and paid per county and program."""
-    year = _year(request)
+    year = year_param(request)
     region = region_param(request)
     return render(
         request,
@@ -93,21 +84,7 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("资金指标已登记"))
                 return redirect("funds:allocation-list")
-    if form is None and request.user.can_write:
-        form = forms.AllocationForm(user=request.user)
-    year = _year(request)
-    allocations = in_region_param(
-        request,
-        Allocation.objects.visible_to(request.user).filter(year=year).select_related("program", "region"),
-    )
-    if (request.GET.get("program") or "").isdigit():
-        allocations = allocations.filter(program_id=int(request.GET["program"]))
-    total = allocations.filter(cancelled_at__isnull=True).aggregate(total=models.Sum("amount"))["total"] or 0
-    return render(
-        request,
-        "funds/allocation_list.html",
-        {"allocations": allocations, "form": form, "year": year, "total": total},
-    )
+    return allocation_page(request, form)
 
 
 # --- batches -------------------------------------------------------------------------------------

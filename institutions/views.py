@@ -304,7 +304,8 @@ def hazard_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         hazard_workflow.run(action, actor=request.user, obj=hazard, **form.cleaned_data)
     except ValidationError as exc:
         _errors(request, exc)
-        return redirect("institutions:hazard-detail", pk=hazard.pk)
+        _apply_to_form(form, exc)
+        return _render_hazard(request, _hazard_for_page(request.user, pk), bound={action: form})
     messages.success(request, _("已办理：%(action)s") % {"action": step.label})
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):

@@ -34,6 +34,7 @@ from patrols.models import (
 )
 from patrols.services import cap_messages
 from patrols.workflows import MILESTONE_FIELDS, case_workflow, clue_workflow
+from relief.forms import apply_service_errors
 from relief.idempotency import page_once
 from relief.models import Region
 from relief.pages import date_param, in_region_param, local_midnight
@@ -64,9 +65,14 @@ def _error_message(request: HttpRequest, exc: ValidationError) -> None:
 # --- Workflow steps (patrols/workflows.py) ------------------------------------------------------
 
 
-def _step_buttons(workflow: Workflow, obj, user) -> list[tuple[Step, Any]]:
-    """(step, form) for exactly the steps `user` may take on `obj` now."""
-    return [(step, forms.step_form(step, user, obj=obj)) for step in workflow.available(obj, user)]
+def _step_buttons(workflow: Workflow, obj, user, bound: dict | None = None) -> list[tuple[Step, Any]]:
+    """(step, form) for exactly the steps `user` may take on `obj` now; `bound`: the form of a step
+    that answered an error, with what was typed."""
+    bound = bound or {}
+    return [
+        (step, bound.get(step.name) or forms.step_form(step, user, obj=obj))
+        for step in workflow.available(obj, user)
+    ]
 
 
 def _step_for(workflow: Workflow, slug: str) -> Step:
@@ -77,18 +83,21 @@ def _step_for(workflow: Workflow, slug: str) -> Step:
     raise PermissionDenied
 
 
-def _take_step(request: HttpRequest, workflow: Workflow, obj, step: Step) -> None:
-    """Run a step posted from a page; the outcome is a message on the page redirected to."""
-    form = forms.step_form(step, request.user, request.POST)
+def _take_step(request: HttpRequest, workflow: Workflow, obj, step: Step) -> dict | None:
+    """Run a step posted from a page: None when done (a message for the page redirected to), else
+    the bound form, with the errors and what was typed, for the page drawn again."""
+    form = forms.step_form(step, request.user, request.POST, obj=obj)
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-        return
+        return {step.name: form}
     try:
         workflow.run(step.name, actor=request.user, obj=obj, **form.cleaned_data)
     except ValidationError as exc:
         _error_message(request, exc)
-    else:
-        messages.success(request, _("已保存"))
+        apply_service_errors(form, exc)
+        return {step.name: form}
+    messages.success(request, _("已保存"))
+    return None
 
 
 # --- Overview -----------------------------------------------------------------------------------
@@ -264,11 +273,11 @@ def clue_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def clue_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> HttpResponse:
     clue = access(Clue.objects.select_related("team"), request.user, pk)
     context = {
         "clue": clue,
-        "steps": _step_buttons(clue_workflow, clue, request.user),
+        "steps": _step_buttons(clue_workflow, clue, request.user, bound),
         "events": clue.events.select_related("actor"),
     }
     return render(request, "patrols/clue_detail.html", context)
@@ -278,7 +287,8 @@ def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def clue_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     clue = access(Clue.objects.all(), request.user, pk, for_write=True)
-    _take_step(request, clue_workflow, clue, _step_for(clue_workflow, action))
+    if bound := _take_step(request, clue_workflow, clue, _step_for(clue_workflow, action)):
+        return clue_detail(request, pk, bound=bound)
     return redirect("patrols:clue-detail", pk=clue.pk)
 
 
@@ -315,12 +325,12 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> HttpResponse:
     case = access(StationCase.objects.all(), request.user, pk)
     context = {
         "case": case,
         "milestones": selectors.case_milestones(case),
-        "steps": _step_buttons(case_workflow, case, request.user),
+        "steps": _step_buttons(case_workflow, case, request.user, bound),
         "events": case.events.select_related("actor"),
         "encounters": Encounter.objects.visible_to(request.user)
         .filter(station_case=case)
@@ -339,7 +349,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action not in MILESTONE_FIELDS:
             messages.error(request, _("未知的节点"))
             return redirect("patrols:case-detail", pk=case.pk)
-    _take_step(request, case_workflow, case, _step_for(case_workflow, action))
+    if bound := _take_step(request, case_workflow, case, _step_for(case_workflow, action)):
+        return case_detail(request, pk, bound=bound)
     return redirect("patrols:case-detail", pk=case.pk)
 
 

@@ -40,6 +40,7 @@ from people.roster.villages import example_places
 from people.selectors import is_household_number, overdue_people_count, search_households, with_list_data
 from people.visit_rules import next_visit_proposal
 from relief import conflicts as conflicts_
+from relief.forms import kept_input
 from relief.idempotency import page_once
 from relief.jobs.services import job_start
 from relief.pages import xlsx_response
@@ -383,7 +384,10 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         services.person_deactivate(actor=request.user, person=person, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
-        return redirect("people:person-edit", pk=person.pk)
+        context = {"form": PersonForm(instance=person), "household": person.household, "person": person}
+        return render(
+            request, "people/person_form.html", {**context, "kept": kept_input(request, "deactivate")}
+        )
     messages.success(request, _("已注销成员：%(name)s") % {"name": person.name})
     return redirect("people:household-detail", pk=person.household_id)
 

@@ -22,6 +22,13 @@ def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def kept_input(request: Any, action: str, row: Any = None) -> dict[str, str]:
+    """What a hand-written form posted, for its page drawn again with the error instead of a
+    redirect to a blank form: the template reads it with `{% kept action name default %}`."""
+    data = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "idempotency_key")}
+    return {**data, "_action": action, "_row": "" if row is None else str(row)}
+
+
 def _field(param: Param, user: Any) -> forms.Field:
     common = {"label": param.label or param.name, "required": param.required, "help_text": param.help_text}
     kind = param.kind

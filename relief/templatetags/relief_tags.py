@@ -122,3 +122,14 @@ def stored_filter(value):
     """A label stored in Chinese (a programme, a material item or unit, a checklist item) in the
     chosen language where a translation exists (relief/stored_labels.py)."""
     return stored(value)
+
+
+@register.simple_tag(takes_context=True)
+def kept(context, action: str, name: str, default="", row=None, suffix=""):
+    """What was typed in field `name` (+ `suffix`: "amount_" and a donation's id) of the hand-written
+    form `action` (on row `row` of a list) when it answered an error and the page is drawn again
+    (`relief.forms.kept_input`); else `default`."""
+    data = context.get("kept") or {}
+    if data.get("_action") != action or (row is not None and data.get("_row") != str(row)):
+        return default
+    return data.get(f"{name}{suffix}", default)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from relief.forms import kept_input
 from relief.models import Job, Region, Role, Task, TaskState
 from relief.pages import subject_url, workflow_buttons, workflow_post
 from relief.scoping import access
@@ -129,7 +130,8 @@ SUPERVISE_PLACEHOLDER = gettext_lazy("例如：请于3个工作日内上门核�
 
 
 @login_required
-def task_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> HttpResponse:
+def task_detail(request: HttpRequest, pk: int, bound: dict | None = None, kept=None) -> HttpResponse:
+    """`bound`: a step's form that answered an error; `kept`: the 督办 form's input when it did."""
     task = access(Task.objects.all(), request.user, pk, related=("region", "assignee", "alert", "parent"))
     steps = workflow_buttons(task_workflow, task, request.user, bound)
     return render(
@@ -146,6 +148,7 @@ def task_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> Htt
             "can_supervise": services.supervise_refusal(request.user, task) is None,
             "supervise_placeholder": SUPERVISE_PLACEHOLDER,
             "overdue": task.is_overdue,
+            "kept": kept,
         },
     )
 
@@ -180,7 +183,7 @@ def task_supervise(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
-        return redirect("task-detail", pk=pk)
+        return task_detail(request, pk, kept=kept_input(request, "supervise"))
     except PermissionDenied as exc:
         raise PermissionDenied(str(exc)) from None
     messages.success(request, _("督办要求已下达"))

@@ -304,7 +304,8 @@ def test_deactivate_member(as_user, users, home_household):
     child = home_household.members.get(relation="child")
     client = as_user(users["village"])
     url = reverse("people:person-deactivate", args=[child.pk])
-    assert client.post(url, {"reason": ""}).status_code == 302
+    refused = client.post(url, {"reason": " "})
+    assert refused.status_code == 200 and "请填写注销原因" in refused.content.decode()  # the form again
     child.refresh_from_db()
     assert child.active
     assert client.post(url, {"reason": "迁出"}).status_code == 302
