@@ -3,13 +3,15 @@ village), the households of a village each recorded in one tap, and the create f
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.db.models.functions import Left
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +20,7 @@ from campaigns import services
 from campaigns.forms import CampaignForm
 from campaigns.models import COMPLETION_EMPTY, Campaign, CampaignHousehold, CampaignState, DeliveryState
 from funds.models import Allocation
+from relief.forms import kept_input
 from relief.idempotency import page_once
 from relief.models import Region
 from relief.pages import in_region_param
@@ -145,9 +148,10 @@ def campaign_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 
 @login_required
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: HttpRequest, kept: dict | None = None) -> HttpResponse:
     """The households on the campaigns (`?campaign=`, else every open campaign) under `?region=`,
-    by `?state=`: what the dashboard's campaign figures count, and where a village worker taps."""
+    by `?state=`: what the dashboard's campaign figures count, and where a village worker taps.
+    `kept`: what a delivery form posted when it answered an error (the list drawn again with it)."""
     rows = in_region_param(request, CampaignHousehold.objects.visible_to(request.user))
     campaign = None
     if request.GET.get("campaign"):
@@ -169,6 +173,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "state": state,
             "states": DeliveryState.choices,
             "may_write": request.user.can_write,
+            "kept": kept,
         },
     )
 
@@ -202,4 +207,8 @@ def deliver(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(target)
 
     done = page_once(request, run)
-    return done if done is not None else redirect(target)
+    if done is not None:
+        return done
+    # the error on the list it was sent from, with what was typed in that household's form
+    request.GET = QueryDict(urlsplit(target).query)
+    return household_list(request, kept=kept_input(request, "deliver", row=entry.pk))

@@ -24,6 +24,7 @@ from patrols.forms import EncounterForm
 from patrols.models import PatrolShift
 from people.forms import VisitForm
 from people.models import Household
+from relief.forms import kept_input
 from relief.idempotency import page_once
 from relief.models import Region
 from relief.pages import step_post, workflow_buttons
@@ -279,7 +280,9 @@ def _assignment(request: HttpRequest, pk: int) -> VolunteerAssignment:
 
 
 @login_required
-def assignment_detail(request: HttpRequest, pk: int, bound: dict | None = None) -> HttpResponse:
+def assignment_detail(
+    request: HttpRequest, pk: int, bound: dict | None = None, kept: dict | None = None
+) -> HttpResponse:
     a = _assignment(request, pk)
     records = list(
         a.records.select_related("volunteer", "visit", "encounter", "delivery__household__head", "clue")
@@ -307,6 +310,7 @@ def assignment_detail(request: HttpRequest, pk: int, bound: dict | None = None) 
             "steps": workflow_buttons(assignment_workflow, a, request.user, bound),
             "open_for_records": open_for_records,
             "deliveries": deliveries,
+            "kept": kept,
         },
     )
 
@@ -405,7 +409,10 @@ def record_delivery(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
         return redirect(a.get_absolute_url())
 
     done = page_once(request, run)
-    return done if done is not None else redirect(a.get_absolute_url())
+    if done is not None:
+        return done
+    # the error on the assignment's page, with what was typed in that household's form
+    return assignment_detail(request, pk, kept=kept_input(request, "deliver", row=household.pk))
 
 
 @login_required

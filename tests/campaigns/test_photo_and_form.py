@@ -51,6 +51,25 @@ def test_photo_is_checked_and_stored_under_a_random_name(users, entry):
     assert "张三" not in done.photo.name
 
 
+def test_a_refused_delivery_keeps_what_was_typed(as_user, users, entry):
+    """A photo that is no picture: the list is drawn again with the error and the name typed."""
+    client = as_user(users["village"])
+    r = client.post(
+        f"/campaigns/households/{entry.pk}/deliver/",
+        {
+            "outcome": "delivered",
+            "received_by_name": "王五（代签）",
+            "next": f"/campaigns/households/?campaign={entry.campaign_id}",
+            "photo": SimpleUploadedFile("a.png", b"<html>not a picture</html>", content_type="image/png"),
+        },
+    )
+    page = r.content.decode()
+    assert r.status_code == 200 and "只能上传图片" in page
+    assert 'value="王五（代签）"' in page and f'data-testid="deliver-{entry.pk}"' in page
+    entry.refresh_from_db()
+    assert entry.state == "pending"
+
+
 def test_county_creates_a_campaign_from_the_form(as_user, users, regions):
     quilt = item("quilt")
     form = {

@@ -281,3 +281,30 @@ def test_an_assignment_whose_day_passed_unrecorded_is_a_task_after_the_nightly_r
     assert "志愿服务日期已过，尚未登记完成：王秀英" in text(as_user(users["village"]).get("/"))
     services.assignment_cancel(actor=users["village"], assignment=past, comment="志愿者生病，改日再去")
     assert not Task.objects.live().filter(kind="volunteers.assignment.late").exists()
+
+
+def test_a_refused_delivery_keeps_what_was_typed(as_user, users, volunteer, campaign, regions):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from campaigns.models import CampaignHousehold
+
+    a = services.assignment_create(
+        actor=users["township"],
+        volunteer=volunteer,
+        campaign=campaign,
+        village=regions["village"],
+        date=timezone.localdate(),
+        planned_hours="4",
+    )
+    entry = CampaignHousehold.objects.get(campaign=campaign)
+    r = as_user(users["township"]).post(
+        f"/volunteers/assignments/{a.pk}/deliveries/{entry.pk}/",
+        {
+            "outcome": "delivered",
+            "received_by_name": "张小山（代签）",
+            "photo": SimpleUploadedFile("a.png", b"<html>not a picture</html>", content_type="image/png"),
+        },
+    )
+    page = text(r)
+    assert "只能上传图片" in page and 'value="张小山（代签）"' in page
+    assert CampaignHousehold.objects.get(pk=entry.pk).state == "pending"
