@@ -83,6 +83,7 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("need_due_working_days", _("探访需求跟进时限"), _("工作日")),
         Parameter("charity_delivery_due_working_days", _("慈善救助对接后送达时限"), _("工作日")),
         Parameter("charity_match_working_days", _("慈善需求对接时限"), _("工作日")),
+        Parameter("volunteer_review_working_days", _("志愿服务审核时限"), _("工作日")),
         Parameter("child_alone_due_hours", _("儿童无人监护处置时限"), _("小时")),
         Parameter("hazard_verify_working_days", _("隐患验收、延期审批时限"), _("工作日")),
         Parameter("enrol_accept_working_days", _("救助申请受理时限"), _("工作日")),

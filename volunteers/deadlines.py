@@ -1,6 +1,6 @@
 """The review of a completed assignment as a task (relief/todo/deadlines.py): one task per
 assignment waiting in `done`, for the township of the work (the county for county-level work),
-due in REVIEW_WORKING_DAYS working days; it is done by itself when the assignment is accepted or
+due in the policy value volunteer_review_working_days (3 by default); it is done by itself when the assignment is accepted or
 sent back.
 
 Two more waits of an assignment are tasks for the region of the work (the village of a visit, the
@@ -19,12 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from relief.policy import policy_value
 from relief.todo.deadlines import Deadline, register, working_days_after
 from volunteers.models import AssignmentState, VolunteerAssignment
 
 TOWNSHIP = 9
-#: working days a completed assignment waits for its review (a default: not yet a policy value)
-REVIEW_WORKING_DAYS = 3
 #: working days to correct and complete again an assignment sent back
 RETURN_WORKING_DAYS = 3
 #: working days after its day to record an assignment as done (or cancel it)
@@ -72,7 +71,9 @@ def register_all() -> None:
             states=(AssignmentState.DONE,),
             state_field="state",
             level=TOWNSHIP,
-            due=lambda a: working_days_after(a.completed_at, REVIEW_WORKING_DAYS),
+            due=lambda a: working_days_after(
+                a.completed_at, int(policy_value("volunteer_review_working_days", a.region_id))
+            ),
             title=_title,
             action="volunteers:assignment",
             action_label=gettext_lazy("审核"),

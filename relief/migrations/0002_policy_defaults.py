@@ -21,6 +21,8 @@ DEFAULTS = {
     "charity_delivery_due_working_days": ("5", "需求对接慈善项目后5个工作日内送达"),
     # charity's 0003: working days for the county coordinator to match an open need to a project
     "charity_match_working_days": ("5", "慈善需求登记后5个工作日内对接项目或说明原因关闭"),
+    # volunteers' 0002: working days for the township to review an assignment recorded as done
+    "volunteer_review_working_days": ("3", "志愿服务登记完成后3个工作日内审核"),
     "rollcall_visit_hours": ("2", "寒潮点名超时或未联系上的对象，乡镇2小时内上门查看"),
     # dashboard targets (0019): the "who is behind" ranking and the map's legend measure against them
     "target_visit_coverage_pct": ("100", "全国目标：特殊困难老年人每月探访率100%；本周走访覆盖率目标"),
