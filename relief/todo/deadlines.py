@@ -123,7 +123,9 @@ def _retime(task: Task, created: bool, due_at: datetime.datetime, assignee: Any)
     if created or task.state not in (TaskState.OPEN, TaskState.IN_PROGRESS):
         return
     changes: dict[str, Any] = {}
-    if task.due_at != due_at:
+    # an escalated task (提级督办) keeps the due time its escalation gave it unless the record's
+    # deadline is now later (延期): putting the passed deadline back would escalate it every night
+    if task.due_at != due_at and not (task.escalation_level and task.due_at and due_at < task.due_at):
         changes["due_at"] = due_at
     if assignee is not None and task.assignee_id != assignee.pk:
         changes["assignee"] = assignee

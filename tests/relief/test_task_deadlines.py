@@ -56,3 +56,26 @@ def test_follow_all_makes_the_tasks_of_records_that_predate_them(users):
     Task.objects.all().delete()
     assert follow_all("510121") >= 1
     assert Task.objects.live().filter(subject_id=str(app.pk)).count() == 1
+
+
+def test_the_nightly_follow_keeps_an_escalated_deadline_task_s_new_due_time(users):
+    """An overdue deadline task is escalated one level with a new due time; the nightly follow_all
+    must not put its original (past) deadline back, or it is escalated again every night."""
+    import datetime
+
+    from relief.todo.services import tasks_escalate_overdue
+
+    app = ApplicationFactory(kind="expense")
+    type(app).objects.filter(pk=app.pk).update(submitted_at=timezone.now() - datetime.timedelta(days=60))
+    follow_all("510121")  # its review deadline (15 working days after filing) has passed
+    task = Task.objects.get(subject_id=str(app.pk))
+    assert task.due_at < timezone.now()
+    assert tasks_escalate_overdue() == 1
+    task.refresh_from_db()
+    escalated_due = task.due_at
+    assert task.escalation_level == 1 and escalated_due > timezone.now()
+    follow_all("510121")
+    task.refresh_from_db()
+    assert task.due_at == escalated_due
+    assert tasks_escalate_overdue() == 0, "not escalated again the next night"
+    assert Task.objects.get(pk=task.pk).escalation_level == 1
