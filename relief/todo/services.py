@@ -140,8 +140,8 @@ def answer_from_request(
 ) -> Task | None:
     """A follow-up was made from a task's one-tap link (`?task=<id>`): that task is done by the
     actor with `note`, if it is live, in their region, a need of one of `kinds` and found on a visit
-    to this household. Anything else (a forged, stale or unrelated id) is ignored: the record itself
-    was saved."""
+    to this household, and the actor may complete it. Anything else (a forged, stale or unrelated id,
+    a task of the level above) is ignored: the record itself was saved."""
     if not task_id or not str(task_id).isdigit() or household_id is None:
         return None
     task = (
@@ -156,6 +156,8 @@ def answer_from_request(
     subject = task.subject if task.subject_type_id else None
     if getattr(subject, "household_id", None) != household_id:
         return None
+    if "complete" not in task_workflow.available_names(task, actor):
+        return None  # the level above's task (the village sees it, the township answers it)
     return task_workflow.run("complete", actor=actor, obj=task, note=note)
 
 
