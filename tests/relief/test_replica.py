@@ -87,6 +87,7 @@ def test_the_next_page_after_my_own_write_shows_it(on_replica, as_user, users, r
     assert response.status_code == 302, response.content.decode()[:2000]
     # the write went to the primary (the replica is read-only and paused)
     assert Household.objects.using("default").filter(address="滨河社区2组8号").exists()
+    assert me.get(response.url).status_code == 200  # the household's page (and its "saved" message)
     assert "滨河社区2组8号" in me.get(reverse("people:index")).content.decode()
     # someone who wrote nothing is served by the replica, which has not replayed it yet
     other = login(Client(), users["township"])
