@@ -104,8 +104,12 @@ def lsn_value(text: str | None) -> int:
     return (int(high, 16) << 32) | int(low or "0", 16)
 
 
+ROUTER = "relief.db_router.ReplicaRouter"
+
+
 def configured() -> bool:
-    return REPLICA in settings.DATABASES
+    """A replica alias and the router that uses it (the test settings have the alias alone)."""
+    return REPLICA in settings.DATABASES and ROUTER in settings.DATABASE_ROUTERS
 
 
 @dataclass

@@ -24,7 +24,7 @@ from relief.jobs.runner import run_job
 from relief.models import Job, Region
 from tests.conftest import login
 from tests.factories import region
-from tests.people.factories import HouseholdFactory, make_id_number
+from tests.people.factories import HouseholdFactory, household_form
 
 pytestmark = [
     pytest.mark.replica,
@@ -66,24 +66,7 @@ def test_a_list_is_read_from_the_replica(on_replica, api, regions, users):
 def test_the_next_page_after_my_own_write_shows_it(on_replica, as_user, users, regions):
     _paused_with_one_more(on_replica, regions)
     me = as_user(users["village"])
-    response = me.post(
-        reverse("people:household-create"),
-        {
-            "region": "510121001001",
-            "address": "滨河社区2组8号",
-            "contact_phone": "13800001111",
-            "heating_type": "coal",
-            "housing_condition": "grade_c",
-            "monthly_income": "1200.00",
-            "expense_medical": "0",
-            "expense_education": "0",
-            "expense_heating": "800",
-            "expense_disaster": "0",
-            "head-name": "孙德福",
-            "head-id_number": make_id_number(),
-            "head-phone": "13900002222",
-        },
-    )
+    response = me.post(reverse("people:household-create"), household_form())
     assert response.status_code == 302, response.content.decode()[:2000]
     # the write went to the primary (the replica is read-only and paused)
     assert Household.objects.using("default").filter(address="滨河社区2组8号").exists()
