@@ -83,7 +83,8 @@ _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE|COPY|TRUNCATE|CREATE|ALTER
 _CTE_WRITE = re.compile(r"^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b", re.I | re.S)
 
 # One query on the replica: how far it has replayed, how old that is, and whether it is a replica at
-# all. A replica that has replayed all it received and is streaming is current ("as of now()").
+# all. A replica that has replayed all it received and is streaming is current ("as of now()"). The
+# WAL receiver's status is shown only to roles with pg_read_all_stats; others see its pid.
 HEALTH_SQL = """
 SELECT pg_is_in_recovery(),
        pg_last_wal_replay_lsn()::text,
@@ -92,7 +93,8 @@ SELECT pg_is_in_recovery(),
             ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 1e9) END,
        CASE WHEN caught_up THEN now() ELSE pg_last_xact_replay_timestamp() END
 FROM (SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
-             AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') AS caught_up) s
+             AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver
+                         WHERE pid IS NOT NULL AND coalesce(status, 'streaming') = 'streaming') AS caught_up) s
 """
 
 

@@ -103,8 +103,12 @@ class ReplicaServer:
         )
 
     def start(self) -> None:
+        """Start the copy and wait until it streams. A copy taken while the primary writes a lot
+        first replays the WAL written meanwhile (minutes on a busy shared machine)."""
         log = self.folder / "replica.log"
-        result = self._run(self.bindir / "pg_ctl", "-D", self.datadir, "-l", log, "-w", "-t", "60", "start")
+        result = self._run(
+            self.bindir / "pg_ctl", "-D", self.datadir, "-l", log, "-w", "-t", "900", "start", timeout=960
+        )
         if result.returncode:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"the replica did not start: {result.stderr.strip()} {tail}")
