@@ -86,6 +86,7 @@ class ReplicaServer:
     port: int
     os_user: str | None
     source: dict = field(default_factory=dict)  # the primary: host, port, user
+    slot: str = ""  # the primary keeps the WAL this replica has not received yet
     copy_seconds: float = 0.0  # how long pg_basebackup and the start took
 
     @property
@@ -122,7 +123,8 @@ class ReplicaServer:
             if streaming:
                 return
             if time.monotonic() > deadline:
-                raise RuntimeError("the replica started but does not stream from the primary")
+                tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
+                raise RuntimeError(f"the replica started but does not stream from the primary: {tail}")
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -155,6 +157,9 @@ class ReplicaServer:
         if self.running():
             self._run(self.bindir / "pg_ctl", "-D", self.datadir, "-w", "-m", "immediate", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self.slot:
+            with psycopg.connect(**_conninfo(self.source), autocommit=True) as primary:
+                _drop_slots(primary, self.slot)
 
 
 def _settings_for(major: int, primary: psycopg.Connection, port: int, folder: Path) -> str:
@@ -185,10 +190,28 @@ def _settings_for(major: int, primary: psycopg.Connection, port: int, folder: Pa
     return "\n".join(lines) + "\n"
 
 
+SLOT_PREFIX = "ww_test_replica_"
+
+
+def _conninfo(source: dict) -> dict:
+    return {"host": source["host"], "port": source["port"], "user": source["user"], "dbname": "postgres"}
+
+
+def _drop_slots(primary: psycopg.Connection, name_like: str) -> None:
+    """Drop our replication slots matching `name_like` that no replica uses (a slot left behind by
+    a killed test run would keep the primary's WAL for ever)."""
+    primary.execute(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE %s AND NOT active",
+        [name_like],
+    )
+
+
 def start_replica(source: dict) -> ReplicaServer:
-    """Copy the server at `source` (host, port, user) and start the copy as a streaming standby."""
-    conninfo = {"host": source["host"], "port": source["port"], "user": source["user"], "dbname": "postgres"}
-    with psycopg.connect(**conninfo, autocommit=True) as primary:
+    """Copy the server at `source` (host, port, user) and start the copy as a streaming standby. A
+    replication slot keeps the WAL written while the copy is taken and replayed (a busy primary
+    recycles it otherwise, and the copy never catches up); it is dropped with the replica."""
+    with psycopg.connect(**_conninfo(source), autocommit=True) as primary:
+        _drop_slots(primary, SLOT_PREFIX + "%")
         major = int(primary.execute("SHOW server_version_num").fetchone()[0]) // 10000
         datadir = primary.execute("SHOW data_directory").fetchone()[0]
         bindir = binaries(major)
@@ -200,7 +223,9 @@ def start_replica(source: dict) -> ReplicaServer:
         if os_user:
             shutil.chown(folder, os_user)
         port = _free_port()
-        server = ReplicaServer(bindir, folder, port, os_user, source)
+        server = ReplicaServer(
+            bindir, folder, port, os_user, source, slot=f"{SLOT_PREFIX}{os.getpid()}_{port}"
+        )
         started = time.monotonic()
         result = server._run(
             bindir / "pg_basebackup",
@@ -212,6 +237,9 @@ def start_replica(source: dict) -> ReplicaServer:
             "-c",
             "fast",
             "--no-sync",
+            "-C",
+            "-S",
+            server.slot,
             "-h",
             source["host"],
             "-p",
