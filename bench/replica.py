@@ -120,7 +120,7 @@ def measure(server, repeat: int) -> None:
             ("primary only", {"DATABASE_ROUTERS": [], "MIDDLEWARE": without}),
         ):
             with override_settings(**overrides):
-                client = Client()
+                client = Client(HTTP_HOST="127.0.0.1")
                 client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
                 client.get(url)
                 samples = []
