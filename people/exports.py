@@ -119,7 +119,7 @@ def roster_workbook(user, filters: dict[str, Any], progress=None) -> tuple[bytes
     return buf.getvalue(), n
 
 
-@job_handler("people.roster_export")
+@job_handler("people.roster_export", stale_reads=True)
 def roster_export(ctx: JobContext) -> dict:
     filters = ctx.params.get("filters") or {}
     ctx.progress(0, None, _("正在导出花名册"), force=True)

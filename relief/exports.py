@@ -15,7 +15,7 @@ from relief.spreadsheets import safe_sheet
 EXPORT_KIND = "relief.regions_export"
 
 
-@job_handler(EXPORT_KIND)
+@job_handler(EXPORT_KIND, stale_reads=True)
 def regions_export(ctx: JobContext) -> dict:
     """All regions the job's owner can see, one row each, streamed into a write-only workbook."""
     regions = Region.objects.visible_to(ctx.user).order_by("code")

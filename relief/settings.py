@@ -113,6 +113,34 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Read replica (optional): a streaming standby of the primary for reads that may be a few
+# seconds stale (dashboards, lists, exports; relief/replica.py says which and when). Without
+# DATABASE_REPLICA_URL there is one database and no router.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    _replica = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **{k: _replica[k] for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT") if k in _replica},
+        # an unreachable replica must not hold a page up: connect briefly, then use the primary
+        "OPTIONS": {
+            "connect_timeout": env.int("REPLICA_CONNECT_TIMEOUT", default=2),
+            **_replica.get("OPTIONS", {}),
+        },
+        # a test run uses the replica's copy of the test database (it replicates the primary's)
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["relief.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "relief.replica.ReplicaReadMiddleware",
+    )
+# Past this lag (seconds) reads go to the primary; a replica that does not answer is not tried again
+# for REPLICA_RETRY_SECONDS; an export job waits up to REPLICA_JOB_WAIT_SECONDS for the replica to
+# replay what was committed when it began (else reads the primary).
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=30.0)
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=30.0)
+REPLICA_JOB_WAIT_SECONDS = env.float("REPLICA_JOB_WAIT_SECONDS", default=10.0)
+
 AUTH_USER_MODEL = "relief.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from relief.models import Role, User
 from tests.factories import fake, password_hash, regions_tree
+from tests.replica import on_replica, replica_server  # noqa: F401 - fixtures of the tests marked `replica`
 
 HOME_COUNTY = "510121"
 OTHER_COUNTY = "510129"

@@ -18,3 +18,8 @@ AXES_FAILURE_LIMIT = 3
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Jobs run inline after commit (deterministic); tests/relief/test_job_threads.py turns threads on.
 JOBS_RUN_IN_THREAD = False
+# The read replica's alias, as in production when DATABASE_REPLICA_URL is set: a mirror of the test
+# database (no router, so nothing reads it) until tests/replica.py points it at a real streaming
+# replica for the tests marked `replica`.
+if "replica" not in DATABASES:  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405

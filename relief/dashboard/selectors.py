@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relief import replica
 from relief.dashboard import registry
 from relief.dashboard.registry import Figure, FigureQuery, as_decimal
 from relief.models import Region, RegionFigure
@@ -152,7 +153,8 @@ def summary(region: Region | None, *, now: datetime.datetime | None = None, live
         if length:
             for g, values in groups.items():
                 children[g] = _without_trends(values)
-        source, computed_at = "live", now
+        # as of the data read: a lagging replica's last replayed commit, not the clock
+        source, computed_at = "live", replica.read_as_of(now)
     if length:
         subregions = (
             Region.objects.filter(parent_id=code) if code else Region.objects.filter(parent__isnull=True)
@@ -322,7 +324,8 @@ def trends(
             for k, v in group.items():
                 if k[0].startswith("trend."):
                     values[k] += v
-        source, computed_at = "live", now
+        # as of the data read: a lagging replica's last replayed commit, not the clock
+        source, computed_at = "live", replica.read_as_of(now)
     week_list = weeks(now)
     series = []
     for t in registry.trends():

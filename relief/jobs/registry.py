@@ -29,11 +29,18 @@ _local = threading.local()
 
 Handler = Callable[["JobContext"], dict[str, Any] | None]
 HANDLERS: dict[str, Handler] = {}
+#: kinds whose reads may come from the read replica (exports: relief/replica.py, `stale_reads`)
+STALE_READ_KINDS: set[str] = set()
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
+def job_handler(kind: str, *, stale_reads: bool = False) -> Callable[[Handler], Handler]:
+    """Register `fn` for `kind`. `stale_reads=True` (an export) lets its reads go to the read
+    replica once it has replayed what was committed when the job began."""
+
     def register(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
+        if stale_reads:
+            STALE_READ_KINDS.add(kind)
         return fn
 
     return register

@@ -11,6 +11,7 @@ job's row lock; the steps a person or the watchdog takes are declared in workflo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from celery import shared_task
@@ -20,8 +21,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relief import replica
 from relief.jobs import pool
-from relief.jobs.registry import DETACHED, HANDLERS, JobContext, JobError, close_progress_connection
+from relief.jobs.registry import (
+    DETACHED,
+    HANDLERS,
+    STALE_READ_KINDS,
+    JobContext,
+    JobError,
+    close_progress_connection,
+)
 from relief.models import Job, JobState
 
 logger = logging.getLogger(__name__)
@@ -67,7 +76,8 @@ def run_job(job_id: int) -> str:
     try:
         if handler is None:
             raise JobError(_("未知的任务类型：%(kind)s") % {"kind": job.kind})
-        result = handler(ctx) or {}
+        with replica.stale_reads() if job.kind in STALE_READ_KINDS else contextlib.nullcontext():
+            result = handler(ctx) or {}
         if result is DETACHED:  # parts run as separate tasks; the last one completes the job
             return "detached"
     except JobError as exc:

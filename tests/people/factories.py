@@ -25,6 +25,27 @@ def make_id_number(
     return body + check_digit(body)
 
 
+def household_form(**extra: str) -> dict[str, str]:
+    """What the new-household page posts: a village household with its head."""
+    return {
+        "region": "510121001001",
+        "address": "滨河社区2组8号",
+        "household_number": "",
+        "contact_phone": "13800001111",
+        "heating_type": "coal",
+        "housing_condition": "grade_c",
+        "monthly_income": "1200.00",
+        "expense_medical": "0",
+        "expense_education": "0",
+        "expense_heating": "800",
+        "expense_disaster": "0",
+        "head-name": "孙德福",
+        "head-id_number": make_id_number(),
+        "head-phone": "13900002222",
+        **extra,
+    }
+
+
 class HouseholdFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Household

@@ -6,7 +6,13 @@ import pytest
 from django.urls import reverse
 
 from people.models import Household, Person, Visit
-from tests.people.factories import AssistanceFactory, PersonFactory, household_with_head, make_id_number
+from tests.people.factories import (
+    AssistanceFactory,
+    PersonFactory,
+    household_form,
+    household_with_head,
+    make_id_number,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,23 +111,7 @@ class TestDetail:
 
 class TestCreateAndEdit:
     def _post_household(self, client, regions, **extra):
-        data = {
-            "region": "510121001001",
-            "address": "滨河社区2组8号",
-            "household_number": "",
-            "contact_phone": "13800001111",
-            "heating_type": "coal",
-            "housing_condition": "grade_c",
-            "monthly_income": "1200.00",
-            "expense_medical": "0",
-            "expense_education": "0",
-            "expense_heating": "800",
-            "expense_disaster": "0",
-            "head-name": "孙德福",
-            "head-id_number": make_id_number(),
-            "head-phone": "13900002222",
-            **extra,
-        }
+        data = household_form(**extra)
         return client.post(reverse("people:household-create"), data)
 
     def test_create_household_with_head(self, as_user, users, regions):

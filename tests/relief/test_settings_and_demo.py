@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -67,3 +68,44 @@ def test_seed_demo_makes_a_province_and_a_user_of_every_role(capsys):
     before = Region.objects.count()
     call_command("seed_demo", "--if-empty")
     assert Region.objects.count() == before
+
+
+@pytest.mark.parametrize("replica_url", ["", "postgres://reader@10.0.0.2:5433/relief"])
+def test_a_read_replica_is_routed_to_only_when_configured(replica_url):
+    """Without DATABASE_REPLICA_URL: one database, no router, no middleware. With it: a `replica`
+    alias on that server (a test run mirrors the test database there), the router after the user is
+    known, and migrations on the primary only."""
+    code = (
+        "import django, json; django.setup()\n"
+        "from django.conf import settings as s; from django.db import router\n"
+        "r = s.DATABASES.get('replica', {})\n"
+        "print(json.dumps({'aliases': sorted(s.DATABASES), 'routers': s.DATABASE_ROUTERS,\n"
+        " 'middleware': [m for m in s.MIDDLEWARE if 'Replica' in m or 'AuthenticationMiddleware' in m],\n"
+        " 'replica': [r.get('HOST'), r.get('PORT'), r.get('USER'), r.get('TEST', {}).get('MIRROR')],\n"
+        " 'migrate_on_replica': router.allow_migrate('replica', 'people')}))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "relief.settings",
+        "DEBUG": "1",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/relief",
+        "DATABASE_REPLICA_URL": replica_url,
+    }
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout.strip().splitlines()[-1])
+    if not replica_url:
+        assert got["aliases"] == ["default"]
+        assert got["routers"] == []
+        assert got["middleware"] == ["django.contrib.auth.middleware.AuthenticationMiddleware"]
+    else:
+        assert got["aliases"] == ["default", "replica"]
+        assert got["routers"] == ["relief.db_router.ReplicaRouter"]
+        assert got["middleware"] == [
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "relief.replica.ReplicaReadMiddleware",
+        ]
+        assert got["replica"] == ["10.0.0.2", 5433, "reader", "default"]
+        assert got["migrate_on_replica"] is False
