@@ -1,0 +1,135 @@
+"""Two Celery workers on two hosts share one sweep; one host is lost mid-run (its worker SIGKILLed and
+its cable pulled) and the other completes the job with nothing doubled or lost.
+
+The hosts are network namespaces of the test's own (tests/netns.py): each reaches the broker and the
+database over a private LAN (a veth pair into a bridge of the root namespace), never over this
+machine's loopback, which is not theirs. The broker is a Redis server of the test's own bound to the
+bridge address; PostgreSQL (listening on 127.0.0.1 only) is reached through socat on the bridge
+address, which forwards to it and drops a connection whose host has vanished within seconds (TCP
+keepalives and TCP_USER_TIMEOUT, as PostgreSQL's tcp_keepalives_* and tcp_user_timeout settings do
+for a remote worker), so the lost host's open transaction is rolled back and its locks freed.
+
+The lost host's task in flight was taken but never acknowledged (acks_late): the broker gives it
+again after the visibility timeout (4 s here, CELERY_VISIBILITY_TIMEOUT; an hour in production) to
+the surviving worker, which looks for such tasks every second here (CELERY_RESTORE_SECONDS; 10 s in
+production). The parts are counted once (relief/jobs/parts.py), so a part done twice counts once."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count
+
+from relief import queues
+from relief.alerts.services import sweep_start
+from relief.alerts.sweeps import sweep_county
+from relief.models import Alert, Job, JobPart, JobState
+from tests.netns import PG_HOST, PG_PORT, lan, lan_or_skip, postgres_forwarder, reachable_from, redis_on
+from tests.relief.test_sweep_workers import KINDS, assert_alerts_exactly, counties, finished, slow_sweeps
+from tests.workers import Worker, use_broker, wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.netns, pytest.mark.django_db(transaction=True)]
+
+__all__ = ["counties"]  # the fixture: six counties with their expected findings
+
+
+def in_process_counts() -> dict[tuple[str, str], int]:
+    """The alerts one in-process run raises, per (kind, county); rolled back after counting."""
+    with transaction.atomic():
+        for kind, county in {(kind, county) for kind in KINDS for county in counties_of()}:
+            sweep_county(kind, county)
+        found = {
+            (row["kind"], row["region_id"][:6]): row["n"]
+            for row in Alert.objects.values("kind", "region_id").annotate(n=Count("id"))
+        }
+        transaction.set_rollback(True)
+    return found
+
+
+def counties_of() -> list[str]:
+    from relief.alerts.sweeps import counties_under
+
+    return counties_under(None)
+
+
+def parts_done(worker: Worker) -> int:
+    return len(re.findall(r"Task relief\.sweep_county\[[^\]]+\] succeeded", worker.log.read_text()))
+
+
+def test_a_host_lost_mid_sweep_the_other_completes_it_nothing_doubled_or_lost(users, counties):
+    lan_or_skip()
+    reference = in_process_counts()
+    assert reference == counties  # one run in this process finds what the data holds
+    with lan(2) as net:
+        broker = redis_on(net)
+        pg_address, pg_port = postgres_forwarder(net)
+        s = connection.settings_dict
+        database_url = f"postgres://{s['USER'] or 'postgres'}@{pg_address}:{pg_port}/{s['NAME']}"
+        lost = net.hosts[0]
+        # separate hosts: this machine's PostgreSQL is not on their loopback, only on the LAN
+        assert not reachable_from(lost, PG_HOST, PG_PORT)
+        assert reachable_from(lost, pg_address, pg_port)
+
+        env = {"CELERY_VISIBILITY_TIMEOUT": "4", "CELERY_RESTORE_SECONDS": "1"}
+        pair = [
+            Worker(
+                queues.SWEEPS,
+                f"host-{i}",
+                broker_url=broker,
+                database_url=database_url,
+                prefix=h.prefix,
+                env=env,
+            )
+            for i, h in enumerate(net.hosts)
+        ]
+        try:
+            for worker in pair:
+                worker.wait_ready(60)
+            with slow_sweeps(1.0):
+                with use_broker(None, broker_url=broker):
+                    job = sweep_start(actor=users["admin"], kinds=KINDS)
+                wait_for(
+                    lambda: parts_done(pair[0]) >= 1 and parts_done(pair[1]) >= 1,
+                    timeout=60,
+                    message="both hosts at work",
+                )
+                lost.cut()  # the machine is lost: its cable, then its processes
+                pair[0].kill()
+                lost_at = time.monotonic()
+                done_at_loss = Job.objects.get(pk=job.pk).progress_done
+                in_flight = JobPart.objects.filter(
+                    job=job, started_at__isnull=False, done_at__isnull=True
+                ).count()
+                assert done_at_loss < len(counties), "the sweep finished before the loss: make it slower"
+
+                job = wait_for(
+                    lambda: finished(job.pk), timeout=60, message="the survivor to complete the job"
+                )
+                recovered_in = time.monotonic() - lost_at
+        finally:
+            for worker in pair:
+                worker.stop()
+    assert job.state == JobState.SUCCEEDED, job.error
+    # parts counted once: each part done, the job's count and its sums neither short nor doubled
+    parts = JobPart.objects.filter(job=job)
+    assert parts.count() == parts.filter(done_at__isnull=False).count() == len(counties) == 12
+    assert job.progress_total == job.progress_done == 12
+    assert job.result == {"raised": sum(reference.values()), "resolved": 0}
+    assert_alerts_exactly(reference)  # alerts as one in-process run, each raised once
+    # the lost host had a part in hand (taken, never finished), and the survivor did it and the rest
+    in_hand = taken_not_finished(pair[0])
+    assert in_hand, "the host was lost between two parts: nothing to redo"
+    assert parts_done(pair[1]) >= 12 - parts_done(pair[0])
+    print(
+        f"{done_at_loss} of 12 parts done at the loss, {in_flight} in flight ({len(in_hand)} on the lost host); "
+        f"job complete {recovered_in:.1f} s after the loss"
+    )
+
+
+def taken_not_finished(worker: Worker) -> set[str]:
+    log = worker.log.read_text()
+    received = set(re.findall(r"Task relief\.sweep_county\[([^\]]+)\] received", log))
+    return received - set(re.findall(r"Task relief\.sweep_county\[([^\]]+)\] succeeded", log))
