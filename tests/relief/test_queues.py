@@ -158,3 +158,11 @@ def test_a_long_import_does_not_delay_a_pages_job(monkeypatch, users, api, clien
     finally:
         for worker in pool:
             worker.stop()
+
+
+def test_every_queue_is_declared_with_its_own_routing_key():
+    """A worker started without -Q serves them all; a message sent to one queue lands in that one only."""
+    declared = app.amqp.queues
+    assert set(declared) == set(queues.QUEUES)
+    assert {q.routing_key for q in declared.values()} == set(queues.QUEUES)
+    assert len({q.exchange.name for q in declared.values()}) == len(queues.QUEUES)
