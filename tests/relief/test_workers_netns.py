@@ -20,20 +20,30 @@ import re
 import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import Count
 
+from exchange.models import ExchangeBatch, ExchangeRecord
+from people.models import Person
+from people.services import roster_upload_create
 from relief import queues
 from relief.alerts.services import sweep_start
 from relief.alerts.sweeps import sweep_county
 from relief.models import Alert, Job, JobPart, JobState
+from tests.exchange import data
+from tests.exchange.conftest import register, source
+from tests.exchange.test_api_batches import send_file
 from tests.netns import PG_HOST, PG_PORT, lan, lan_or_skip, postgres_forwarder, reachable_from, redis_on
+from tests.people.test_imports import GOOD_ROWS, roster
+from tests.relief.test_queues import slow_inserts
 from tests.relief.test_sweep_workers import KINDS, assert_alerts_exactly, counties, finished, slow_sweeps
 from tests.workers import Worker, use_broker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.netns, pytest.mark.django_db(transaction=True)]
 
-__all__ = ["counties"]  # the fixture: six counties with their expected findings
+# the fixtures: six counties with their expected findings; a department's source and the people of its file
+__all__ = ["counties", "register", "source"]
 
 
 def in_process_counts() -> dict[tuple[str, str], int]:
@@ -133,3 +143,103 @@ def taken_not_finished(worker: Worker) -> set[str]:
     log = worker.log.read_text()
     received = set(re.findall(r"Task relief\.sweep_county\[([^\]]+)\] received", log))
     return received - set(re.findall(r"Task relief\.sweep_county\[([^\]]+)\] succeeded", log))
+
+
+def jobs_taken(worker: Worker) -> int:
+    return len(re.findall(r"Task relief\.run_job\[[^\]]+\] received", worker.log.read_text()))
+
+
+def test_a_host_lost_mid_import_the_other_redoes_it_and_runs_the_department_batch(
+    users, api, source, register, settings
+):
+    """Two hosts on the imports queue: a roster import on one, a department batch on the other. The
+    import's host is lost in the middle of its transaction: nothing of it is written; the other host
+    runs the batch, then the import again (its second attempt), and the people are imported once.
+    JOB_STALL_SECONDS is 3 s on the hosts, so the redelivered import is seen as abandoned (in
+    production the watchdog marks it lost after 5 minutes; it is delivered again after the hour)."""
+    lan_or_skip()
+    settings.EXCHANGE_INLINE_BYTES = 0  # the batch is a job, as a large file is
+    people_before = Person.objects.count()
+    with lan(2) as net:
+        broker = redis_on(net)
+        pg_address, pg_port = postgres_forwarder(net)
+        s = connection.settings_dict
+        database_url = f"postgres://{s['USER'] or 'postgres'}@{pg_address}:{pg_port}/{s['NAME']}"
+        env = {"CELERY_VISIBILITY_TIMEOUT": "4", "CELERY_RESTORE_SECONDS": "1", "JOB_STALL_SECONDS": "3"}
+        pair = [
+            Worker(
+                queues.IMPORTS,
+                f"imp-{i}",
+                broker_url=broker,
+                database_url=database_url,
+                prefix=h.prefix,
+                env=env,
+            )
+            for i, h in enumerate(net.hosts)
+        ]
+        try:
+            for worker in pair:
+                worker.wait_ready(60)
+            with slow_inserts(Person._meta.db_table, 6.0), use_broker(None, broker_url=broker):
+                upload = roster_upload_create(
+                    actor=users["county"],
+                    file=SimpleUploadedFile("花名册.xlsx", roster(GOOD_ROWS)),
+                    commit=True,
+                )
+                importing = upload.commit_job_id
+                lost_index = _taker(pair)
+                api.force_authenticate(users["api_write"])
+                r = send_file(api, key="MI-2026-11-510121")
+                assert r.status_code == 202, r.json()  # accepted: its job runs on a host
+                batch = ExchangeBatch.objects.get(pk=r.json()["id"])
+                assert batch.job_id
+                wait_for(import_writing, timeout=30, message="the import in the middle of writing")
+                net.hosts[lost_index].cut()
+                pair[lost_index].kill()
+                assert Person.objects.count() == people_before  # nothing of it committed
+
+                def both_done():
+                    done = Job.objects.filter(pk__in=[importing, batch.job_id], state__in=FINISHED)
+                    return done.count() == 2 and list(done)
+
+                jobs = {
+                    j.pk: j for j in wait_for(both_done, timeout=90, message="both jobs done on the survivor")
+                }
+        finally:
+            for worker in pair:
+                worker.stop()
+    imported, batch_job = jobs[importing], jobs[batch.job_id]
+    assert imported.state == JobState.SUCCEEDED, imported.error
+    assert imported.attempts == 2  # taken on the lost host, done on the other
+    assert Person.objects.count() == people_before + 6  # the roster's people, once
+    assert batch_job.state == JobState.SUCCEEDED, batch_job.error
+    batch.refresh_from_db()
+    assert {k: getattr(batch, k) for k in data.EXPECTED} == data.EXPECTED  # as one in-process run
+    assert ExchangeRecord.objects.filter(batch=batch).count() == data.EXPECTED["received"]
+    survivor = pair[1 - lost_index]
+    assert "Task relief.run_job" in survivor.log.read_text()
+
+
+FINISHED = [JobState.SUCCEEDED, JobState.FAILED]
+
+
+def _taker(pair: list[Worker]) -> int:
+    """The index of the host that took the first job."""
+
+    def taker():
+        for i, worker in enumerate(pair):
+            if jobs_taken(worker):
+                return str(i)
+        return None
+
+    return int(wait_for(taker, timeout=30, message="a host to take the import"))
+
+
+def import_writing() -> bool:
+    """A backend sleeps in the trigger: the import is inside its transaction, writing its people
+    (its households written, uncommitted)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'"
+        )
+        return cur.fetchone()[0] > 0
