@@ -3,7 +3,7 @@ worker on a host of its own: network namespaces on a private LAN, the broker (a 
 bench's own) and PostgreSQL (through socat) reached over it, as in tests/relief/test_workers_netns.py.
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ww_workers_bench .venv/bin/python manage.py seed_demo --people 100000
-    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ww_workers_bench .venv/bin/python bench/workers.py [--hosts 1 2]
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ww_workers_bench .venv/bin/python bench/workers.py --any-db [--hosts 1 2]
 
 Root only (`ip netns`). For each number of hosts: a first run (the swept kinds' alerts deleted first,
 so every finding is raised) and a second run (nothing new, the nightly case), each one sweep job
@@ -20,20 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relief.settings")
-    os.environ.setdefault("DEBUG", "1")
-    if "bench" not in os.environ.get("DATABASE_URL", "") and "--any-db" not in sys.argv:
-        sys.exit(
-            "refusing to run: set DATABASE_URL to a bench database (…/ww_workers_bench) or pass --any-db"
-        )
-    import django
-
-    django.setup()
+from _setup import setup
 
 
 def parts_done(log: Path) -> int:
@@ -68,8 +55,7 @@ def main() -> None:
     from relief import queues
     from relief.alerts.sweeps import SWEEPS, counties_under
     from relief.models import Alert
-    from tests.netns import lan, postgres_forwarder, redis_on, unavailable
-    from tests.workers import Worker
+    from tests.netns import celery_on, lan, unavailable
 
     reason = unavailable()
     if reason:
@@ -77,24 +63,9 @@ def main() -> None:
     counties = counties_under(None)
     print(f"{Person.objects.count()} people, {len(counties)} counties × {len(SWEEPS)} kinds")
     print("load average before:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
-    s = connection.settings_dict
     for n in args.hosts:
         with lan(n) as net:
-            broker = redis_on(net)
-            address, port = postgres_forwarder(net)
-            database_url = f"postgres://{s['USER'] or 'postgres'}@{address}:{port}/{s['NAME']}"
-            env = {"DJANGO_SETTINGS_MODULE": "relief.settings", "DEBUG": "1"}
-            pool = [
-                Worker(
-                    queues.SWEEPS,
-                    f"bench-{n}-{i}",
-                    broker_url=broker,
-                    database_url=database_url,
-                    prefix=h.prefix,
-                    env=env,
-                )
-                for i, h in enumerate(net.hosts)
-            ]
+            pool = celery_on(net, queues.SWEEPS, f"bench-{n}", {"DJANGO_SETTINGS_MODULE": "relief.settings"})
             try:
                 for worker in pool:
                     worker.wait_ready(120)
@@ -103,7 +74,7 @@ def main() -> None:
                     cur.execute("ANALYZE relief_alert")
                 for label in ("first run", "second run"):
                     before = [parts_done(w.log) for w in pool]
-                    wall, result = one_sweep(broker)
+                    wall, result = one_sweep(net.broker)
                     shares = [parts_done(w.log) - b for w, b in zip(pool, before, strict=True)]
                     print(
                         f"{n} host(s), {label}: {wall:.1f} s wall, raised {result.get('raised')}, "

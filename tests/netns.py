@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests.workers import Worker
+
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 
 
@@ -90,6 +92,8 @@ class Lan:
     hosts: list[Host]
     bridge: str
     processes: list[subprocess.Popen] = field(default_factory=list)
+    broker: str = ""  # the LAN's Redis, once `celery_on` started it
+    database: tuple[str, int] = ("", 0)  # the forwarder to PostgreSQL, once `celery_on` started it
 
 
 def _free_subnet() -> str:
@@ -202,3 +206,20 @@ def reachable_from(host: Host, address: str, port: int) -> bool:
     code = f"import socket; socket.create_connection(({address!r}, {port}), timeout=2)"
     done = subprocess.run([*host.prefix, sys.executable, "-c", code], capture_output=True, timeout=20)
     return done.returncode == 0
+
+
+def celery_on(net: Lan, queue: str, name: str, env: dict[str, str]) -> list[Worker]:
+    """A broker and a database forwarder on the LAN, and a `celery worker -Q queue` on each host
+    (named name-0, name-1, ...; not yet ready), on the database this process uses."""
+    from django.db import connection
+
+    net.broker = redis_on(net)
+    net.database = address, port = postgres_forwarder(net)
+    s = connection.settings_dict
+    database_url = f"postgres://{s['USER'] or 'postgres'}@{address}:{port}/{s['NAME']}"
+    return [
+        Worker(
+            queue, f"{name}-{i}", broker_url=net.broker, database_url=database_url, prefix=h.prefix, env=env
+        )
+        for i, h in enumerate(net.hosts)
+    ]

@@ -166,3 +166,20 @@ def test_every_queue_is_declared_with_its_own_routing_key():
     assert set(declared) == set(queues.QUEUES)
     assert {q.routing_key for q in declared.values()} == set(queues.QUEUES)
     assert len({q.exchange.name for q in declared.values()}) == len(queues.QUEUES)
+
+
+def test_docker_compose_serves_every_queue():
+    """A queue no worker listens on would hold its work for ever: the compose file's workers, -Q by
+    -Q, cover every queue of relief/queues.py, and there is one beat."""
+    import yaml
+
+    from tests.workers import ROOT
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    served: list[str] = []
+    for service in services.values():
+        command = str(service.get("command", ""))
+        if "celery -A relief worker" in command:
+            served += re.search(r"-Q (\S+)", command).group(1).split(",")
+    assert sorted(served) == sorted(queues.QUEUES)  # each once
+    assert sum("celery -A relief beat" in str(s.get("command", "")) for s in services.values()) == 1
