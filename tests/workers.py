@@ -1,6 +1,6 @@
 """Real Celery workers on Redis for the tests that depend on them.
 
-`start_worker(queue)` starts `celery worker` in a subprocess against the test database and a Redis
+`Worker(queue, name)` starts `celery worker` in a subprocess against the test database and a Redis
 broker (REDIS_URL, default redis://127.0.0.1:6379/15), listening only on `queue` so no other worker
 takes its tasks. Without Redis the test is skipped, unless REQUIRE_SERVICES=1 (set by .ci/run), where
 a missing Redis is a failure.
