@@ -353,7 +353,18 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# A task taken by a worker that dies (its machine lost) goes back to its queue once it has been
+# unacknowledged for visibility_timeout seconds (it must be longer than the longest task); each worker
+# looks for such tasks every unacked_restore_interval seconds (throttle 1: at each look; kombu's
+# default scans every 10th look only, i.e. every 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_RESTORE_SECONDS", default=10),
+    "unacked_restore_throttle": 1,
+}
+# Queues per kind of work (sweeps, imports, exports, interactive, the default): relief/queues.py.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = ("relief.queues.route",)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"

@@ -1,6 +1,6 @@
 """Real Celery workers on Redis for the tests that depend on them.
 
-`start_worker(queue)` starts `celery worker` in a subprocess against the test database and a Redis
+`Worker(queue, name)` starts `celery worker` in a subprocess against the test database and a Redis
 broker (REDIS_URL, default redis://127.0.0.1:6379/15), listening only on `queue` so no other worker
 takes its tasks. Without Redis the test is skipped, unless REQUIRE_SERVICES=1 (set by .ci/run), where
 a missing Redis is a failure.
@@ -52,8 +52,10 @@ def test_database_url() -> str:
 
 
 @contextlib.contextmanager
-def use_broker(queue: str) -> Iterator[None]:
-    """Make this (test) process send tasks to Redis, on `queue`, instead of running them in-process."""
+def use_broker(queue: str | None, broker_url: str | None = None) -> Iterator[None]:
+    """Make this (test) process send tasks to Redis instead of running them in-process: every task
+    on `queue` (the routes of relief/queues.py off), or with `queue=None` by those routes, to the
+    real queue names (on a Redis database of the test's own). `broker_url`: REDIS_URL by default."""
     from relief.celery import app
 
     def reset() -> None:
@@ -68,8 +70,11 @@ def use_broker(queue: str) -> Iterator[None]:
         app._pool = None
         app.__dict__.pop("amqp", None)
 
-    saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
-    app.conf.update(task_always_eager=False, broker_url=REDIS_URL, task_default_queue=queue)
+    keys = ("task_always_eager", "broker_url", "task_default_queue", "task_routes")
+    saved = {k: app.conf[k] for k in keys}
+    app.conf.update(task_always_eager=False, broker_url=broker_url or REDIS_URL)
+    if queue is not None:
+        app.conf.update(task_default_queue=queue, task_routes=())
     reset()
     try:
         yield
@@ -83,19 +88,36 @@ def new_queue() -> str:
 
 
 class Worker:
-    def __init__(self, queue: str, name: str, concurrency: int = 1):
+    """`celery worker -Q queue` (a comma-separated list of queues). `broker_url` and `database_url`
+    default to REDIS_URL and the test database; `prefix` runs it under another command (`ip netns
+    exec NS`: a worker on another host, tests/relief/test_workers_netns.py); `env`: more variables."""
+
+    def __init__(
+        self,
+        queue: str,
+        name: str,
+        concurrency: int = 1,
+        *,
+        broker_url: str | None = None,
+        database_url: str | None = None,
+        prefix: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": test_database_url(),
-            "CELERY_BROKER_URL": REDIS_URL,
+            "DATABASE_URL": database_url or test_database_url(),
+            "CELERY_BROKER_URL": broker_url or REDIS_URL,
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         }
-        self.log = ROOT / "var" / f"worker-{name}-{queue}.log"
+        self.name = name
+        self.log = ROOT / "var" / f"worker-{name}-{queue.replace(',', '+')}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._fh = self.log.open("w")
         self.proc = subprocess.Popen(
             [
+                *prefix,
                 sys.executable,
                 "-m",
                 "celery",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import current_task, shared_task
+from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from relief.alerts.services import alerts_escalate_overdue
 from relief.alerts.sweeps import SWEEPS, counties_under, sweep_county, within_county
 from relief.jobs.parts import part_done, part_failed, part_start, parts_queue
 from relief.jobs.registry import DETACHED, JobContext, job_handler
+from relief.queues import current_queue
 
 logger = logging.getLogger(__name__)
 
@@ -34,16 +35,10 @@ def sweep_job(ctx: JobContext) -> dict:
     parts_queue(ctx.job.pk, [part_key(kind, county) for kind, county in pairs])
     if not pairs:
         return {"raised": 0, "resolved": 0}
-    queue = _current_queue()
+    queue = current_queue()  # the parts go where the job came from (relief/queues.py)
     for kind, county in pairs:
         sweep_county_task.apply_async((ctx.job.pk, kind, county, within), queue=queue)
     return DETACHED
-
-
-def _current_queue() -> str | None:
-    """The queue the running job's task came from (None when run in-process)."""
-    info = getattr(getattr(current_task, "request", None), "delivery_info", None) or {}
-    return info.get("routing_key") or None
 
 
 @shared_task(
