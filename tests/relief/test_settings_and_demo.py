@@ -67,3 +67,20 @@ def test_seed_demo_makes_a_province_and_a_user_of_every_role(capsys):
     before = Region.objects.count()
     call_command("seed_demo", "--if-empty")
     assert Region.objects.count() == before
+
+
+def test_a_large_demo_spreads_over_more_real_counties_instead_of_crowding_villages():
+    from collections import Counter
+
+    from relief.demo import DEMO_COUNTIES, PEOPLE_PER_VILLAGE, demo_counties
+    from relief.divisions import read_divisions
+
+    assert demo_counties(1_000_000) == DEMO_COUNTIES  # the figures measured so far stay comparable
+    big = demo_counties(10_000_000)
+    assert big[: len(DEMO_COUNTIES)] == DEMO_COUNTIES  # the demo users' counties come first
+    assert len(big) == len(set(big)) > 3 * len(DEMO_COUNTIES)
+    villages = Counter(code[:6] for code in read_divisions(big) if len(code) == 12)
+    assert all(villages[c] for c in big)  # real counties with real villages, all of Sichuan
+    assert all(c.startswith("51") for c in big)
+    assert 10_000_000 / sum(villages.values()) <= PEOPLE_PER_VILLAGE
+    assert len({c[:4] for c in big}) >= 15  # across the province's cities, not one city's districts
