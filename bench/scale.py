@@ -387,29 +387,27 @@ def run(args) -> None:
     }
     print(json.dumps(result["data"], ensure_ascii=False), flush=True)
     floor = Floor()
-    figures = result["figures"]
-    if "rollups" not in skip:
-        figures.update(run_rollups(args.batch_repeat, floor))
-    if "web" not in skip:
-        figures.update(run_web(args.repeat, floor, args.only))
-    if "sweeps" not in skip:
-        figures.update(run_sweeps(args.sweep_populated))
-    if "roster" not in skip:
-        figures.update(run_roster(args.roster_rows))
-    if "exchange" not in skip:
-        figures.update(run_exchange(args.exchange_records))
-    result["load_after"] = load()
-    result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"scale-{args.label}.json"
-    old = json.loads(path.read_text()) if path.exists() and args.merge else None
-    if old:
-        old["figures"].update(figures)
-        old.setdefault("runs", []).append(
-            {k: result[k] for k in ("started", "finished", "load_before", "load_after")}
-        )
-        result = old
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    if path.exists() and args.merge:
+        old = json.loads(path.read_text())
+        old.setdefault("runs", []).append({k: result[k] for k in ("started", "load_before")})
+        result = {**old, "figures": old["figures"]}
+    sections = [
+        ("rollups", lambda: run_rollups(args.batch_repeat, floor)),
+        ("web", lambda: run_web(args.repeat, floor, args.only)),
+        ("sweeps", lambda: run_sweeps(args.sweep_populated)),
+        ("roster", lambda: run_roster(args.roster_rows)),
+        ("exchange", lambda: run_exchange(args.exchange_records)),
+    ]
+    for name, section in sections:
+        if name in skip:
+            continue
+        result["figures"].update(section())
+        # written after every section: a run stopped part-way keeps what it measured
+        result["load_after"] = load()
+        result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     print(f"wrote {path.relative_to(ROOT)}")
 
 
