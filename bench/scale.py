@@ -299,7 +299,7 @@ def run_child(command: list[str]) -> str:
 
 
 def run_roster(rows: int) -> dict:
-    path = RESULTS / ".roster.json"
+    path = RESULTS / f".roster-{os.getpid()}.json"  # two databases may be benched at once
     run_child(
         [
             sys.executable,
@@ -329,7 +329,7 @@ def run_roster(rows: int) -> dict:
 
 
 def run_exchange(records: int) -> dict:
-    path = RESULTS / ".exchange.json"
+    path = RESULTS / f".exchange-{os.getpid()}.json"
     run_child(
         [sys.executable, "bench/exchange.py", "--any-db", "--records", str(records), "--json", str(path)]
     )
