@@ -438,6 +438,9 @@ def compare(args) -> None:
     for key, row in small["figures"].items():
         other = large["figures"].get(key)
         if not other:
+            v1, f1, unit = _value(row, key)
+            m1 = (row.get("ms") or row["s"])["max"]
+            print(f"| {key} | {unit} | {v1:g} ({m1:g}) | {f1:g} | not measured | | | |")
             continue
         v1, f1, unit = _value(row, key)
         v2, f2, _unit = _value(other, key)
