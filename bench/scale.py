@@ -236,7 +236,7 @@ def run_rollups(repeat: int, floor: Floor) -> dict:
     return out
 
 
-def run_sweeps(only_populated: bool) -> dict:
+def run_sweeps(only_populated: bool, county: str | None = None) -> dict:
     """The nightly pass over every (kind, county) pair, then again (nothing new). Also summed over
     the counties with people alone (the others cost the same at any size), which is what
     `only_populated` sweeps when a full pass would not fit in the time there is."""
@@ -253,8 +253,10 @@ def run_sweeps(only_populated: bool) -> dict:
     # lint: allow-unscoped (a benchmark over the whole register)
     populated = {r[:6] for r in Household.objects.values_list("region_id", flat=True).distinct()}
     counties = [c for c in counties_under(None) if c in populated or not only_populated]
-    pairs = [(kind, county) for kind in kinds for county in counties]
-    Alert.objects.filter(kind__in=kinds).delete()
+    if county:  # one county's pairs: the unit of work, to extrapolate from when a pass is too long
+        counties = [county]
+    pairs = [(kind, c) for kind in kinds for c in counties]
+    Alert.objects.filter(kind__in=kinds, region__code__startswith=county or "").delete()
     with connection.cursor() as cur:
         cur.execute("ANALYZE relief_alert")
     out = {}
@@ -262,17 +264,19 @@ def run_sweeps(only_populated: bool) -> dict:
         raised = resolved = 0
         wall: dict[bool, float] = defaultdict(float)
         sql: dict[bool, float] = defaultdict(float)
-        for kind, county in pairs:
+        for kind, code in pairs:
             reset_queries()
             with CaptureQueriesContext(connection) as ctx:
                 started = time.perf_counter()
-                result = sweep_county(kind, county)
-                wall[county in populated] += time.perf_counter() - started
-            sql[county in populated] += sum(float(q["time"]) for q in ctx.captured_queries)
+                result = sweep_county(kind, code)
+                wall[code in populated] += time.perf_counter() - started
+            sql[code in populated] += sum(float(q["time"]) for q in ctx.captured_queries)
             raised += result.raised
             resolved += result.resolved
         rows = [(title + " (counties with people)", wall[True], sql[True])]
-        if not only_populated:
+        if county:
+            rows = [(f"{title} (county {county} alone)", wall[True], sql[True])]
+        elif not only_populated:
             rows.insert(0, (title, wall[True] + wall[False], sql[True] + sql[False]))
         for key, seconds, in_sql in rows:
             out[key] = {
@@ -396,7 +400,7 @@ def run(args) -> None:
     sections = [
         ("rollups", lambda: run_rollups(args.batch_repeat, floor)),
         ("web", lambda: run_web(args.repeat, floor, args.only)),
-        ("sweeps", lambda: run_sweeps(args.sweep_populated)),
+        ("sweeps", lambda: run_sweeps(args.sweep_populated, args.sweep_county)),
         ("roster", lambda: run_roster(args.roster_rows)),
         ("exchange", lambda: run_exchange(args.exchange_records)),
     ]
@@ -462,6 +466,7 @@ def main() -> None:
     r.add_argument("--only", help="web figures whose name contains this")
     r.add_argument("--merge", action="store_true", help="add to the existing JSON instead of replacing it")
     r.add_argument("--sweep-populated", action="store_true", help="sweep the counties with people only")
+    r.add_argument("--sweep-county", help="sweep this county's (kind, county) pairs alone")
     r.add_argument("--roster-rows", type=int, default=20_000)
     r.add_argument("--exchange-records", type=int, default=100_000)
     r.add_argument("--any-db", action="store_true")
