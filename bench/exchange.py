@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import resource
@@ -88,8 +89,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the batch (default: delete it afterwards)")
     parser.add_argument("--no-rules", action="store_true", help="no warning rule: match only")
     parser.add_argument("--write", help=argparse.SUPPRESS)  # the child that writes the file
+    parser.add_argument("--json", help="also write the phases' seconds to this file (bench/scale.py)")
+    parser.add_argument("--any-db", action="store_true")
     args = parser.parse_args()
-    if "bench" not in os.environ.get("DATABASE_URL", ""):
+    if "bench" not in os.environ.get("DATABASE_URL", "") and not args.any_db:
         sys.exit("refusing to run: set DATABASE_URL to a bench database (ww_exbench)")
     import django
 
@@ -165,7 +168,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="exbench-")
     path = os.path.join(tmp, "medical.csv")
     t = time.perf_counter()
-    child = [sys.executable, __file__, "--write", path, "--records", str(args.records)]
+    child = [sys.executable, __file__, "--write", path, "--records", str(args.records), "--any-db"]
     subprocess.run(child, check=True)  # noqa: S603 - this script, its own arguments
     print(f"file: {os.path.getsize(path) / 1e6:.1f} MB ({time.perf_counter() - t:.1f}s to write)")
 
@@ -227,6 +230,9 @@ def main() -> None:
         )
     phase("re-send", t)
     assert not created and again.pk == batch.pk
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({name: took for name, took, _rss in figures}, out)
     if not args.keep:
         # the warnings raised and their tasks go with the batch (no disposition was made)
         drop_rules()

@@ -444,6 +444,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the last commit's data in place")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--json", help="also write the phases' figures to this file (bench/scale.py)")
     parser.add_argument("--any-db", action="store_true")
     args = parser.parse_args()
 
@@ -483,6 +484,8 @@ def main() -> None:
         if not args.keep:
             cleanup()
     summary(results, args.rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results))
     print(f"load {_load()}; {datetime.datetime.now():%Y-%m-%d %H:%M}")
 
 

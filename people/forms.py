@@ -89,11 +89,13 @@ class HouseholdSearchForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, user, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Any region in scope may be asked for (a dashboard figure links to its county or city);
-        # the list offers the townships and villages, and the region asked for.
+        # the list offers the two levels below the user's own (a county user: its townships and
+        # villages; a province user: its cities and counties, not the province's tens of thousands
+        # of villages), and the region asked for.
         field = self.fields["region"]
         field.queryset = Region.objects.visible_to(user).order_by("code")
         asked = str(self.data.get("region") or "") if self.is_bound else ""
-        places = Q(level__in=[Level.TOWNSHIP, Level.VILLAGE]) | Q(code=asked)
+        places = Q(level__in=listed_levels(user)) | Q(code=asked)
         field.widget.choices = ModelChoiceIterator(_Listed(field, field.queryset.filter(places)))
         self.style_fields()
 
@@ -101,6 +103,13 @@ class HouseholdSearchForm(BootstrapMixin, forms.Form):
         """A region asked for that the user may not see (or no region at all): the list is empty,
         never the whole scope."""
         return self.is_bound and bool(self.data.get("region")) and "region" in self.errors
+
+
+def listed_levels(user) -> list[int]:
+    """The region levels the search form lists for `user`: the two below their own (the nation's
+    provinces and cities for a user of no region), a village user's own village."""
+    own = user.region.level if getattr(user, "region", None) else 0
+    return [level for level in Level.values if own < level <= own + 2] or [Level.VILLAGE]
 
 
 class _Listed:

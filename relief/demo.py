@@ -4,11 +4,14 @@ its own records through `register()` (called from its AppConfig.ready), lowest f
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db import transaction
 
+from relief.divisions import read_divisions
 from relief.models import Region, Role, User
 from relief.regions import Level
 
@@ -16,6 +19,10 @@ DEMO_PROVINCE = "51"  # 四川省: the seed notices' first province
 # Counties that get their real townships and villages (the vendored statistical codes) and people:
 # a county near the city, a rural county, and the cold plateau counties of 阿坝 and 甘孜.
 DEMO_COUNTIES = ["510121", "510129", "513201", "513232", "513301", "513334"]
+# A large demo spreads over more of the province's real counties instead of crowding the six: no
+# village holds more than this many people on average (1,000,000 people fill the six counties' 907
+# villages at about 1,100 a village; 10,000,000 take about 50 counties).
+PEOPLE_PER_VILLAGE = 1200
 DEMO_PASSWORD = "warmwinter-demo"  # noqa: S105 - printed by the command, for the demo only
 
 
@@ -37,6 +44,30 @@ def register(order: int, name: str, fn: Callable[[DemoContext], None]) -> None:
     if all(n != name for _, n, _ in SEEDERS):
         SEEDERS.append((order, name, fn))
         SEEDERS.sort(key=lambda s: s[0])
+
+
+def demo_counties(people: int, directory: Path | None = None) -> list[str]:
+    """The counties a demo of `people` fills: DEMO_COUNTIES, then, when their villages would hold more
+    than PEOPLE_PER_VILLAGE each, the province's other counties with villages in code order until
+    they would not, one county of each city in turn (from the vendored division data,
+    relief/data/divisions)."""
+    villages: Counter[str] = Counter(
+        code[:6] for code in read_divisions([DEMO_PROVINCE], directory) if len(code) == 12
+    )
+    counties = list(DEMO_COUNTIES)
+    room = sum(villages[c] for c in counties) * PEOPLE_PER_VILLAGE
+    # the other cities' counties in turn, so a large demo covers the whole province
+    by_city: dict[str, list[str]] = {}
+    for code in sorted(c for c in villages if c not in DEMO_COUNTIES):
+        by_city.setdefault(code[:4], []).append(code)
+    lists = list(by_city.values())
+    others = [c[i] for i in range(max(map(len, lists), default=0)) for c in lists if i < len(c)]
+    for code in others:
+        if room >= people:
+            break
+        counties.append(code)
+        room += villages[code] * PEOPLE_PER_VILLAGE
+    return counties
 
 
 def demo_villages(villages: list[Region], counties: list[str], people: int) -> list[Region]:
@@ -72,10 +103,13 @@ def seed_core(*, people: int, seed: int = 2026, log: Callable[[str], None] = pri
 
     rng = random.Random(seed)
     regions_load_stdnum(provinces=[DEMO_PROVINCE])
+    codes = demo_counties(people)
     # the real townships and villages of the demo counties only: a second or so, not the country
-    regions_load_divisions(prefixes=DEMO_COUNTIES)
-    counties = list(Region.objects.filter(code__in=DEMO_COUNTIES).order_by("code"))
-    below = Region.objects.current().filter(code__regex=r"^(" + "|".join(DEMO_COUNTIES) + ")")
+    regions_load_divisions(prefixes=codes)
+    # in demo_counties' order: the demo users' counties first, whatever the others' codes
+    by_code = Region.objects.in_bulk(codes, field_name="code")
+    counties = [by_code[c] for c in codes if c in by_code]
+    below = Region.objects.current().filter(code__regex=r"^(" + "|".join(codes) + ")")
     townships = list(below.filter(level=Level.TOWNSHIP))
     villages = list(below.filter(level=Level.VILLAGE))
     ctx = DemoContext(
@@ -84,7 +118,7 @@ def seed_core(*, people: int, seed: int = 2026, log: Callable[[str], None] = pri
         counties=counties,
         log=log,
         townships=townships,
-        villages=demo_villages(villages, DEMO_COUNTIES, people),
+        villages=demo_villages(villages, codes, people),
     )
     county = counties[0]
     township = Region.objects.current().filter(parent=county).order_by("code").first()

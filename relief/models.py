@@ -560,6 +560,16 @@ class AlertEvent(TransitionLog):
     class Meta(TransitionLog.Meta):
         verbose_name = _("预警处理记录")
         verbose_name_plural = _("预警处理记录")
+        indexes = [
+            # an alert's first handling (relief/alerts/dashboard.py handled_at_subquery), looked up
+            # for every alert by the roll-up refresh: most alerts have none, and this index answers
+            # that without visiting their "raised" rows
+            models.Index(
+                fields=["alert", "at", "id"],
+                name="alertevent_handled",
+                condition=models.Q(action__in=["acknowledged", "resolved", "auto_resolved"]),
+            )
+        ]
 
 
 __all__ = [

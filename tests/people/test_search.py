@@ -117,3 +117,22 @@ def test_a_household_number_search_is_not_counted_as_a_phone_search(client, user
     assert not PersonalDataReveal.objects.filter(user=users["province"]).exists()
     client.post("/people/", {"q": "84567890"}, follow=True)  # not a household number: a landline
     assert PersonalDataReveal.objects.filter(user=users["province"], field="search:phone").count() == 1
+
+
+def _listed(response) -> set[str]:
+    return {str(value) for value, _label in response.context["form"].fields["region"].widget.choices if value}
+
+
+def test_the_region_list_offers_the_two_levels_below_the_users_own(client, users, regions):
+    # a province's villages are tens of thousands: a province user picks a city or county (and a
+    # village only when a link asks for it); a county user its townships and villages
+    client.force_login(users["province"])
+    province = _listed(client.get("/people/"))
+    assert {"5101", "510121", "510129"} <= province
+    assert not province & {"510121001", "510121001001"}
+    assert "510121001001" in _listed(client.get("/people/", {"region": "510121001001"}))
+    client.force_login(users["county"])
+    county = _listed(client.get("/people/"))
+    assert {"510121001", "510121001001"} <= county and "510129001001" not in county
+    client.force_login(users["village"])
+    assert _listed(client.get("/people/")) == {"510121001001"}

@@ -109,3 +109,20 @@ def test_a_read_replica_is_routed_to_only_when_configured(replica_url):
         ]
         assert got["replica"] == ["10.0.0.2", 5433, "reader", "default"]
         assert got["migrate_on_replica"] is False
+
+
+def test_a_large_demo_spreads_over_more_real_counties_instead_of_crowding_villages():
+    from collections import Counter
+
+    from relief.demo import DEMO_COUNTIES, PEOPLE_PER_VILLAGE, demo_counties
+    from relief.divisions import read_divisions
+
+    assert demo_counties(1_000_000) == DEMO_COUNTIES  # the figures measured so far stay comparable
+    big = demo_counties(10_000_000)
+    assert big[: len(DEMO_COUNTIES)] == DEMO_COUNTIES  # the demo users' counties come first
+    assert len(big) == len(set(big)) > 3 * len(DEMO_COUNTIES)
+    villages = Counter(code[:6] for code in read_divisions(big) if len(code) == 12)
+    assert all(villages[c] for c in big)  # real counties with real villages, all of Sichuan
+    assert all(c.startswith("51") for c in big)
+    assert 10_000_000 / sum(villages.values()) <= PEOPLE_PER_VILLAGE
+    assert len({c[:4] for c in big}) >= 15  # across the province's cities, not one city's districts
