@@ -23,6 +23,7 @@ with its start time), locust's CSVs, the access log, summary.json.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import os
@@ -69,7 +70,9 @@ def table(title: str, groups: dict[str, list[tuple[float, bool]]]) -> list[str]:
         f"{'endpoint':48} {'n':>6} {'fail':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}",
     ]
     everything = [r for rows in groups.values() for r in rows]
-    for name, rows in [*sorted(groups.items(), key=lambda kv: -len(kv[1])), ("ALL", everything)]:
+    pages = [r for name, rows in groups.items() if "/static/" not in name for r in rows]
+    totals = [("ALL", everything), ("ALL but /static/", pages)]
+    for name, rows in [*sorted(groups.items(), key=lambda kv: -len(kv[1])), *totals]:
         s = stats(rows)
         lines.append(
             f"{name[:48]:48} {s['n']:>6} {s['fail']:>5} {s['p50']:>7.0f} {s['p95']:>7.0f} {s['p99']:>7.0f} {s['max']:>7.0f}"
@@ -129,11 +132,16 @@ def main() -> None:
     parser.add_argument("--out", default="/tmp/ww_load_run")
     parser.add_argument("--label", default="")
     parser.add_argument("--keep-users", action="store_true", help="do not remake the load- accounts")
+    parser.add_argument("--report", action="store_true", help="only print the figures of the run in --out")
     args = parser.parse_args()
+    out = Path(args.out)
+    if args.report:
+        saved = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        report(args, out, saved["t0"], saved["t1"], saved["load"], saved["worker_cpu_s"])
+        return
 
     db = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ww_load")
     redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/8")
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     env = dict(
         os.environ,
@@ -229,7 +237,12 @@ def main() -> None:
         stop.set()
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=60)
+    report(args, out, t0, t1, samples, cpu)
 
+
+def report(args: argparse.Namespace, out: Path, t0: float, t1: float, samples: list, cpu: float) -> None:
+    """Print the figures of a run from its files, and write summary.txt and summary.json."""
+    access_log = out / "access.log"
     lines = [
         f"run {args.label or out.name}: {datetime.fromtimestamp(t0, UTC):%Y-%m-%d %H:%M:%S} UTC, {t1 - t0:.0f} s"
     ]
@@ -244,8 +257,6 @@ def main() -> None:
     client_all: dict[str, list] = defaultdict(list)
     client_late: dict[str, list] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
-    import csv
-
     with open(out / "requests.csv", newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             key = f"{row['method']} {row['name']}"
@@ -290,6 +301,8 @@ def main() -> None:
         "client_late": stats([r for v in client_late.values() for r in v]),
         "server_all": stats([r for v in server_all.values() for r in v]),
         "server_late": stats([r for v in server_late.values() for r in v]),
+        "server_late_pages": stats([r for k, v in server_late.items() if "/static/" not in k for r in v]),
+        "client_late_pages": stats([r for k, v in client_late.items() if "/static/" not in k for r in v]),
         "errors": errors,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
