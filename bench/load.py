@@ -137,6 +137,7 @@ def main() -> None:
     out = Path(args.out)
     if args.report:
         saved = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        args.workers = saved["workers"]
         report(args, out, saved["t0"], saved["t1"], saved["load"], saved["worker_cpu_s"])
         return
 
