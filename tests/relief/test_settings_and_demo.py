@@ -126,3 +126,20 @@ def test_a_large_demo_spreads_over_more_real_counties_instead_of_crowding_villag
     assert all(c.startswith("51") for c in big)
     assert 10_000_000 / sum(villages.values()) <= PEOPLE_PER_VILLAGE
     assert len({c[:4] for c in big}) >= 15  # across the province's cities, not one city's districts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_leaves_the_tables_vacuumed_and_analysed(capsys):
+    """Outside a transaction, as an operator runs it: the loaded tables have statistics and a
+    visibility map at once, not when autovacuum gets to them (an index-only scan of a freshly
+    COPY-loaded table reads the heap for every row)."""
+    from django.db import connection
+
+    call_command("seed_demo", "--people", "200")
+    assert "vacuum analyze:" in capsys.readouterr().out
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE relname IN ('people_person', 'people_household')"
+            " AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL"
+        )
+        assert sorted(r[0] for r in cursor.fetchall()) == ["people_household", "people_person"]
