@@ -39,6 +39,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from relief.alerts import delta
+from relief.alerts.delta import Inputs
 from relief.alerts.workflows import (
     AUTO_RESOLVED_COMMENT,
     RAISED,
@@ -76,6 +78,9 @@ class Sweep:
     materialize: bool = False
     # the findings carry their own `severity` and `due_at` (see the module's docstring)
     per_row: bool = False
+    # what the findings depend on, so a nightly run skips a county where none of it changed
+    # (relief/alerts/delta.py); None: the sweep always runs in full
+    inputs: Inputs | None = None
 
 
 SWEEPS: dict[str, Sweep] = {}
@@ -119,20 +124,49 @@ class SweepResult:
     raised: int = 0
     resolved: int = 0
     reopened: int = 0
+    # counties whose statements did not run: nothing they depend on changed since the last run
+    skipped: int = 0
 
     def __iadd__(self, other: SweepResult) -> SweepResult:
         self.raised += other.raised
         self.resolved += other.resolved
         self.reopened += other.reopened
+        self.skipped += other.skipped
         return self
 
 
 def sweep_county(
-    kind: str, county_code: str, today: datetime.date | None = None, *, within: str | None = None
+    kind: str,
+    county_code: str,
+    today: datetime.date | None = None,
+    *,
+    within: str | None = None,
+    full: bool = True,
 ) -> SweepResult:
     """Apply one sweep to one county: raise what is new, resolve what cleared. Idempotent.
     `within` (a region code inside the county: a township's or a village's) limits both writes to
-    alerts of that region and below, for a sweep a village or township user starts."""
+    alerts of that region and below, for a sweep a village or township user starts (always run,
+    never recorded as the county's run). `full=False` (the nightly run) skips the county when
+    nothing the sweep declares it depends on changed since its last run (relief/alerts/delta.py);
+    either way the run is recorded as the (kind, county)'s watermark in the same transaction."""
+    if within is None or within == county_code:
+        today, now = today or timezone.localdate(), timezone.now()
+        with transaction.atomic():
+            plan = delta.plan(SWEEPS[kind], county_code, today, now, full=full)
+            if plan.run:
+                delta.writing(kind)  # its own alert writes are not changes to the next run
+                result = _sweep_county(kind, county_code, today)
+                delta.writing("")
+            else:
+                result = SweepResult(skipped=1)
+            delta.record(kind, county_code, today, now, plan)
+        return result
+    return _sweep_county(kind, county_code, today, within=within)
+
+
+def _sweep_county(
+    kind: str, county_code: str, today: datetime.date | None = None, *, within: str | None = None
+) -> SweepResult:
     sweep = SWEEPS[kind]
     prefix = within if within and within.startswith(county_code) else county_code
     auto_resolve = alert_workflow.steps["auto_resolve"]
