@@ -320,6 +320,11 @@ def _visits_fell_due(county_code: str, window: Window) -> bool:
     )
 
 
+def _fell_due_since(findings: QuerySet, window: Window) -> QuerySet:
+    """With nothing written, the overdue only gain the people who fell due since the last run."""
+    return findings.filter(next_visit_due__gte=window.since_day)
+
+
 def _assistance_started_or_ended(county_code: str, window: Window) -> bool:
     """A 低保/特困 record came into force or lapsed between the two days (Assistance.current())."""
     return (
@@ -363,6 +368,7 @@ def inputs() -> dict[str, Inputs]:
             subject="people.Person",
             reads=("people.Visit", "people.VisitRule"),
             crossed=_visits_fell_due,
+            grows=_fell_due_since,
         ),
         DIBAO_UNCOVERED: Inputs(
             subject="people.Household",

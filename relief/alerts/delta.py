@@ -17,6 +17,10 @@ full, the safe default:
 - `crossed(county, window)`: True when some row's date crossed the findings' threshold between the
   last run and this one (visits: a person's next visit due fell between the two days). None: the
   findings do not depend on the date (with `reads` declared).
+- `grows(findings, window)`: for findings that, with nothing written, can only gain rows as the
+  date moves (visits overdue: `next_visit_due < today`), the findings restricted to the rows that
+  may have joined. A county where only the date moved then runs the INSERT over those alone (no
+  reopen, no resolve: nothing found last time can have left, nothing resolved by hand since).
 
 **How changes are seen.** A statement-level trigger on every table a registered sweep declares
 (installed after each `migrate`, install_triggers()) writes one SweepChange row per statement and
@@ -50,7 +54,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from relief.regions import ancestor_codes
 
@@ -74,6 +78,7 @@ class Inputs:
     reads: tuple[str, ...] | None = None
     policy: tuple[str, ...] = ()
     crossed: Callable[[str, Window], bool] | None = None
+    grows: Callable[[QuerySet, Window], QuerySet] | None = None
 
     def models(self) -> list:
         labels = [self.subject, *(self.reads or ())]
@@ -89,6 +94,8 @@ class Plan:
     xmax: int
     pending: list[int]
     reason: str
+    # the findings restricted to the rows that may have joined (Inputs.grows), or None: all of them
+    only: Callable[[QuerySet], QuerySet] | None = None
 
 
 def region_column(model) -> str | None:
@@ -224,6 +231,9 @@ def plan(sweep, county_code: str, today: datetime.date, now: datetime.datetime, 
     if inputs.policy and _policy_takes_effect(inputs.policy, county_code, window):
         return Plan(True, xmax, pending, "policy takes effect")
     if inputs.crossed is not None and today > since_day and inputs.crossed(county_code, window):
+        if inputs.grows is not None:
+            grows = inputs.grows
+            return Plan(True, xmax, pending, "date crossed: joining rows", lambda qs: grows(qs, window))
         return Plan(True, xmax, pending, "date crossed")
     return Plan(False, xmax, pending, "unchanged")
 

@@ -308,3 +308,24 @@ def test_the_change_log_holds_one_row_per_statement_and_county(regions):
         cur.execute("SELECT tbl, region_prefix FROM relief_sweepchange ORDER BY id OFFSET %s", [start])
         rows = cur.fetchall()
     assert rows.count(("people_household", HOME_COUNTY)) == 4  # three inserts, one update
+
+
+def test_run_sweeps_skips_unchanged_counties_unless_full(county):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("run_sweeps", "--county", HOME_COUNTY, "--kind", NO_CARER, stdout=out)
+    assert "无变化跳过 1 个县" in out.getvalue()
+    out = StringIO()
+    call_command("run_sweeps", "--county", HOME_COUNTY, "--kind", NO_CARER, "--full", stdout=out)
+    assert "无变化跳过 0 个县" in out.getvalue()
+
+
+def test_the_weekly_full_run_is_scheduled_and_the_nightly_run_is_not_on_its_day():
+    from relief.schedules import SCHEDULES
+
+    weekly, nightly_ = SCHEDULES["sweeps-weekly-full"], SCHEDULES["sweeps-nightly"]
+    assert weekly.task == "relief.sweeps_weekly_full" and weekly.day_of_week == "0"
+    assert nightly_.day_of_week == "1-6" and (weekly.hour, weekly.minute) == (nightly_.hour, nightly_.minute)
