@@ -154,19 +154,26 @@ def install_triggers(sweeps: Iterable, using: str = "default") -> int:
     return len(models)
 
 
-def _changed(county_code: str, since_xmax: int, pending: list[int], tables: list[str], kind: str) -> bool:
+def _changed_and_held(
+    county_code: str, since_xmax: int, pending: list[int], tables: list[str], kind: str, subject
+) -> tuple[bool, bool]:
+    """Whether a table the sweep reads (or its kind's alerts) changed for the county since the
+    last run's snapshot, and whether the county holds any subject row: one statement."""
+    held_sql, held_params = (
+        subject._default_manager.in_region(county_code).values("pk")[:1].query.sql_with_params()
+    )
     with connection.cursor() as cur:
         cur.execute(
-            """
+            f"""
             SELECT EXISTS (
                 SELECT 1 FROM relief_sweepchange
                 WHERE region_prefix = ANY(%s) AND (xid >= %s OR xid = ANY(%s))
                   AND (tbl = ANY(%s) OR (tbl = 'relief_alert' AND tag IN (%s, '')))
-            )
-            """,
-            [["", *ancestor_codes(county_code)], since_xmax, pending, tables, kind],
+            ), EXISTS ({held_sql})
+            """,  # noqa: S608 - the subject's SQL comes from the ORM, with its own parameters
+            [["", *ancestor_codes(county_code)], since_xmax, pending, tables, kind, *held_params],
         )
-        return cur.fetchone()[0]
+        return cur.fetchone()
 
 
 def _policy_takes_effect(keys: tuple[str, ...], county_code: str, window: Window) -> bool:
@@ -185,31 +192,30 @@ def plan(sweep, county_code: str, today: datetime.date, now: datetime.datetime, 
     """Lock the (kind, county)'s watermark (a second run of the pair waits for the first) and decide
     whether its statements must run. Called inside the sweep's transaction."""
     with connection.cursor() as cur:
-        cur.execute(
-            """
-            INSERT INTO relief_sweeprun (kind, county_code, ran_for, ran_at, seen_xmax, pending,
-                statements_ran, skipped)
-            VALUES (%s, %s, %s, %s, -1, '{}', true, false)
-            ON CONFLICT (kind, county_code) DO NOTHING
-            """,
-            [sweep.kind, county_code, today, now],
-        )
-        cur.execute(
-            "SELECT ran_for, ran_at, seen_xmax, pending FROM relief_sweeprun"
-            " WHERE kind = %s AND county_code = %s FOR UPDATE",
-            [sweep.kind, county_code],
-        )
-        since_day, since_at, since_xmax, since_pending = cur.fetchone()
-        # after the lock: a run of the same pair that just committed is below this snapshot
-        cur.execute(
-            """
-            SELECT pg_snapshot_xmax(s)::text::bigint,
-                   array(SELECT x::text::bigint FROM pg_snapshot_xip(s) x)
-                   || pg_current_xact_id()::text::bigint
-            FROM pg_current_snapshot() s
-            """
-        )
-        xmax, pending = cur.fetchone()
+        # the snapshot is the statement's, taken before the lock is granted: a run of the same pair
+        # that committed meanwhile is then in `pending` and its window read again (never less)
+        locked = """
+            SELECT r.ran_for, r.ran_at, r.seen_xmax, r.pending, pg_snapshot_xmax(s)::text::bigint,
+                   array(SELECT x::text::bigint FROM pg_snapshot_xip(s) x) || pg_current_xact_id()::text::bigint
+            FROM relief_sweeprun r, pg_current_snapshot() s
+            WHERE r.kind = %s AND r.county_code = %s
+            FOR UPDATE OF r
+        """
+        cur.execute(locked, [sweep.kind, county_code])
+        row = cur.fetchone()
+        if row is None:  # the pair's first run
+            cur.execute(
+                """
+                INSERT INTO relief_sweeprun (kind, county_code, ran_for, ran_at, seen_xmax, pending,
+                    statements_ran, skipped)
+                VALUES (%s, %s, %s, %s, -1, '{}', true, false)
+                ON CONFLICT (kind, county_code) DO NOTHING
+                """,
+                [sweep.kind, county_code, today, now],
+            )
+            cur.execute(locked, [sweep.kind, county_code])
+            row = cur.fetchone()
+        since_day, since_at, since_xmax, since_pending, xmax, pending = row
     inputs = sweep.inputs
     if full:
         return Plan(True, xmax, pending, "full")
@@ -221,9 +227,10 @@ def plan(sweep, county_code: str, today: datetime.date, now: datetime.datetime, 
         return Plan(True, xmax, pending, "earlier day")
     tables = [m._meta.db_table for m in inputs.models()]
     subject = apps.get_model(inputs.subject)
-    if _changed(county_code, since_xmax, since_pending, tables, sweep.kind):
+    changed, held = _changed_and_held(county_code, since_xmax, since_pending, tables, sweep.kind, subject)
+    if changed:
         return Plan(True, xmax, pending, "changed")
-    if not subject._default_manager.in_region(county_code).exists():
+    if not held:
         return Plan(False, xmax, pending, "empty")
     if inputs.reads is None:
         return Plan(True, xmax, pending, "reads undeclared")
