@@ -156,6 +156,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="do not delete the swept kinds' alerts first")
     parser.add_argument("--edit-share", type=float, default=0.01, help="households edited in pass 4")
     parser.add_argument("--visits", type=int, default=2000, help="visits recorded in pass 4")
+    parser.add_argument(
+        "--skip-pass",
+        action="store_true",
+        help="only an incremental pass over tomorrow, after a full bench (every pair unchanged: skipped)",
+    )
+    parser.add_argument(
+        "--full-pass",
+        action="store_true",
+        help="only a full pass over tomorrow, after a full bench (finds nothing)",
+    )
     args = parser.parse_args()
     setup()
 
@@ -183,6 +193,10 @@ def main() -> None:
         cur.execute("SELECT version()")
         print(cur.fetchone()[0].split(",")[0])
 
+    if args.skip_pass or args.full_pass:
+        title = "full, nothing new" if args.full_pass else "incremental, nothing changed since the last pass"
+        report(title, *run_all(pairs(tomorrow, args.full_pass), args.workers))
+        return
     if not args.keep:
         Alert.objects.filter(kind__in=kinds).delete()
         with connection.cursor() as cur:
