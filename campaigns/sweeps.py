@@ -53,6 +53,7 @@ def pending_after_end(county_code: str, today: datetime.date) -> QuerySet:
 
 
 def register() -> None:
+    from relief.alerts.delta import Inputs
     from relief.alerts.sweeps import Sweep
     from relief.alerts.sweeps import register as register_sweep
 
@@ -62,6 +63,7 @@ def register() -> None:
             label=_("集中慰问结束仍有家庭未慰问"),
             findings=pending_after_end,
             subject_model="campaigns.Campaign",
+            inputs=Inputs(subject="campaigns.CampaignHousehold"),  # the rows the findings group
             action="campaigns:households",
             action_label=_("慰问名单"),
             action_query="campaign={id}&state=pending",

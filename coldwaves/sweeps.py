@@ -122,6 +122,7 @@ def duty_gaps(county_code: str, today: datetime.date) -> QuerySet:
 
 
 def register() -> None:
+    from relief.alerts.delta import Inputs
     from relief.alerts.sweeps import Sweep
     from relief.alerts.sweeps import register as register_sweep
 
@@ -131,6 +132,7 @@ def register() -> None:
             label=_("寒潮点名未联系"),
             findings=unreached,
             subject_model="coldwaves.RollCallEntry",
+            inputs=Inputs(subject="coldwaves.RollCallEntry"),
             action="coldwaves:entry",
             action_label=_("点名"),
             prepare=answer_from_visits,
@@ -144,6 +146,7 @@ def register() -> None:
             findings=duty_gaps,
             severity=Severity.URGENT,
             subject_model="coldwaves.RollCall",
+            inputs=Inputs(subject="coldwaves.RollCall"),
             action="coldwaves:duty",
             action_query="rollcall={id}&alert={alert}",
             action_label=_("安排值班"),

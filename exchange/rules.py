@@ -341,6 +341,7 @@ KINDS = {
 
 
 def register() -> None:
+    from relief.alerts.delta import Inputs
     from relief.alerts.sweeps import register as register_sweep
 
     for kind, (findings, subject_model, label) in KINDS.items():
@@ -350,6 +351,7 @@ def register() -> None:
                 label=label,
                 findings=findings,
                 subject_model=subject_model,
+                inputs=Inputs(subject=subject_model),  # the findings are drawn from its rows
                 action="exchange_dispositions:open",
                 action_label=_("核实处置"),
                 action_query="alert={alert}",

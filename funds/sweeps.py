@@ -274,6 +274,7 @@ def overdue_recoveries(county_code: str, today: datetime.date) -> QuerySet:
 
 
 def register() -> None:
+    from relief.alerts.delta import Inputs
     from relief.alerts.sweeps import Sweep
     from relief.alerts.sweeps import register as register_sweep
 
@@ -284,6 +285,7 @@ def register() -> None:
             findings=overdue_batches,
             severity=Severity.URGENT,
             subject_model="funds.DisbursementBatch",
+            inputs=Inputs(subject="funds.DisbursementBatch"),
             action="funds:batch-detail",
             action_label=_("办理发放"),
         )
@@ -295,6 +297,7 @@ def register() -> None:
             findings=late_emergency_payments,
             severity=Severity.URGENT,
             subject_model="funds.AssistanceApplication",
+            inputs=Inputs(subject="funds.AssistanceApplication"),
             action="funds:application-detail",
             action_label=_("先行救助"),
         )
@@ -306,6 +309,7 @@ def register() -> None:
             findings=payments_after_death,
             severity=Severity.URGENT,
             subject_model="funds.Payment",
+            inputs=Inputs(subject="funds.Payment"),
             action="funds:recovery-new",
             action_query="payment={id}&reason=after_death&alert={alert}",
             action_label=_("登记追回"),
@@ -318,6 +322,7 @@ def register() -> None:
             findings=payments_after_exit,
             severity=Severity.URGENT,
             subject_model="funds.Payment",
+            inputs=Inputs(subject="funds.Payment"),
             action="funds:recovery-new",
             action_query="payment={id}&reason=after_exit&alert={alert}",
             action_label=_("登记追回"),
@@ -329,6 +334,7 @@ def register() -> None:
             label=_("错发资金逾期未追回"),
             findings=overdue_recoveries,
             subject_model="funds.Recovery",
+            inputs=Inputs(subject="funds.Recovery"),
             action="funds:recovery-detail",
             action_label=_("登记退回"),
         )
@@ -339,6 +345,7 @@ def register() -> None:
             label=_("低保特困家庭本冬未发放冬季救助"),
             findings=households_without_winter_subsidy,
             subject_model="people.Household",
+            inputs=Inputs(subject="people.Household"),
             action="people:household-detail",
             action_label=_("查看家庭"),
         )
@@ -350,6 +357,7 @@ def register() -> None:
             findings=applications_paid_twice,
             severity=Severity.URGENT,
             subject_model="funds.AssistanceApplication",
+            inputs=Inputs(subject="funds.AssistanceApplication"),
             action="funds:recovery-new",
             action_query="application={id}&reason=duplicate&alert={alert}",
             action_label=_("登记追回"),

@@ -56,6 +56,7 @@ def overdue_hazards(county_code: str, today: datetime.date) -> QuerySet:
 
 
 def register() -> None:
+    from relief.alerts.delta import Inputs
     from relief.alerts.sweeps import Sweep
     from relief.alerts.sweeps import register as register_sweep
 
@@ -66,6 +67,7 @@ def register() -> None:
             findings=overdue_hazards,
             severity=Severity.URGENT,
             subject_model="institutions.Hazard",
+            inputs=Inputs(subject="institutions.Hazard"),
             escalation_level=1,
             action="institutions:hazard-detail",
             action_label=_("督促整改"),

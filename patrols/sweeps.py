@@ -183,6 +183,7 @@ def cold_wave_in_force(county_code: str, region_ref, at: datetime.datetime) -> Q
 
 
 def register() -> None:
+    from relief.alerts.delta import Inputs
     from relief.alerts.sweeps import Sweep, register_condition
     from relief.alerts.sweeps import register as register_sweep
 
@@ -193,6 +194,7 @@ def register() -> None:
             findings=overdue_clues,
             severity=Severity.URGENT,
             subject_model="patrols.Clue",
+            inputs=Inputs(subject="patrols.Clue"),
             action="patrols:clue-detail",
             action_label=_("响应线索"),
         )
@@ -204,6 +206,7 @@ def register() -> None:
             findings=station_stays_over_limit,
             severity=Severity.WARNING,
             subject_model="patrols.StationCase",
+            inputs=Inputs(subject="patrols.StationCase"),
             action="patrols:case-detail",
             action_label=_("办理离站"),
         )
@@ -215,6 +218,7 @@ def register() -> None:
             findings=search_notices_overdue,
             severity=Severity.URGENT,
             subject_model="patrols.StationCase",
+            inputs=Inputs(subject="patrols.StationCase"),
             action="patrols:case-detail",
             action_label=_("发布寻亲公告"),
         )
@@ -226,6 +230,7 @@ def register() -> None:
             findings=dna_samples_overdue,
             severity=Severity.WARNING,
             subject_model="patrols.StationCase",
+            inputs=Inputs(subject="patrols.StationCase"),
             action="patrols:case-detail",
             action_label=_("登记DNA采样"),
         )

@@ -56,6 +56,7 @@ from people.models import (
     years_ago,
 )
 from people.visit_rules import rule_condition  # noqa: F401  (its old home; the definition moved)
+from relief.alerts.delta import Inputs, Window
 from relief.alerts.sweeps import sql_message
 from relief.models import Severity
 from relief.policy import policy_value
@@ -304,9 +305,88 @@ def next_visits_stored(county_code: str) -> int:
     return person_refresh_next_visit(region_code=county_code)
 
 
+# --- What each sweep depends on (relief/alerts/delta.py): a nightly run skips a county where none of
+# it changed. The rows its findings are drawn from, the other tables they read, the policy keys, and
+# the dates that can move a row in or out without any write.
+
+
+def _visits_fell_due(county_code: str, window: Window) -> bool:
+    """Someone's stored next visit due fell between the last run's day and today (`< today` now,
+    not `< since` then): the partial index on (next_visit_due, region)."""
+    return (
+        Person.objects.in_region(county_code)
+        .filter(active=True, next_visit_due__gte=window.since_day, next_visit_due__lt=window.today)
+        .exists()
+    )
+
+
+def _fell_due_since(findings: QuerySet, window: Window) -> QuerySet:
+    """With nothing written, the overdue only gain the people who fell due since the last run."""
+    return findings.filter(next_visit_due__gte=window.since_day)
+
+
+def _assistance_started_or_ended(county_code: str, window: Window) -> bool:
+    """A 低保/特困 record came into force or lapsed between the two days (Assistance.current())."""
+    return (
+        Assistance.objects.in_region(county_code)
+        .filter(category__in=[Category.DIBAO, Category.TEKUN])
+        .filter(
+            Q(start_date__gt=window.since_day, start_date__lte=window.today)
+            | Q(end_date__gte=window.since_day, end_date__lt=window.today)
+        )
+        .exists()
+    )
+
+
+def _children_came_of_age(county_code: str, window: Window) -> bool:
+    """A watched child turned 18 between the two days (born after years_ago(18) then, not now)."""
+    any_flag = functools.reduce(operator.or_, (Q(**{flag: True}) for flag in CHILD_FLAGS))
+    return (
+        Person.objects.in_region(county_code)
+        .filter(any_flag, active=True, guardian_name="")
+        .filter(
+            birth_date__gt=years_ago(CHILD_AGE_LIMIT, window.since_day),
+            birth_date__lte=years_ago(CHILD_AGE_LIMIT, window.today),
+        )
+        .exists()
+    )
+
+
+def _enrolment_model() -> tuple[str, ...]:
+    """The applications the 应保未保 sweep reads through the reverse relation (_applying())."""
+    try:
+        return (Household._meta.get_field("enrolments").related_model._meta.label,)
+    except FieldDoesNotExist:
+        return ()
+
+
+def inputs() -> dict[str, Inputs]:
+    return {
+        # the message's last visit reads the visits; the due date is stored on the person (written by
+        # person_refresh_next_visit whenever a visit, a rule or a cold wave changes it)
+        VISIT_OVERDUE: Inputs(
+            subject="people.Person",
+            reads=("people.Visit", "people.VisitRule"),
+            crossed=_visits_fell_due,
+            grows=_fell_due_since,
+        ),
+        DIBAO_UNCOVERED: Inputs(
+            subject="people.Household",
+            reads=("people.Person", "people.Assistance", *_enrolment_model()),
+            policy=("dibao_standard_urban", "dibao_standard_rural"),
+            crossed=_assistance_started_or_ended,
+        ),
+        RIGID_EXPENSE: Inputs(subject="people.Household", reads=(), policy=("rigid_expense_share",)),
+        NO_GUARDIAN: Inputs(subject="people.Person", reads=(), crossed=_children_came_of_age),
+        NO_CARER: Inputs(subject="people.Person", reads=()),
+    }
+
+
 def register() -> None:
     from relief.alerts.sweeps import Sweep
     from relief.alerts.sweeps import register as register_sweep
+
+    declared = inputs()
 
     # (kind, label, findings, severity, subject model, the page that answers it and its button)
     for kind, label, findings, severity, model, action, action_label in (
@@ -366,5 +446,6 @@ def register() -> None:
                 action=action,
                 action_label=action_label,
                 prepare=next_visits_stored if kind == VISIT_OVERDUE else None,
+                inputs=declared[kind],
             )
         )

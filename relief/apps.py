@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,6 +20,7 @@ class ReliefConfig(AppConfig):
         from relief.todo.demo import seed_work
 
         hooks.install()
+        post_migrate.connect(_watch_sweep_inputs, sender=self)
         demo.register(95, "work", seed_work)  # after every app, next visits included
         navigation.register(_("待办"), "task-list", order=2)
         navigation.register(_("预警"), "alert-list", order=5)
@@ -27,3 +29,12 @@ class ReliefConfig(AppConfig):
         navigation.register(_("行政区划"), "region-list", order=80)
         navigation.register(_("政策参数"), "policy", order=85)
         navigation.register(_("后台任务"), "job-list", order=90)
+
+
+def _watch_sweep_inputs(sender, using: str = "default", **kwargs) -> None:
+    """After each migrate: the change triggers on every table a registered sweep reads
+    (relief/alerts/delta.py), so a new or renamed table is watched before a nightly run trusts them."""
+    from relief.alerts.delta import install_triggers
+    from relief.alerts.sweeps import SWEEPS
+
+    install_triggers(SWEEPS.values(), using=using)

@@ -21,6 +21,7 @@ from relief.scoping import ScopedManager, ScopedQuerySet, region_field
 region_code_validator = RegexValidator(CODE_RE, _("行政区划代码应为 2、4、6、9 或 12 位数字"))
 
 
+from relief.alerts.models import SweepChange, SweepRun  # noqa: E402, F401
 from relief.dashboard.models import FigureSnapshot, RegionFigure, RegionFigureQuerySet  # noqa: E402, F401
 from relief.transitions import TransitionLog  # noqa: E402  (the abstract log of every workflow)
 

@@ -42,6 +42,7 @@ JOB_QUEUES: dict[str, str] = {
 #: task name → queue, for tasks other than relief.run_job; any other task: DEFAULT
 TASK_QUEUES: dict[str, str] = {
     "relief.sweeps_nightly": SWEEPS,
+    "relief.sweeps_weekly_full": SWEEPS,
     "relief.sweep_county": SWEEPS,
     "people.refresh_next_visits": SWEEPS,
     "reports.generate_daily": EXPORTS,

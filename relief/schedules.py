@@ -36,7 +36,18 @@ register(
         "relief.sweeps_nightly",
         minute="30",
         hour="1",
-        description="每晚运行全部主动发现监测（按县拆分）",
+        day_of_week="1-6",
+        description="每晚运行主动发现监测（按县拆分，只处理上次运行以来有变化的县）",
+    )
+)
+register(
+    Schedule(
+        "sweeps-weekly-full",
+        "relief.sweeps_weekly_full",
+        minute="30",
+        hour="1",
+        day_of_week="0",
+        description="每周日晚完整运行全部主动发现监测（不论有无变化，作为增量运行的兜底）",
     )
 )
 register(

@@ -39,6 +39,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from relief.alerts import delta
+from relief.alerts.delta import Inputs
 from relief.alerts.workflows import (
     AUTO_RESOLVED_COMMENT,
     RAISED,
@@ -76,6 +78,9 @@ class Sweep:
     materialize: bool = False
     # the findings carry their own `severity` and `due_at` (see the module's docstring)
     per_row: bool = False
+    # what the findings depend on, so a nightly run skips a county where none of it changed
+    # (relief/alerts/delta.py); None: the sweep always runs in full
+    inputs: Inputs | None = None
 
 
 SWEEPS: dict[str, Sweep] = {}
@@ -119,20 +124,56 @@ class SweepResult:
     raised: int = 0
     resolved: int = 0
     reopened: int = 0
+    # counties whose statements did not run: nothing they depend on changed since the last run
+    skipped: int = 0
 
     def __iadd__(self, other: SweepResult) -> SweepResult:
         self.raised += other.raised
         self.resolved += other.resolved
         self.reopened += other.reopened
+        self.skipped += other.skipped
         return self
 
 
 def sweep_county(
-    kind: str, county_code: str, today: datetime.date | None = None, *, within: str | None = None
+    kind: str,
+    county_code: str,
+    today: datetime.date | None = None,
+    *,
+    within: str | None = None,
+    full: bool = True,
 ) -> SweepResult:
     """Apply one sweep to one county: raise what is new, resolve what cleared. Idempotent.
     `within` (a region code inside the county: a township's or a village's) limits both writes to
-    alerts of that region and below, for a sweep a village or township user starts."""
+    alerts of that region and below, for a sweep a village or township user starts (always run,
+    never recorded as the county's run). `full=False` (the nightly run) skips the county when
+    nothing the sweep declares it depends on changed since its last run (relief/alerts/delta.py);
+    either way the run is recorded as the (kind, county)'s watermark in the same transaction."""
+    if within is None or within == county_code:
+        today, now = today or timezone.localdate(), timezone.now()
+        with transaction.atomic():
+            plan = delta.plan(SWEEPS[kind], county_code, today, now, full=full)
+            if plan.run:
+                delta.writing(kind)  # its own alert writes are not changes to the next run
+                result = _sweep_county(kind, county_code, today, only=plan.only)
+                delta.writing("")
+            else:
+                result = SweepResult(skipped=1)
+            delta.record(kind, county_code, today, now, plan)
+        return result
+    return _sweep_county(kind, county_code, today, within=within)
+
+
+def _sweep_county(
+    kind: str,
+    county_code: str,
+    today: datetime.date | None = None,
+    *,
+    within: str | None = None,
+    only: Callable[[QuerySet], QuerySet] | None = None,
+) -> SweepResult:
+    """The three statements; with `only` (rows that can only join the findings since the last
+    run), the INSERT alone over the findings `only` keeps."""
     sweep = SWEEPS[kind]
     prefix = within if within and within.startswith(county_code) else county_code
     auto_resolve = alert_workflow.steps["auto_resolve"]
@@ -142,7 +183,10 @@ def sweep_county(
     columns = ["dedup_key", "region_code", "message", "subject_id", "subject_label"]
     if sweep.per_row:
         columns += ["severity", "due_at"]
-    qs = sweep.findings(county_code, today).order_by().values(*columns)
+    qs = sweep.findings(county_code, today)
+    if only is not None:
+        qs = only(qs)
+    qs = qs.order_by().values(*columns)
     severity_sql, due_sql = (
         ("coalesce(f.severity::int, %s)", "coalesce(f.due_at::timestamptz, %s)")
         if sweep.per_row
@@ -165,41 +209,44 @@ def sweep_county(
             sql, params = "SELECT * FROM sweep_findings", ()
         # An alert resolved by hand whose condition is still found comes back as it was: its due
         # time and escalation level (the clock) are kept, not restarted by a fresh alert.
-        cur.execute(
-            f"""
-            WITH f AS ({sql}),
-            reopened AS (
-                UPDATE relief_alert a SET status = %s, resolved_at = NULL
-                FROM f
-                WHERE a.kind = %s AND a.region_code LIKE %s AND a.status = %s AND a.cause_open
-                  AND a.dedup_key = f.dedup_key
-                  AND a.id = (SELECT max(x.id) FROM relief_alert x WHERE x.dedup_key = a.dedup_key
-                              AND x.status = %s AND x.cause_open)
-                  AND NOT EXISTS (SELECT 1 FROM relief_alert y WHERE y.dedup_key = a.dedup_key
-                                  AND y.status <> %s)
-                RETURNING a.id
-            ),
-            ev AS (
-                INSERT INTO relief_alertevent (alert_id, action, from_state, to_state, comment, at)
-                SELECT id, 'reopened', %s, %s, %s, %s FROM reopened
+        if only is None:
+            cur.execute(
+                f"""
+                WITH f AS ({sql}),
+                reopened AS (
+                    UPDATE relief_alert a SET status = %s, resolved_at = NULL
+                    FROM f
+                    WHERE a.kind = %s AND a.region_code LIKE %s AND a.status = %s AND a.cause_open
+                      AND a.dedup_key = f.dedup_key
+                      AND a.id = (SELECT max(x.id) FROM relief_alert x WHERE x.dedup_key = a.dedup_key
+                                  AND x.status = %s AND x.cause_open)
+                      AND NOT EXISTS (SELECT 1 FROM relief_alert y WHERE y.dedup_key = a.dedup_key
+                                      AND y.status <> %s)
+                    RETURNING a.id
+                ),
+                ev AS (
+                    INSERT INTO relief_alertevent (alert_id, action, from_state, to_state, comment, at)
+                    SELECT id, 'reopened', %s, %s, %s, %s FROM reopened
+                )
+                SELECT coalesce(array_agg(id), '{{}}') FROM reopened
+                """,  # noqa: S608 - the findings SQL comes from the ORM, with its own parameters
+                [
+                    *params,
+                    AlertStatus.OPEN.value,
+                    kind,
+                    prefix + "%",
+                    AlertStatus.RESOLVED.value,
+                    AlertStatus.RESOLVED.value,
+                    AlertStatus.RESOLVED.value,
+                    AlertStatus.RESOLVED.value,
+                    AlertStatus.OPEN.value,
+                    REOPENED_COMMENT,
+                    now,
+                ],
             )
-            SELECT coalesce(array_agg(id), '{{}}') FROM reopened
-            """,  # noqa: S608 - the findings SQL comes from the ORM, with its own parameters
-            [
-                *params,
-                AlertStatus.OPEN.value,
-                kind,
-                prefix + "%",
-                AlertStatus.RESOLVED.value,
-                AlertStatus.RESOLVED.value,
-                AlertStatus.RESOLVED.value,
-                AlertStatus.RESOLVED.value,
-                AlertStatus.OPEN.value,
-                REOPENED_COMMENT,
-                now,
-            ],
-        )
-        reopened_ids = cur.fetchone()[0]
+            reopened_ids = cur.fetchone()[0]
+        else:
+            reopened_ids = []
         cur.execute(
             f"""
             WITH f AS ({sql}),
@@ -236,51 +283,54 @@ def sweep_county(
             ],
         )
         raised_ids = cur.fetchone()[0]
-        cur.execute(
-            f"""
-            WITH f AS ({sql}),
-            gone AS (
-                SELECT a.id, a.status FROM relief_alert a
-                WHERE a.kind = %s AND a.region_code LIKE %s AND a.status = ANY(%s)
-                  AND a.dedup_key NOT IN (SELECT f.dedup_key FROM f)  -- hashed, whatever the estimates
-                FOR UPDATE OF a
-            ),
-            resolved AS (
-                UPDATE relief_alert a SET status = %s, resolved_at = %s, cause_open = false
-                FROM gone WHERE a.id = gone.id
-                RETURNING a.id, gone.status AS from_state
-            ),
-            ev AS (
-                INSERT INTO relief_alertevent (alert_id, action, from_state, to_state, comment, at)
-                SELECT id, %s, from_state, %s, %s, %s FROM resolved
-            ),
-            -- resolved by hand earlier and no longer found: the condition has gone now
-            forgotten AS (
-                UPDATE relief_alert a SET cause_open = false
-                WHERE a.kind = %s AND a.region_code LIKE %s AND a.status = %s AND a.cause_open
-                  AND a.dedup_key NOT IN (SELECT f.dedup_key FROM f)
-                RETURNING a.id
+        if only is None:  # (a run restricted to rows that only join the findings resolves nothing)
+            cur.execute(
+                f"""
+                WITH f AS ({sql}),
+                gone AS (
+                    SELECT a.id, a.status FROM relief_alert a
+                    WHERE a.kind = %s AND a.region_code LIKE %s AND a.status = ANY(%s)
+                      AND a.dedup_key NOT IN (SELECT f.dedup_key FROM f)  -- hashed, whatever the estimates
+                    FOR UPDATE OF a
+                ),
+                resolved AS (
+                    UPDATE relief_alert a SET status = %s, resolved_at = %s, cause_open = false
+                    FROM gone WHERE a.id = gone.id
+                    RETURNING a.id, gone.status AS from_state
+                ),
+                ev AS (
+                    INSERT INTO relief_alertevent (alert_id, action, from_state, to_state, comment, at)
+                    SELECT id, %s, from_state, %s, %s, %s FROM resolved
+                ),
+                -- resolved by hand earlier and no longer found: the condition has gone now
+                forgotten AS (
+                    UPDATE relief_alert a SET cause_open = false
+                    WHERE a.kind = %s AND a.region_code LIKE %s AND a.status = %s AND a.cause_open
+                      AND a.dedup_key NOT IN (SELECT f.dedup_key FROM f)
+                    RETURNING a.id
+                )
+                SELECT (SELECT coalesce(array_agg(id), '{{}}') FROM resolved),
+                       (SELECT coalesce(array_agg(id), '{{}}') FROM forgotten)
+                """,  # noqa: S608
+                [
+                    *params,
+                    kind,
+                    prefix + "%",
+                    [str(s) for s in auto_resolve.sources],
+                    auto_resolve.target,
+                    now,
+                    log_action("auto_resolve"),
+                    auto_resolve.target,
+                    AUTO_RESOLVED_COMMENT,
+                    now,
+                    kind,
+                    prefix + "%",
+                    AlertStatus.RESOLVED.value,
+                ],
             )
-            SELECT (SELECT coalesce(array_agg(id), '{{}}') FROM resolved),
-                   (SELECT coalesce(array_agg(id), '{{}}') FROM forgotten)
-            """,  # noqa: S608
-            [
-                *params,
-                kind,
-                prefix + "%",
-                [str(s) for s in auto_resolve.sources],
-                auto_resolve.target,
-                now,
-                log_action("auto_resolve"),
-                auto_resolve.target,
-                AUTO_RESOLVED_COMMENT,
-                now,
-                kind,
-                prefix + "%",
-                AlertStatus.RESOLVED.value,
-            ],
-        )
-        resolved_ids, forgotten_ids = cur.fetchone()
+            resolved_ids, forgotten_ids = cur.fetchone()
+        else:
+            resolved_ids, forgotten_ids = [], []
         # the alerts' tasks follow them in the same transaction (relief/todo)
         tasks_follow_alerts([*reopened_ids, *raised_ids, *resolved_ids, *forgotten_ids])
         if sweep.materialize:

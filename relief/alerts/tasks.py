@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 
+from relief.alerts.delta import prune_changes
 from relief.alerts.services import alerts_escalate_overdue
 from relief.alerts.sweeps import SWEEPS, counties_under, sweep_county, within_county
 from relief.jobs.parts import part_done, part_failed, part_start, parts_queue
@@ -49,9 +50,13 @@ def sweep_job(ctx: JobContext) -> dict:
     retry_backoff=5,
     max_retries=3,
 )
-def sweep_county_task(job_id: int | None, kind: str, county_code: str, within: str | None = None) -> dict:
+def sweep_county_task(
+    job_id: int | None, kind: str, county_code: str, within: str | None = None, full: bool = True
+) -> dict:
     """One sweep over one county (or over `within`, a region inside it); with a job, one part of it:
-    counted once, however often the task is delivered, and the last part completes the job."""
+    counted once, however often the task is delivered, and the last part completes the job.
+    `full=False` (the nightly run): skipped when nothing it depends on changed (relief/alerts/delta.py);
+    a job started on demand always runs in full."""
     if kind not in SWEEPS:
         return {}
     key = part_key(kind, county_code)
@@ -59,7 +64,7 @@ def sweep_county_task(job_id: int | None, kind: str, county_code: str, within: s
         return {"duplicate": True}  # delivered again after it was done and counted
     try:
         with transaction.atomic():
-            result = sweep_county(kind, county_code, within=within)
+            result = sweep_county(kind, county_code, within=within, full=full)
             counts = {"raised": result.raised, "resolved": result.resolved}
             if job_id:
                 part_done(job_id, key, counts)
@@ -74,14 +79,24 @@ def sweep_county_task(job_id: int | None, kind: str, county_code: str, within: s
 
 
 @shared_task(name="relief.sweeps_nightly")
-def sweeps_nightly() -> int:
-    """Periodic: every registered sweep over every county, one task per (sweep, county)."""
+def sweeps_nightly(full: bool = False) -> int:
+    """Periodic: every registered sweep over every county, one task per (sweep, county); each skips
+    its county when nothing it depends on changed since its last run (unless `full`)."""
     n = 0
     for county in counties_under(None):
         for kind in SWEEPS:
-            sweep_county_task.delay(None, kind, county)
+            sweep_county_task.delay(None, kind, county, None, full)
             n += 1
     return n
+
+
+@shared_task(name="relief.sweeps_weekly_full")
+def sweeps_weekly_full() -> int:
+    """Periodic (weekly): every sweep over every county in full, whatever changed: the safety net
+    of the nightly runs (a write that bypassed the triggers, a sweep whose code changed). The change
+    log every run has read is pruned first (the runs that follow read from their own watermark)."""
+    prune_changes(SWEEPS)
+    return sweeps_nightly(full=True)
 
 
 @shared_task(name="relief.alerts_escalate")

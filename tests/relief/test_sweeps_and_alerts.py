@@ -91,8 +91,9 @@ def test_sweep_query_count_does_not_grow_with_people(needy_sweep, regions):
     with CaptureQueriesContext(connection) as large:
         assert sweep_county("test.needy", "510129").raised == 150
     # policy value, reopen, raise, resolve, the alerts' tasks (two statements and the 督办 on the
-    # tasks closed), savepoints
-    assert len(small) == len(large) <= 12
+    # tasks closed), savepoints; the watermark (relief/alerts/delta.py): its row made and locked,
+    # the snapshot, its own-writes marker set and cleared, its update, and one more savepoint
+    assert len(small) == len(large) <= 20
 
 
 def test_sweep_on_demand_as_a_job_over_my_counties(needy_sweep, users, django_capture_on_commit_callbacks):
