@@ -9,8 +9,8 @@ own loopback, so 127.0.0.1 inside it is not this machine's PostgreSQL or Redis.
 On the bridge address, in the root namespace:
 - `redis_on(address)`: a Redis server of the caller's own (nothing saved to disk; protected mode
   off, which refuses any client not on its loopback: it listens on the private bridge only);
-- `postgres_forwarder(address)`: socat forwarding TCP to the local PostgreSQL (which listens on
-  127.0.0.1 only), with TCP keepalives and a TCP user timeout of 3 s towards the hosts: the
+- `postgres_forwarder(address)`: socat forwarding TCP to the PostgreSQL server of the test database
+  (the machine's, which listens on 127.0.0.1 only, or the embedded one's Unix socket), with TCP keepalives and a TCP user timeout of 3 s towards the hosts: the
   PostgreSQL server settings tcp_keepalives_idle/interval/count and tcp_user_timeout do the same
   for a real remote worker: a host that vanishes mid-transaction has its connection, and so its
   transaction and locks, dropped within seconds instead of the kernel's two hours.
@@ -194,11 +194,24 @@ def postgres_forwarder(net: Lan) -> tuple[str, int]:
         "keepalive,keepidle=2,keepintvl=1,keepcnt=2,setsockopt-int=6:18:3000"
     )
     proc = subprocess.Popen(
-        ["socat", listen, f"TCP:{PG_HOST}:{PG_PORT}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ["socat", listen, _server_address()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     net.processes.append(proc)
     _wait_port(net.gateway, port)
     return net.gateway, port
+
+
+def _server_address() -> str:
+    """socat's address of the PostgreSQL server this process's test database is on: the machine's on
+    127.0.0.1, or the embedded server's Unix socket (it listens on no TCP port)."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    host = s.get("HOST") or s.get("OPTIONS", {}).get("host") or PG_HOST
+    port = s.get("PORT") or PG_PORT
+    if str(host).startswith("/"):
+        return f"UNIX-CONNECT:{host}/.s.PGSQL.{port}"
+    return f"TCP:{host}:{port}"
 
 
 def reachable_from(host: Host, address: str, port: int) -> bool:
