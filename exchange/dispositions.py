@@ -26,6 +26,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -275,45 +276,52 @@ def disposition_step(*, actor: User, disposition: Disposition, step: str, **data
 @transaction.atomic
 def dispositions_follow_alerts(alert_ids: list[int] | None = None) -> tuple[int, int]:
     """Every unresolved warning gets its disposition (待核实), and a disposition whose warning
-    resolved itself before it was answered is closed as 情况已消除. Set-based; (made, cleared)."""
+    resolved itself before it was answered is closed as 情况已消除. Set-based; (made, cleared).
+    With `alert_ids` (a sweep's, in its transaction: relief.alerts.sweeps.Sweep.follow), those
+    warnings only; without, every warning (a reconciliation)."""
     from exchange.hooks import ALERT_PREFIX as PREFIX
 
     # one statement whatever the number of warnings: the rule, household and person are read from
     # the warning's key (exchange/rules.py: kind:rule:household:person, 0 for no person)
-    only = "AND a.id = ANY(%s)" if alert_ids is not None else ""
+    # with ids, the alerts are looked up by them (a join on the primary key: as a filter `a.id =
+    # ANY(ids)` over the warnings of the kind, the planner scanned the array once per warning)
+    alerts = (
+        "unnest(%s::bigint[]) AS given (id) JOIN relief_alert a ON a.id = given.id"
+        if alert_ids is not None
+        else "relief_alert a"
+    )
     with connection.cursor() as cur:
         cur.execute(
             f"""
             INSERT INTO exchange_disposition (alert_id, rule_id, region_code, household_id, person_id,
                 status, verified_how, findings, outcome, reason, referred_to, created_at)
             SELECT a.id, r.id, a.region_code, h.id, p.id, %s, '', '', '', '', '', %s
-            FROM relief_alert a
+            FROM {alerts}
             CROSS JOIN LATERAL (SELECT split_part(a.dedup_key, ':', 2) AS rule,
                                        split_part(a.dedup_key, ':', 3) AS household,
                                        split_part(a.dedup_key, ':', 4) AS person) k
             JOIN exchange_warningrule r ON k.rule ~ '^[0-9]+$' AND r.id = k.rule::bigint
             JOIN people_household h ON k.household ~ '^[0-9]+$' AND h.id = k.household::bigint
             LEFT JOIN people_person p ON k.person ~ '^[1-9][0-9]*$' AND p.id = k.person::bigint
-            WHERE a.kind LIKE %s AND a.status <> %s {only}
+            WHERE a.kind LIKE %s AND a.status <> %s
               AND NOT EXISTS (SELECT 1 FROM exchange_disposition d WHERE d.alert_id = a.id)
             ON CONFLICT (alert_id) DO NOTHING
-            """,  # noqa: S608 - `only` is one of two fixed strings
+            """,  # noqa: S608 - `alerts` is one of two fixed strings
             [
                 DispositionStatus.VERIFYING.value,
                 timezone.now(),
+                *([list(alert_ids)] if alert_ids is not None else []),
                 PREFIX.replace("_", r"\_") + "%",
                 AlertStatus.RESOLVED.value,
-                *([list(alert_ids)] if alert_ids is not None else []),
             ],
         )
         made = cur.rowcount
-    cleared_ids = list(
-        Disposition.objects.filter(
-            status__in=OPEN, alert__status=AlertStatus.RESOLVED, alert__cause_open=False
-        )
-        .select_for_update()
-        .values_list("pk", flat=True)
+    cleared = Disposition.objects.filter(
+        status__in=OPEN, alert__status=AlertStatus.RESOLVED, alert__cause_open=False
     )
+    if alert_ids is not None:
+        cleared = cleared.filter(alert_id__in=RawSQL("SELECT unnest(%s::bigint[])", (list(alert_ids),)))
+    cleared_ids = list(cleared.select_for_update().values_list("pk", flat=True))
     if cleared_ids:
         statuses = dict(Disposition.objects.filter(pk__in=cleared_ids).values_list("pk", "status"))
         Disposition.objects.filter(pk__in=cleared_ids).update(status=DispositionStatus.CLEARED)

@@ -1,6 +1,7 @@
 """What happens once a batch is matched, without the ingest knowing the rules: the rules module
 registers its runner here (exchange/apps.py), and ingest calls `after_match(batch)` at the end of
-a batch's processing, in its own transaction. Each runner returns the number of warnings raised."""
+a batch's processing, after the match is committed; a runner makes its writes in transactions of its own
+(so it may use several connections). Each runner returns the number of warnings raised."""
 
 from __future__ import annotations
 

@@ -450,6 +450,22 @@ class Disposition(models.Model):
         verbose_name = _("预警核实处置")
         verbose_name_plural = _("预警核实处置")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # a rule's sweep asks, for each household or person it finds, whether that subject's
+            # warning of the rule was answered in the period (exchange/rules.py `_answered`): only
+            # the disposed ones, looked up by subject (by rule alone, a county's fresh dispositions
+            # were read once per household found: quadratic, bench/README.md)
+            models.Index(
+                fields=["household", "rule", "disposed_on"],
+                name="disposition_answered_household",
+                condition=Q(status="disposed"),
+            ),
+            models.Index(
+                fields=["person", "rule", "disposed_on"],
+                name="disposition_answered_person",
+                condition=Q(status="disposed"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule}：{self.household}"

@@ -207,6 +207,9 @@ EXCHANGE_MAX_ROWS = env.int("EXCHANGE_MAX_ROWS", default=2_000_000)
 EXCHANGE_MAX_BYTES = env.int("EXCHANGE_MAX_BYTES", default=200 * 1024 * 1024)
 # a batch up to this many bytes is matched in the request; a larger one in a background job
 EXCHANGE_INLINE_BYTES = env.int("EXCHANGE_INLINE_BYTES", default=512 * 1024)
+# a large department batch's warning rules run over its counties on this many database connections
+# at once (threads of the process that matched it; each county in its own transaction)
+EXCHANGE_RULE_WORKERS = env.int("EXCHANGE_RULE_WORKERS", default=2)
 # Wall-clock budget of one roster import job (reading, checking and writing), in seconds.
 ROSTER_IMPORT_SECONDS = env.int("ROSTER_IMPORT_SECONDS", default=900)
 # Evidence and photos: images (JPEG/PNG/WebP) or PDF, checked by content, at most this size.

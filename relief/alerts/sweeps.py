@@ -34,6 +34,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import CharField, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -81,6 +82,9 @@ class Sweep:
     # what the findings depend on, so a nightly run skips a county where none of it changed
     # (relief/alerts/delta.py); None: the sweep always runs in full
     inputs: Inputs | None = None
+    # run last in the sweep's transaction with the ids of every alert it raised, reopened or
+    # resolved: what an app keeps beside each alert follows it (exchange: the warning's disposition)
+    follow: Callable[[list[int]], Any] | None = None
 
 
 SWEEPS: dict[str, Sweep] = {}
@@ -331,8 +335,11 @@ def _sweep_county(
             resolved_ids, forgotten_ids = cur.fetchone()
         else:
             resolved_ids, forgotten_ids = [], []
-        # the alerts' tasks follow them in the same transaction (relief/todo)
-        tasks_follow_alerts([*reopened_ids, *raised_ids, *resolved_ids, *forgotten_ids])
+        # the alerts' tasks follow them in the same transaction (relief/todo); a raised alert is
+        # new, so it has no task to bring up to date
+        tasks_follow_alerts([*reopened_ids, *resolved_ids, *forgotten_ids], new_ids=raised_ids)
+        if sweep.follow is not None:
+            sweep.follow([*reopened_ids, *raised_ids, *resolved_ids, *forgotten_ids])
         if sweep.materialize:
             cur.execute("DROP TABLE sweep_findings")
     return SweepResult(raised=len(raised_ids), resolved=len(resolved_ids), reopened=len(reopened_ids))
@@ -408,11 +415,12 @@ def _alert_action_sql() -> tuple[str, list]:
     return sql, params
 
 
-def tasks_follow_alerts(alert_ids: list[int]) -> int:
+def tasks_follow_alerts(alert_ids: list[int], *, new_ids: list[int] | tuple = ()) -> int:
     """Make the tasks of these alerts agree with them: a task for each unresolved alert without one;
     the state (open → 待办, acknowledged → 办理中, resolved → done), due time, escalation and cause of
-    the others. Two statements whatever the number. Returns how many tasks changed or were made."""
-    if not alert_ids:
+    the others. `new_ids`: alerts just inserted, which only need their task made. Two statements
+    whatever the number. Returns how many tasks changed or were made."""
+    if not alert_ids and not new_ids:
         return 0
     now = timezone.now()
     handled = list(HANDLED.get())
@@ -442,9 +450,11 @@ def tasks_follow_alerts(alert_ids: list[int]) -> int:
             INSERT INTO relief_taskevent (task_id, action, from_state, to_state, comment, at)
             SELECT id, 'created', '', state, title, %s FROM ins
             """,  # noqa: S608 - the CASE is built from the sweeps' registry, values as parameters
-            [now, *action_params, labels, alert_ids, now],
+            [now, *action_params, labels, [*alert_ids, *new_ids], now],
         )
         made = cur.rowcount
+        if not alert_ids:
+            return made
         cur.execute(
             f"""
             WITH ch AS (
@@ -483,9 +493,10 @@ def tasks_follow_alerts(alert_ids: list[int]) -> int:
     # a task closed with its alert: the 督办 on it go with it
     from relief.models import Task
 
-    supervisions_close(
-        list(Task.objects.filter(alert_id__in=alert_ids, state="done").values_list("pk", flat=True))
-    )
+    # (the ids as one array parameter: a county's resolved alerts can be more than a statement's
+    # 65,535 parameters)
+    closed = Task.objects.filter(alert_id__in=RawSQL("SELECT unnest(%s::bigint[])", (list(alert_ids),)))
+    supervisions_close(list(closed.filter(state="done").values_list("pk", flat=True)))
     return made + changed
 
 
