@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relief.dashboard import board, exports, registry, selectors
+from relief.dashboard import board, exports, live_cache, registry, selectors
 from relief.models import Region
 from relief.regions import ancestor_codes
 
@@ -55,7 +55,8 @@ def index(request: HttpRequest) -> HttpResponse:
     for section in registry.sections():
         items = [f for f in figures if f["section"] == section.key]
         if items:
-            by_section.append({"section": section, "figures": items})
+            live = any(f["key"] in summary.live_keys for f in items)
+            by_section.append({"section": section, "figures": items, "live": live})
     cold_wave = next((f for f in figures if f["kind"] == "level"), None)
     rows = selectors.table_rows(summary)
     for row in rows:
@@ -98,6 +99,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "breadcrumbs": _breadcrumbs(request.user, region),
             "stale": summary.source == "rollup" and age.total_seconds() > 30 * 60,
+            "live_seconds": live_cache.seconds(),
             "child_level_is_village": len(summary.code) == 9,
             "boards": boards,
             "map": _map_context(request, summary, boards),
