@@ -205,3 +205,16 @@ def test_the_as_of_is_in_the_schema(api, users):
     for name in ("Summary", "Map", "Ranking"):
         props = schema["components"]["schemas"][name]["properties"]
         assert {"computed_at", "source", "live_computed_at", "live_cached"} <= set(props), name
+
+
+def test_the_excel_export_says_when_the_live_figures_were_computed(live_cache, api, client, users, rollcall):
+    import io
+
+    from openpyxl import load_workbook
+
+    first, _figures, _q = _get(api, users["county"], "510121")
+    at = timezone.localtime(datetime.datetime.fromisoformat(first["live_computed_at"])).strftime("%H:%M")
+    client.force_login(users["county"], backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(reverse("dashboard:export"), {"region": "510121"})
+    title = load_workbook(io.BytesIO(response.content)).active["A1"].value
+    assert f"实时指标截至 {at}" in title
