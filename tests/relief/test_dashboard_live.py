@@ -103,6 +103,8 @@ def test_a_second_read_within_the_window_runs_no_live_query_and_says_when_they_w
     assert f"寒潮点名、集中慰问等实时指标截至 {at}" in html
     assert "最多每60秒重算一次" in html
     assert f'data-testid="section-as-of-coldwaves">· 截至 {at}' in html
+    # the street-patrol section is roll-ups but for its cold-wave level: not stamped as a whole
+    assert 'data-testid="section-as-of-patrols"' not in html
 
 
 @override_settings(DASHBOARD_LIVE_SECONDS=1)
