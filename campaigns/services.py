@@ -28,6 +28,7 @@ from funds.services.batches import batch_generate
 from funds.services.eligibility import eligible_payments, households_for_program
 from funds.services.holds import payments_hold, payments_release
 from funds.services.materials import stock_distribute_to_household
+from relief.dashboard import live_cache
 from relief.models import Region, User
 from relief.scoping import require_actor
 from relief.uploads import attachment_name, check_attachment
@@ -166,6 +167,8 @@ def campaign_generate_list(
         campaign.state = CampaignState.LISTED
     campaign.listed_at = timezone.now()
     campaign.save(update_fields=["state", "listed_at"])
+    # the campaign's region and those above see the list now (its sub-regions within a minute)
+    live_cache.invalidate_on_commit(campaign.region_id)
     return campaign, len(created)
 
 
@@ -239,6 +242,7 @@ def delivery_record(
     entry.delivered_by = actor
     entry.full_clean(exclude=["campaign", "household", "region"])
     entry.save()
+    live_cache.invalidate_on_commit(entry.region_id)  # the dashboard's 集中慰问 shows it now
     if campaign.program_id:
         _cash_follows(campaign, entry, previous)
     if campaign.state == CampaignState.LISTED:
@@ -367,4 +371,5 @@ def campaign_close(*, actor: User, campaign: Campaign) -> Campaign:
     campaign.closed_at = timezone.now()
     campaign.closed_by = actor
     campaign.save(update_fields=["state", "closed_at", "closed_by"])
+    live_cache.invalidate_on_commit(campaign.region_id)
     return campaign

@@ -10,6 +10,7 @@ import secrets
 import string
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -44,6 +45,7 @@ from relief.forms import kept_input
 from relief.idempotency import page_once
 from relief.jobs.services import job_start
 from relief.pages import xlsx_response
+from relief.paginator import CappedPaginator
 from relief.privacy import NumberSearchLimited, number_kind, number_search
 from relief.scoping import get_visible_or_404, require_writer
 
@@ -68,7 +70,10 @@ def index(request: HttpRequest) -> HttpResponse:
     qs = with_list_data(search_households(request.user, data)).order_by("region_id", "id")
     if form.region_refused():
         qs = qs.none()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # at most PEOPLE_SEARCH_COUNT_CAP results counted: "超过 10,000 户" beyond, pages still work
+    page = CappedPaginator(qs, PAGE_SIZE, cap=settings.PEOPLE_SEARCH_COUNT_CAP).get_page(
+        request.GET.get("page")
+    )
     # the 探访逾期 filter counts people (as the dashboard figure and the alerts do), in these households
     overdue_people = overdue_people_count(request.user, qs) if data.get("visit_overdue") else None
     query = request.GET.copy()

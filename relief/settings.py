@@ -240,6 +240,13 @@ if not DEBUG:
 
 # --- Cache: shared by all processes in production (API rate limits count across workers) ---------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# The dashboard's live figures (roll calls, campaigns: computed when read) are kept this long per
+# region in the cache above and shown with the time they were computed; 0 computes them every read
+# (relief/dashboard/live_cache.py).
+DASHBOARD_LIVE_SECONDS = env.int("DASHBOARD_LIVE_SECONDS", default=60)
+# The household search page counts at most this many results ("超过 10,000 户" beyond), so a
+# province-wide search by category does not count the province (relief/paginator.py).
+PEOPLE_SEARCH_COUNT_CAP = env.int("PEOPLE_SEARCH_COUNT_CAP", default=10_000)
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

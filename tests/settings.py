@@ -23,3 +23,7 @@ JOBS_RUN_IN_THREAD = False
 # replica for the tests marked `replica`.
 if "replica" not in DATABASES:  # noqa: F405
     DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+# The dashboard's live figures are computed at every read, as before their cache: a test reading
+# twice around a change made without a service sees the change. tests/relief/test_dashboard_live.py
+# turns the cache on, on real Redis (REDIS_URL).
+DASHBOARD_LIVE_SECONDS = 0

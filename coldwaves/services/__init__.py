@@ -29,6 +29,7 @@ from people.choices import FollowUp, HeatingType, HousingCondition, VisitChannel
 from people.models import Assistance, Household, Person, Visit
 from people.services import visit_record
 from relief.alerts.sweeps import counties_under
+from relief.dashboard import live_cache
 from relief.models import User
 from relief.policy import MissingPolicyParameter, policy_value
 from relief.scoping import require_actor
@@ -138,6 +139,8 @@ def rollcall_open(
     )
     RollCall.objects.filter(pk=roll_call.pk).update(people=len(found))
     roll_call.people = len(found)
+    # the county and those above see the list now (its townships and villages within a minute)
+    live_cache.invalidate_on_commit(county_code)
     return roll_call, True
 
 
@@ -221,6 +224,7 @@ def rollcall_answer(
         entry.attempts += 1
         entry.note = note[:255]
         entry.save(update_fields=["outcome", "attempts", "note"])
+        live_cache.invalidate_on_commit(entry.region_id)
         return entry
     if outcome not in REACHED:
         raise ValidationError({"outcome": _("请选择联系结果")})
@@ -247,6 +251,7 @@ def rollcall_answer(
     entry.note = note[:255]
     entry.save(update_fields=["outcome", "answered_at", "answered_by", "visit", "note"])
     _visit_request_close(entry)
+    live_cache.invalidate_on_commit(entry.region_id)  # the dashboard's roll call shows it now
     return entry
 
 

@@ -72,7 +72,22 @@ class SubRegionSerializer(serializers.Serializer):
     )
 
 
-class SummarySerializer(serializers.Serializer):
+class LiveAsOfMixin(serializers.Serializer):
+    """When the figures computed when read (寒潮点名、集中慰问 and the like) were computed: they are
+    kept a minute per region (settings.DASHBOARD_LIVE_SECONDS) unless `live=true`."""
+
+    live_computed_at = serializers.DateTimeField(
+        help_text=_(
+            "实时指标（寒潮点名、集中慰问、寒潮预警等级等）的计算时间：按区划缓存约1分钟，"
+            "live=true 时为本次请求实时计算"
+        )
+    )
+    live_cached = serializers.BooleanField(
+        help_text=_("true：实时指标取自缓存（计算时间见 live_computed_at）；false：本次请求计算")
+    )
+
+
+class SummarySerializer(LiveAsOfMixin):
     region = RegionRefSerializer(allow_null=True, help_text=_("空表示全国（仅管理员）"))
     computed_at = serializers.DateTimeField(help_text=_("数据计算时间（汇总表刷新时间，或实时计算时间）"))
     source = serializers.CharField(help_text=_("rollup：汇总表；live：实时计算"))
@@ -101,7 +116,9 @@ class TrendsSerializer(serializers.Serializer):
 REGION_PARAM = OpenApiParameter(
     "region", str, description=_("区划代码（2/4/6/9/12位有效位）；默认本人管辖区划。超出管辖范围返回404。")
 )
-LIVE_PARAM = OpenApiParameter("live", bool, description=_("为 true 时不读汇总表，直接实时计算（较慢）"))
+LIVE_PARAM = OpenApiParameter(
+    "live", bool, description=_("为 true 时不读汇总表和实时指标缓存，全部实时计算（较慢）")
+)
 
 
 def _region_ref(region):
@@ -114,6 +131,10 @@ def _region_ref(region):
         "full_name": region.full_name or region.name,
         "level": region.level,
     }
+
+
+def _live_as_of(summary: selectors.Summary) -> dict:
+    return {"live_computed_at": summary.live_computed_at, "live_cached": summary.live_cached}
 
 
 def _live(request) -> bool:
@@ -144,6 +165,7 @@ class SummaryView(APIView):
             "region": _region_ref(region),
             "computed_at": summary.computed_at,
             "source": summary.source,
+            **_live_as_of(summary),
             "figures": selectors.figure_rows(summary.totals),
             "columns": columns,
             "subregions": selectors.table_rows(summary),
@@ -192,7 +214,7 @@ class BoardSerializer(serializers.Serializer):
     subregions = BoardRowSerializer(many=True, help_text=_("按落后程度排序"))
 
 
-class MapSerializer(BoardSerializer):
+class MapSerializer(LiveAsOfMixin, BoardSerializer):
     region = RegionRefSerializer(allow_null=True)
     computed_at = serializers.DateTimeField()
     source = serializers.CharField(help_text=_("rollup：汇总表；live：实时计算"))
@@ -203,7 +225,7 @@ class MapSerializer(BoardSerializer):
     )
 
 
-class RankingSerializer(serializers.Serializer):
+class RankingSerializer(LiveAsOfMixin):
     region = RegionRefSerializer(allow_null=True)
     computed_at = serializers.DateTimeField()
     source = serializers.CharField(help_text=_("rollup：汇总表；live：实时计算"))
@@ -260,6 +282,7 @@ class MapView(APIView):
             "region": _region_ref(region),
             "computed_at": summary.computed_at,
             "source": summary.source,
+            **_live_as_of(summary),
             "figures": [board.figure_info(f, targets[f.key]) for f in figs],
             "boundaries": board.boundary_url(summary.code),
             **_board_data(b),
@@ -279,6 +302,7 @@ class RankingView(APIView):
             "region": _region_ref(region),
             "computed_at": summary.computed_at,
             "source": summary.source,
+            **_live_as_of(summary),
             "boards": [_board_data(b) for b in board.boards(summary)],
         }
         return Response(RankingSerializer(data).data)

@@ -24,9 +24,14 @@ def table_workbook(summary: selectors.Summary) -> bytes:
     ws.title = _("分区划指标")
     title = str(summary.region) if summary.region else _("全国")
     computed = timezone.localtime(summary.computed_at)
-    ws.append(
-        [_("%(region)s 数据看板（数据时间 %(at)s）") % {"region": title, "at": f"{computed:%Y-%m-%d %H:%M}"}]
-    )
+    heading = _("%(region)s 数据看板（数据时间 %(at)s）") % {
+        "region": title,
+        "at": f"{computed:%Y-%m-%d %H:%M}",
+    }
+    if summary.live_computed_at:  # the roll calls and campaigns may be a minute older (live_cache)
+        live_at = timezone.localtime(summary.live_computed_at)
+        heading += _("；实时指标截至 %(at)s") % {"at": f"{live_at:%H:%M}"}
+    ws.append([heading])
     ws["A1"].font = Font(bold=True)
     header = [_("区划代码"), _("区划")]
     for f in figures:

@@ -2,8 +2,10 @@
 
 Additive figures come from the roll-ups (`RegionFigure`, refreshed by Celery) when a refresh has
 run, else they are computed directly (`source` "live"); figures that are not sums (a median, the
-highest cold-wave level) are always computed when read, from small tables. Either way a read is a
-handful of queries whatever the number of people. Callers check scope first: `region_for(user,
+highest cold-wave level) are computed when read, from small tables, and kept a minute per region
+(`live_cache`: a second read within the window runs none of their queries; the page and the API
+show when they were computed, `live_computed_at`). Either way a read is a handful of queries
+whatever the number of people. Callers check scope first: `region_for(user,
 code)` answers 404 for a region outside the user's.
 """
 
@@ -20,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relief import replica
-from relief.dashboard import registry
+from relief.dashboard import live_cache, registry
 from relief.dashboard.registry import Figure, FigureQuery, as_decimal
 from relief.models import Region, RegionFigure
 from relief.regions import ancestor_codes
@@ -82,6 +84,12 @@ class Summary:
     totals: Values
     children: dict[str, Values]  # sub-region code (or `code` itself: records held at this level)
     names: dict[str, str] = field(default_factory=dict)
+    #: when the live figures (roll calls, campaigns, ...) were computed: now, or a kept copy's time
+    live_computed_at: datetime.datetime | None = None
+    #: True when they came from the cache (live_cache), False when computed for this read
+    live_cached: bool = False
+    #: the figure keys the live sources gave (the page marks their sections with the time above)
+    live_keys: frozenset[str] = frozenset()
 
     @property
     def child_length(self) -> int | None:
@@ -100,11 +108,32 @@ def _level_keys() -> set[str]:
     return {f.key for f in registry.FIGURES.values() if f.kind == "level"}
 
 
-def _merge_live(totals: Values, children: dict[str, Values], code: str, now) -> None:
+def live_groups(
+    code: str, now: datetime.datetime, *, fresh: bool = False
+) -> tuple[dict[str | None, Values], datetime.datetime, bool]:
+    """The live sources' groups for the region `code` (grouped as `summary` groups it), when they
+    were computed, and whether they came from the cache: computed now when `fresh` (or when none
+    is kept), then kept for `live_cache.seconds()`."""
+    length = live_cache.grouping_length(code)
+    if not fresh:
+        stored = live_cache.get(code, length)
+        if stored is not None:
+            groups, computed_at = stored
+            return dict(groups), computed_at, True
+    # as of the data read: a lagging replica's last replayed commit, not the clock
+    computed_at = replica.read_as_of(timezone.now())
+    groups = compute(code, length, now, live=True)
+    live_cache.put(code, length, groups, computed_at)
+    return groups, computed_at, False
+
+
+def _merge_live(
+    totals: Values, children: dict[str, Values], code: str, groups: dict[str | None, Values]
+) -> None:
     """Add the figures computed when read (a median, the highest level): a live source gives the
     region's own value with group None; a level held by the region itself (group `code`) applies
     to every sub-region."""
-    groups = compute(code, child_length(code) or len(code), now, live=True)
+    groups = dict(groups)
     level_keys = _level_keys()
     own = groups.pop(code, {})
     explicit = groups.pop(None, {})
@@ -126,7 +155,11 @@ def _without_trends(values: Values) -> Values:
 
 def summary(region: Region | None, *, now: datetime.datetime | None = None, live: bool = False) -> Summary:
     """The region's figures and those of its direct sub-regions (every sub-region on record, and
-    the region's own level when records are held there)."""
+    the region's own level when records are held there).
+
+    `live`: nothing read from the roll-ups or the live cache, everything computed for this read;
+    a read at a given `now` (a report) computes its live figures too."""
+    fresh = live or now is not None
     now = now or timezone.now()
     code = region.code if region else ""
     length = child_length(code)
@@ -167,9 +200,13 @@ def summary(region: Region | None, *, now: datetime.datetime | None = None, live
             children.setdefault(g, defaultdict(Decimal))
     else:
         names, children = {}, {}
-    _merge_live(totals, children, code, now)
+    groups, live_at, cached = live_groups(code, now, fresh=fresh)
+    live_keys = frozenset(k[0] for values in groups.values() for k in values)
+    _merge_live(totals, children, code, groups)
     names[code] = _("本级（直属）")
-    return Summary(region, code, computed_at, source, totals, dict(children), names)
+    return Summary(
+        region, code, computed_at, source, totals, dict(children), names, live_at, cached, live_keys
+    )
 
 
 def _own_level(totals: Values, children: dict[str, Values]) -> Values:

@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relief.dashboard import board, exports, registry, selectors
+from relief.dashboard import board, exports, live_cache, registry, selectors
 from relief.models import Region
 from relief.regions import ancestor_codes
 
@@ -55,7 +55,12 @@ def index(request: HttpRequest) -> HttpResponse:
     for section in registry.sections():
         items = [f for f in figures if f["section"] == section.key]
         if items:
-            by_section.append({"section": section, "figures": items})
+            for f in items:
+                f["live"] = _is_live(f["key"], summary.live_keys)
+            shown = [f for f in items if f["kind"] != "level"]
+            # a section all of whose cards are live says its time once; a mixed one on each card
+            live = bool(shown) and all(f["live"] for f in shown)
+            by_section.append({"section": section, "figures": items, "live": live})
     cold_wave = next((f for f in figures if f["kind"] == "level"), None)
     rows = selectors.table_rows(summary)
     for row in rows:
@@ -98,11 +103,20 @@ def index(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "breadcrumbs": _breadcrumbs(request.user, region),
             "stale": summary.source == "rollup" and age.total_seconds() > 30 * 60,
+            "live_seconds": live_cache.seconds(),
             "child_level_is_village": len(summary.code) == 9,
             "boards": boards,
             "map": _map_context(request, summary, boards),
         },
     )
+
+
+def _is_live(key: str, live_keys: frozenset[str]) -> bool:
+    """Whether a figure comes from the live sources (a share: both its parts)."""
+    fig = registry.FIGURES.get(key)
+    if fig is not None and fig.ratio:
+        return all(k in live_keys for k in fig.ratio)
+    return key in live_keys
 
 
 def _map_context(request: HttpRequest, summary: selectors.Summary, boards: list[board.Board]) -> dict:
