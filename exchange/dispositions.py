@@ -283,12 +283,23 @@ def dispositions_follow_alerts(alert_ids: list[int] | None = None) -> tuple[int,
 
     # one statement whatever the number of warnings: the rule, household and person are read from
     # the warning's key (exchange/rules.py: kind:rule:household:person, 0 for no person)
-    # with ids, the alerts are looked up by them (a join on the primary key: as a filter `a.id =
-    # ANY(ids)` over the warnings of the kind, the planner scanned the array once per warning)
+    # with ids, each alert is fetched by its primary key (OFFSET 0 keeps the planner from
+    # flattening the look-up into a join it may order either way: as a filter `a.id = ANY(ids)`
+    # over the warnings of the kind, or with the array on the inner side, it read the array once
+    # per warning, minutes for a county's 70,000: bench/README.md)
     alerts = (
-        "unnest(%s::bigint[]) AS given (id) JOIN relief_alert a ON a.id = given.id"
+        "unnest(%s::bigint[]) AS given (id) CROSS JOIN LATERAL"
+        " (SELECT * FROM relief_alert x WHERE x.id = given.id OFFSET 0) a"
         if alert_ids is not None
         else "relief_alert a"
+    )
+    # over every warning, those without a disposition; by ids, the unique alert_id decides (an
+    # anti-join planned from statistics that predate the sweep's own dispositions could read them
+    # all once per warning)
+    missing = (
+        ""
+        if alert_ids is not None
+        else "AND NOT EXISTS (SELECT 1 FROM exchange_disposition d WHERE d.alert_id = a.id)"
     )
     with connection.cursor() as cur:
         cur.execute(
@@ -303,10 +314,9 @@ def dispositions_follow_alerts(alert_ids: list[int] | None = None) -> tuple[int,
             JOIN exchange_warningrule r ON k.rule ~ '^[0-9]+$' AND r.id = k.rule::bigint
             JOIN people_household h ON k.household ~ '^[0-9]+$' AND h.id = k.household::bigint
             LEFT JOIN people_person p ON k.person ~ '^[1-9][0-9]*$' AND p.id = k.person::bigint
-            WHERE a.kind LIKE %s AND a.status <> %s
-              AND NOT EXISTS (SELECT 1 FROM exchange_disposition d WHERE d.alert_id = a.id)
+            WHERE a.kind LIKE %s AND a.status <> %s {missing}
             ON CONFLICT (alert_id) DO NOTHING
-            """,  # noqa: S608 - `alerts` is one of two fixed strings
+            """,  # noqa: S608 - `alerts` and `missing` are fixed strings
             [
                 DispositionStatus.VERIFYING.value,
                 timezone.now(),
