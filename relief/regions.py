@@ -27,6 +27,15 @@ class Level(models.IntegerChoices):
 
 CODE_LENGTHS = {Level.PROVINCE: 2, Level.CITY: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
 LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTHS.items()}
+#: the length of the codes one level below a code of each length (0: the whole country)
+CHILD_LENGTH = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12}
+
+
+def child_length(code: str) -> int | None:
+    """The length of the codes of `code`'s direct sub-regions (None below a village)."""
+    return CHILD_LENGTH.get(len(code))
+
+
 CODE_RE = re.compile(r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$")
 
 

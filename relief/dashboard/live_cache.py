@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from relief.regions import ancestor_codes
+from relief.regions import ancestor_codes, child_length
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,6 @@ def key(prefix: str, length: int) -> str:
 def grouping_length(prefix: str) -> int:
     """The length the dashboard groups `prefix`'s live figures by: its direct sub-regions', or its
     own for a village (selectors.summary)."""
-    from relief.dashboard.selectors import child_length
-
     return child_length(prefix) or len(prefix)
 
 

@@ -25,17 +25,12 @@ from relief import replica
 from relief.dashboard import live_cache, registry
 from relief.dashboard.registry import Figure, FigureQuery, as_decimal
 from relief.models import Region, RegionFigure
-from relief.regions import ancestor_codes
+from relief.regions import ancestor_codes, child_length
 from relief.scoping import get_visible_or_404
 
 RUN_KEY = "_run"
-CHILD_LENGTH = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12}
 
 Values = dict[tuple[str, str], Decimal]  # (key, dim) -> value
-
-
-def child_length(code: str) -> int | None:
-    return CHILD_LENGTH.get(len(code))
 
 
 def parent_code(code: str) -> str:
