@@ -281,6 +281,9 @@ def dispositions_follow_alerts(alert_ids: list[int] | None = None) -> tuple[int,
     warnings only; without, every warning (a reconciliation)."""
     from exchange.hooks import ALERT_PREFIX as PREFIX
 
+    if alert_ids is not None and not alert_ids:
+        return 0, 0  # (a sweep that raised, reopened and resolved nothing: no statement)
+
     # one statement whatever the number of warnings: the rule, household and person are read from
     # the warning's key (exchange/rules.py: kind:rule:household:person, 0 for no person)
     # with ids, each alert is fetched by its primary key (OFFSET 0 keeps the planner from
