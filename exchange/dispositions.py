@@ -26,7 +26,6 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,6 +40,7 @@ from exchange.models import (
     Suggestion,
     Verification,
 )
+from relief.alerts.sweeps import ids_array
 from relief.models import Alert, AlertStatus, User
 from relief.workflow import Param, Step, StepContext, Workflow
 
@@ -333,7 +333,7 @@ def dispositions_follow_alerts(alert_ids: list[int] | None = None) -> tuple[int,
         status__in=OPEN, alert__status=AlertStatus.RESOLVED, alert__cause_open=False
     )
     if alert_ids is not None:
-        cleared = cleared.filter(alert_id__in=RawSQL("SELECT unnest(%s::bigint[])", (list(alert_ids),)))
+        cleared = cleared.filter(alert_id__in=ids_array(alert_ids))
     cleared_ids = list(cleared.select_for_update().values_list("pk", flat=True))
     if cleared_ids:
         statuses = dict(Disposition.objects.filter(pk__in=cleared_ids).values_list("pk", "status"))

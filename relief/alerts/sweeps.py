@@ -415,6 +415,12 @@ def _alert_action_sql() -> tuple[str, list]:
     return sql, params
 
 
+def ids_array(ids: list[int] | tuple) -> RawSQL:
+    """The right-hand side of an `__in` lookup over many ids, as one array parameter: a county's
+    alerts can be more than a statement's 65,535 parameters (`alert_id__in=ids_array(ids)`)."""
+    return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+
+
 def tasks_follow_alerts(alert_ids: list[int], *, new_ids: list[int] | tuple = ()) -> int:
     """Make the tasks of these alerts agree with them: a task for each unresolved alert without one;
     the state (open → 待办, acknowledged → 办理中, resolved → done), due time, escalation and cause of
@@ -493,9 +499,7 @@ def tasks_follow_alerts(alert_ids: list[int], *, new_ids: list[int] | tuple = ()
     # a task closed with its alert: the 督办 on it go with it
     from relief.models import Task
 
-    # (the ids as one array parameter: a county's resolved alerts can be more than a statement's
-    # 65,535 parameters)
-    closed = Task.objects.filter(alert_id__in=RawSQL("SELECT unnest(%s::bigint[])", (list(alert_ids),)))
+    closed = Task.objects.filter(alert_id__in=ids_array(alert_ids))
     supervisions_close(list(closed.filter(state="done").values_list("pk", flat=True)))
     return made + changed
 
